@@ -1,0 +1,27 @@
+/// A metadata file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file is not valid for its format.
+    #[error("malformed {format} file {path}: {reason}")]
+    Malformed {
+        /// Format name (`dpkg status`, `package.json`, …).
+        format: &'static str,
+        /// Path inside the image.
+        path: String,
+        /// What is wrong, briefly.
+        reason: String,
+    },
+    /// A JSON metadata file does not parse.
+    #[error("malformed JSON in {path}")]
+    Json {
+        /// Path inside the image.
+        path: String,
+        /// Parser error.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
