@@ -1,0 +1,476 @@
+//! The HTTP side: scheme choice, the 401 → challenge → token dance, retries with backoff.
+//!
+//! Hand-written over reqwest rather than `oci-client` because Plimsoll needs three things that
+//! crate does not give: retries with `Retry-After` on every request, credentials strictly
+//! scoped per host (`oci-client` takes one auth per call), and errors that name the registry
+//! and repository so one failing image is reported precisely.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::{Method, Response, StatusCode};
+use serde::Deserialize;
+
+use plimsoll_types::Digest;
+
+use crate::auth::{Challenge, CredentialStore, Credentials, parse_challenge};
+use crate::manifest::{self, FetchedManifest};
+use crate::reference::is_loopback_host;
+use crate::{Error, Reference, Result};
+
+/// Manifests above this size are refused (Distribution's own limit is 4 MiB).
+const MAX_MANIFEST_BYTES: u64 = 8 << 20;
+
+/// A stream of blob bytes (unverified: the consumer hashes as it reads).
+pub type ByteStream = Pin<Box<dyn Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// Builds a [`RegistryClient`]; see its fields for defaults.
+#[derive(Debug)]
+pub struct RegistryClientBuilder {
+    credentials: CredentialStore,
+    ca_certs: Vec<PathBuf>,
+    insecure: bool,
+    plain_http: bool,
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    timeout: Duration,
+}
+
+impl Default for RegistryClientBuilder {
+    fn default() -> Self {
+        RegistryClientBuilder {
+            credentials: CredentialStore::new(),
+            ca_certs: Vec::new(),
+            insecure: false,
+            plain_http: false,
+            max_attempts: 5,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RegistryClientBuilder {
+    /// Credentials per registry host.
+    #[must_use]
+    pub fn credentials(mut self, credentials: CredentialStore) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Trusts an extra PEM CA certificate (private registries).
+    #[must_use]
+    pub fn ca_cert(mut self, path: PathBuf) -> Self {
+        self.ca_certs.push(path);
+        self
+    }
+
+    /// Accepts any TLS certificate. For lab registries only.
+    #[must_use]
+    pub fn insecure(mut self, insecure: bool) -> Self {
+        self.insecure = insecure;
+        self
+    }
+
+    /// Speaks plain HTTP to every registry (loopback registries fall back to it anyway).
+    #[must_use]
+    pub fn plain_http(mut self, plain_http: bool) -> Self {
+        self.plain_http = plain_http;
+        self
+    }
+
+    /// Attempts per request on 429/5xx/connection errors (at least 1).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// First backoff delay; doubles per retry up to the maximum.
+    #[must_use]
+    pub fn backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.base_delay = base;
+        self.max_delay = max;
+        self
+    }
+
+    /// Builds the client.
+    pub fn build(self) -> Result<RegistryClient> {
+        let mut http = reqwest::Client::builder()
+            .user_agent(concat!("plimsoll/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(15))
+            .read_timeout(self.timeout)
+            .danger_accept_invalid_certs(self.insecure);
+        for path in &self.ca_certs {
+            let pem = fs_err::read(path).map_err(|e| Error::CaCert { path: path.clone(), reason: e.to_string() })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::CaCert { path: path.clone(), reason: e.to_string() })?;
+            if certs.is_empty() {
+                return Err(Error::CaCert { path: path.clone(), reason: "no PEM certificate in file".into() });
+            }
+            for cert in certs {
+                http = http.add_root_certificate(cert);
+            }
+        }
+        Ok(RegistryClient {
+            http: http.build().map_err(Error::Client)?,
+            credentials: self.credentials,
+            plain_http: self.plain_http,
+            max_attempts: self.max_attempts,
+            base_delay: self.base_delay,
+            max_delay: self.max_delay,
+            hosts: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
+        })
+    }
+}
+
+/// What we learnt about one registry host.
+#[derive(Clone, Debug, Default)]
+struct HostState {
+    /// `http` once an `https` attempt to a loopback host failed and `http` worked.
+    http: bool,
+    /// The last authentication challenge it sent.
+    challenge: Option<Challenge>,
+}
+
+#[derive(Clone)]
+struct Token {
+    value: String,
+    expires: Instant,
+}
+
+/// An OCI Distribution v2 client shared by all pulls of a run. Cheap to share by reference;
+/// token and scheme caches are internal.
+pub struct RegistryClient {
+    http: reqwest::Client,
+    credentials: CredentialStore,
+    plain_http: bool,
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    hosts: Mutex<HashMap<String, HostState>>,
+    /// Bearer tokens keyed by (realm, service, scope).
+    tokens: Mutex<HashMap<(String, String, String), Token>>,
+}
+
+impl std::fmt::Debug for RegistryClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryClient").field("plain_http", &self.plain_http).finish_non_exhaustive()
+    }
+}
+
+/// The manifest media types we accept, most preferred first. Schema 1 is listed so a
+/// registry holding only schema 1 answers with it and we can say so clearly.
+const MANIFEST_ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
+application/vnd.docker.distribution.manifest.list.v2+json, \
+application/vnd.oci.image.manifest.v1+json, \
+application/vnd.docker.distribution.manifest.v2+json, \
+application/vnd.docker.distribution.manifest.v1+prettyjws;q=0.1, \
+application/vnd.docker.distribution.manifest.v1+json;q=0.1";
+
+impl RegistryClient {
+    /// A builder with defaults: anonymous, HTTPS (plain HTTP fallback on loopback), 5 attempts.
+    pub fn builder() -> RegistryClientBuilder {
+        RegistryClientBuilder::default()
+    }
+
+    /// Fetches and parses the manifest `reference` names, verifying its digest.
+    pub async fn fetch_manifest(&self, reference: &Reference) -> Result<FetchedManifest> {
+        let path = format!("/v2/{}/manifests/{}", reference.repository(), reference.manifest_reference());
+        let what = format!("manifest {reference}");
+        let response = self.get(reference, &path, Some(MANIFEST_ACCEPT), &what).await?;
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned());
+        let header_digest = response
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<Digest>().ok());
+        let bytes = read_limited(response, MAX_MANIFEST_BYTES, &what).await?;
+        let actual = Digest::sha256_of(&bytes);
+        for expected in reference.digest().into_iter().chain(header_digest.as_ref()) {
+            if *expected != actual {
+                return Err(Error::DigestMismatch { what, expected: expected.clone(), actual });
+            }
+        }
+        manifest::parse(&reference.to_string(), bytes, content_type.as_deref(), actual)
+    }
+
+    /// Fetches a small blob (an image config) into memory, verifying its digest.
+    pub async fn fetch_blob(&self, reference: &Reference, digest: &Digest, max_bytes: u64) -> Result<Bytes> {
+        let what = format!("blob {digest} of {}/{}", reference.registry(), reference.repository());
+        let response = self.get(reference, &blob_path(reference, digest), None, &what).await?;
+        let bytes = read_limited(response, max_bytes, &what).await?;
+        let actual = Digest::sha256_of(&bytes);
+        if actual != *digest {
+            return Err(Error::DigestMismatch { what, expected: digest.clone(), actual });
+        }
+        Ok(bytes)
+    }
+
+    /// Opens a blob as a byte stream. The bytes are *not* verified here: the layer walk hashes
+    /// them as it consumes them, so the digest check costs no extra pass.
+    pub async fn blob_stream(&self, reference: &Reference, digest: &Digest) -> Result<(Option<u64>, ByteStream)> {
+        let what = format!("blob {digest} of {}/{}", reference.registry(), reference.repository());
+        let response = self.get(reference, &blob_path(reference, digest), None, &what).await?;
+        let length = response.content_length();
+        let stream = response.bytes_stream().map_err(std::io::Error::other);
+        Ok((length, Box::pin(stream)))
+    }
+
+    /// GET with scheme choice, auth and retries. Non-success statuses become errors.
+    async fn get(&self, reference: &Reference, path: &str, accept: Option<&str>, what: &str) -> Result<Response> {
+        let host = reference.api_host().to_owned();
+        let scope = format!("repository:{}:pull", reference.repository());
+        let mut authenticated_after_challenge = false;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let url = format!("{}://{host}{path}", self.scheme(&host));
+            let mut request = self.http.request(Method::GET, &url);
+            if let Some(accept) = accept {
+                request = request.header(ACCEPT, accept);
+            }
+            if let Some(value) = self.authorization(&host, reference.registry(), &scope).await? {
+                request = request.header(AUTHORIZATION, value);
+            }
+            let response = match request.send().await {
+                Ok(r) => r,
+                Err(e) if e.is_connect() && self.try_plain_http(&host) => {
+                    tracing::debug!(%host, "https failed on a loopback registry; retrying over plain http");
+                    attempt -= 1;
+                    continue;
+                }
+                Err(e) if attempt < self.max_attempts && (e.is_connect() || e.is_timeout() || e.is_request()) => {
+                    let delay = self.backoff(attempt, None);
+                    tracing::warn!(%url, attempt, ?delay, error = %e, "request failed; retrying");
+                    tokio::time::sleep(delay).await;
+                    continue;
+                }
+                Err(source) if attempt >= self.max_attempts && attempt > 1 => {
+                    return Err(Error::RetriesExhausted { url, attempts: attempt, last: source.to_string() });
+                }
+                Err(source) => return Err(Error::Transport { url, source }),
+            };
+            let status = response.status();
+            if status.is_success() {
+                return Ok(response);
+            }
+            if status == StatusCode::UNAUTHORIZED && !authenticated_after_challenge {
+                let challenge = response
+                    .headers()
+                    .get(WWW_AUTHENTICATE)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_challenge);
+                if let Some(challenge) = challenge {
+                    self.host_state(&host, |s| s.challenge = Some(challenge));
+                    authenticated_after_challenge = true;
+                    attempt -= 1;
+                    continue;
+                }
+            }
+            if is_retryable(status) && attempt < self.max_attempts {
+                let delay = self.backoff(attempt, retry_after(response.headers()));
+                tracing::warn!(%url, status = status.as_u16(), attempt, ?delay, "registry asked us to back off; retrying");
+                tokio::time::sleep(delay).await;
+                continue;
+            }
+            let detail = error_detail(response).await;
+            return Err(match status {
+                StatusCode::UNAUTHORIZED => Error::Unauthorized {
+                    registry: reference.registry().to_owned(),
+                    repository: reference.repository().to_owned(),
+                    detail,
+                },
+                StatusCode::FORBIDDEN => Error::Denied {
+                    registry: reference.registry().to_owned(),
+                    repository: reference.repository().to_owned(),
+                    detail,
+                },
+                StatusCode::NOT_FOUND => Error::NotFound { what: what.to_owned(), detail },
+                s if is_retryable(s) => Error::RetriesExhausted { url, attempts: attempt, last: format!("{}{detail}", s.as_u16()) },
+                s => Error::Status { url, status: s.as_u16(), detail },
+            });
+        }
+    }
+
+    fn scheme(&self, host: &str) -> &'static str {
+        if self.plain_http || self.host_state(host, |s| s.http) { "http" } else { "https" }
+    }
+
+    /// Switches a loopback host to plain HTTP once; false if already done or not loopback.
+    fn try_plain_http(&self, host: &str) -> bool {
+        if self.plain_http || !is_loopback_host(host) {
+            return false;
+        }
+        self.host_state(host, |s| !std::mem::replace(&mut s.http, true))
+    }
+
+    fn host_state<T>(&self, host: &str, f: impl FnOnce(&mut HostState) -> T) -> T {
+        // A poisoned lock only means another task panicked mid-update of a cache; the data is
+        // still a valid cache, so keep using it.
+        let mut hosts = self.hosts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(hosts.entry(host.to_owned()).or_default())
+    }
+
+    /// The `Authorization` value for a request to `host`, per the last challenge it sent.
+    async fn authorization(&self, host: &str, registry: &str, scope: &str) -> Result<Option<String>> {
+        let credentials = self.credentials.get(registry);
+        match self.host_state(host, |s| s.challenge.clone()) {
+            None => Ok(None),
+            Some(Challenge::Basic) => Ok(credentials.map(Credentials::basic_header)),
+            Some(Challenge::Bearer { realm, service, .. }) => {
+                let token = self.token(&realm, service.as_deref(), scope, host, registry, credentials).await?;
+                Ok(Some(format!("Bearer {token}")))
+            }
+        }
+    }
+
+    /// A bearer token for `scope`, from the cache or the realm.
+    async fn token(
+        &self,
+        realm: &str,
+        service: Option<&str>,
+        scope: &str,
+        host: &str,
+        registry: &str,
+        credentials: Option<&Credentials>,
+    ) -> Result<String> {
+        let key = (realm.to_owned(), service.unwrap_or_default().to_owned(), scope.to_owned());
+        {
+            let tokens = self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(token) = tokens.get(&key).filter(|t| t.expires > Instant::now()) {
+                return Ok(token.value.clone());
+            }
+        }
+        let token_error = |reason: String| Error::Token { realm: realm.to_owned(), reason };
+        let mut url = url::Url::parse(realm).map_err(|e| token_error(format!("invalid realm URL: {e}")))?;
+        // The registry names its token realm, so sending the registry's own credentials there
+        // is the protocol; but never in clear text to a different host.
+        let same_host = url.host_str().is_some_and(|h| host.split(':').next() == Some(h));
+        let credentials = credentials.filter(|_| url.scheme() == "https" || same_host);
+        if credentials.is_none() && self.credentials.get(registry).is_some() {
+            tracing::warn!(realm = %url, "not sending credentials to a plain-http token realm on another host; requesting an anonymous token");
+        }
+        {
+            let mut query = url.query_pairs_mut();
+            if let Some(service) = service {
+                query.append_pair("service", service);
+            }
+            query.append_pair("scope", scope);
+        }
+        let mut attempt = 0;
+        let response = loop {
+            attempt += 1;
+            let mut request = self.http.get(url.clone());
+            if let Some(c) = credentials {
+                request = request.header(AUTHORIZATION, c.basic_header());
+            }
+            match request.send().await {
+                Ok(r) if is_retryable(r.status()) && attempt < self.max_attempts => {
+                    tokio::time::sleep(self.backoff(attempt, retry_after(r.headers()))).await;
+                }
+                Ok(r) => break r,
+                Err(e) if attempt < self.max_attempts && (e.is_connect() || e.is_timeout()) => {
+                    tokio::time::sleep(self.backoff(attempt, None)).await;
+                }
+                Err(e) => return Err(token_error(e.to_string())),
+            }
+        };
+        let status = response.status();
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            let detail = error_detail(response).await;
+            let repository = scope.trim_start_matches("repository:").trim_end_matches(":pull").to_owned();
+            return Err(Error::Unauthorized { registry: registry.to_owned(), repository, detail });
+        }
+        if !status.is_success() {
+            return Err(token_error(format!("status {}", status.as_u16())));
+        }
+        #[derive(Deserialize)]
+        struct TokenResponse {
+            token: Option<String>,
+            access_token: Option<String>,
+            expires_in: Option<u64>,
+        }
+        let body: TokenResponse = response.json().await.map_err(|e| token_error(format!("malformed token response: {e}")))?;
+        let value = body.token.or(body.access_token).filter(|t| !t.is_empty()).ok_or_else(|| token_error("response has no token".into()))?;
+        // The spec's default lifetime is 60 s; renew 10 s early so a token never expires in flight.
+        let lifetime = Duration::from_secs(body.expires_in.unwrap_or(60).max(20) - 10);
+        let mut tokens = self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        tokens.insert(key, Token { value: value.clone(), expires: Instant::now() + lifetime });
+        Ok(value)
+    }
+
+    /// Exponential backoff from the base delay, or the server's `Retry-After`, capped.
+    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let exponential = self.base_delay.saturating_mul(1 << (attempt - 1).min(16));
+        // Spread retries of parallel workers a little so they do not hit the registry in step.
+        let jitter = Duration::from_millis(u64::from(std::process::id() % 7 + attempt) * 13);
+        retry_after.unwrap_or(exponential + jitter).min(self.max_delay)
+    }
+}
+
+fn blob_path(reference: &Reference, digest: &Digest) -> String {
+    format!("/v2/{}/blobs/{digest}", reference.repository())
+}
+
+fn is_retryable(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
+/// `Retry-After` as delta-seconds (the HTTP-date form is rare from registries and treated as absent).
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
+}
+
+/// `: CODE: message` from an OCI error body, or empty.
+async fn error_detail(response: Response) -> String {
+    #[derive(Deserialize)]
+    struct Errors {
+        errors: Vec<ErrorEntry>,
+    }
+    #[derive(Deserialize)]
+    struct ErrorEntry {
+        code: Option<String>,
+        message: Option<String>,
+    }
+    let Ok(body) = read_limited(response, 64 * 1024, "error body").await else {
+        return String::new();
+    };
+    match serde_json::from_slice::<Errors>(&body) {
+        Ok(e) => e
+            .errors
+            .first()
+            .map(|e| format!(": {}: {}", e.code.as_deref().unwrap_or("UNKNOWN"), e.message.as_deref().unwrap_or("")))
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn read_limited(response: Response, limit: u64, what: &str) -> Result<Bytes> {
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(Error::TooLarge { what: what.to_owned(), limit });
+    }
+    let url = response.url().to_string();
+    let mut body = BytesMut::new();
+    let mut stream = response.bytes_stream();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|source| Error::Transport { url: url.clone(), source })?;
+        if (body.len() + chunk.len()) as u64 > limit {
+            return Err(Error::TooLarge { what: what.to_owned(), limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}

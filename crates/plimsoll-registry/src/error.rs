@@ -1,0 +1,155 @@
+use std::path::PathBuf;
+
+use plimsoll_types::Digest;
+
+/// What went wrong talking to a registry. Messages name the registry, repository or URL and
+/// never include credentials or tokens.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The reference string does not parse.
+    #[error("invalid image reference `{reference}`: {reason}")]
+    InvalidReference {
+        /// As given.
+        reference: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// `~/.docker/config.json` (or the given file) cannot be used.
+    #[error("cannot read Docker credentials from {path}: {reason}")]
+    DockerConfig {
+        /// File path.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A `--ca-cert` file cannot be used.
+    #[error("cannot use CA certificate {path}: {reason}")]
+    CaCert {
+        /// File path.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The HTTP client could not be built.
+    #[error("cannot build the HTTP client")]
+    Client(#[source] reqwest::Error),
+    /// The registry could not be reached or the connection broke.
+    #[error("cannot reach {url}")]
+    Transport {
+        /// URL requested.
+        url: String,
+        /// Transport error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// 401: no credentials, or the registry rejected them.
+    #[error("authentication failed for {registry}/{repository} (401{detail}); pass --username/--password or log in with `docker login {registry}`")]
+    Unauthorized {
+        /// Registry host.
+        registry: String,
+        /// Repository.
+        repository: String,
+        /// `: CODE: message` from the registry, or empty.
+        detail: String,
+    },
+    /// 403: the credentials are valid but may not pull this repository.
+    #[error("access to {registry}/{repository} denied (403{detail})")]
+    Denied {
+        /// Registry host.
+        registry: String,
+        /// Repository.
+        repository: String,
+        /// `: CODE: message` from the registry, or empty.
+        detail: String,
+    },
+    /// 404 on a manifest or blob.
+    #[error("{what} not found (404{detail})")]
+    NotFound {
+        /// `manifest 127.0.0.1:5000/lab/x:1` or `blob sha256:… of …`.
+        what: String,
+        /// `: CODE: message` from the registry, or empty.
+        detail: String,
+    },
+    /// Any other unexpected HTTP status.
+    #[error("{url} answered {status}{detail}")]
+    Status {
+        /// URL requested.
+        url: String,
+        /// HTTP status.
+        status: u16,
+        /// `: CODE: message` from the registry, or empty.
+        detail: String,
+    },
+    /// 429/5xx persisted through every retry.
+    #[error("{url} still failing after {attempts} attempts (last: {last})")]
+    RetriesExhausted {
+        /// URL requested.
+        url: String,
+        /// Attempts made.
+        attempts: u32,
+        /// Last status or error.
+        last: String,
+    },
+    /// The token endpoint did not give a usable token.
+    #[error("token request to {realm} failed: {reason}")]
+    Token {
+        /// The realm URL (no query, no credentials).
+        realm: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A Docker schema 1 manifest: deprecated since 2017, no longer pullable by Docker itself.
+    #[error("{reference} has a Docker schema 1 manifest, which is deprecated and not supported; re-push the image with a current client (schema 2 or OCI)")]
+    Schema1 {
+        /// The reference.
+        reference: String,
+    },
+    /// A manifest of a media type that is not an image or an index.
+    #[error("{reference} has unsupported manifest media type `{media_type}`")]
+    UnsupportedMediaType {
+        /// The reference.
+        reference: String,
+        /// The media type.
+        media_type: String,
+    },
+    /// The manifest JSON does not parse.
+    #[error("{reference}: malformed manifest: {reason}")]
+    InvalidManifest {
+        /// The reference.
+        reference: String,
+        /// Parser message.
+        reason: String,
+    },
+    /// Content does not hash to the digest it was requested by.
+    #[error("{what}: content digest mismatch: expected {expected}, got {actual}")]
+    DigestMismatch {
+        /// What was fetched.
+        what: String,
+        /// The digest asked for.
+        expected: Digest,
+        /// The digest of the bytes received.
+        actual: Digest,
+    },
+    /// A manifest or config larger than any real one.
+    #[error("{what} exceeds {limit} bytes; refusing to buffer it")]
+    TooLarge {
+        /// What was fetched.
+        what: String,
+        /// The cap.
+        limit: u64,
+    },
+    /// No manifest of an index matches the requested platform.
+    #[error("{reference} has no image for platform {wanted}; available: {available}")]
+    NoMatchingPlatform {
+        /// The reference.
+        reference: String,
+        /// The platform requested.
+        wanted: String,
+        /// Platforms in the index, comma-separated.
+        available: String,
+    },
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
