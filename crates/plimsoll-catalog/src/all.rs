@@ -1,6 +1,114 @@
 use crate::Cataloger;
+use crate::apk::ApkCataloger;
+use crate::dpkg::DpkgCataloger;
+use crate::npm::NpmCataloger;
+use crate::os_release::OsReleaseCataloger;
+use crate::python::PythonCataloger;
 
 /// Every enabled cataloger, in a fixed order. Adding a cataloger is one module plus one line here.
+///
+/// The order is part of the contract: the layer walk offers a file to the catalogers in this
+/// order, and the cache key lists them sorted, so reordering changes neither facts nor keys.
 pub fn all() -> Vec<Box<dyn Cataloger>> {
-    vec![]
+    vec![
+        Box::new(DpkgCataloger),
+        Box::new(ApkCataloger),
+        Box::new(PythonCataloger),
+        Box::new(NpmCataloger),
+        Box::new(OsReleaseCataloger),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::testutil;
+
+    #[test]
+    fn names_are_unique_and_versions_start_at_one() {
+        let all = all();
+        let names: BTreeSet<&str> = all.iter().map(|c| c.name()).collect();
+        assert_eq!(names.len(), all.len());
+        assert_eq!(
+            all.iter().map(|c| c.name()).collect::<Vec<_>>(),
+            ["dpkg", "apk", "python", "npm", "os-release"]
+        );
+        assert!(all.iter().all(|c| c.version() >= 1));
+    }
+
+    /// Which cataloger (if any) claims each path: the glob half of the tests, as Syft's
+    /// `TestCataloger_Globs` does it. No path may be claimed by two catalogers.
+    #[test]
+    fn each_path_is_claimed_by_the_right_cataloger() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("/var/lib/dpkg/status", Some("dpkg")),
+            ("/var/lib/dpkg/status.d/libc6", Some("dpkg")),
+            ("/var/lib/dpkg/status.d/libc6.md5sums", None),
+            ("/var/lib/dpkg/status-old", None),
+            ("/var/lib/dpkg/available", None),
+            ("/lib/apk/db/installed", Some("apk")),
+            (
+                "/usr/lib/python3/dist-packages/six-1.16.0.egg-info/PKG-INFO",
+                Some("python"),
+            ),
+            (
+                "/usr/local/lib/python3.11/site-packages/flask-3.1.3.dist-info/METADATA",
+                Some("python"),
+            ),
+            ("/usr/lib/python2.7/wsgiref.egg-info", Some("python")),
+            (
+                "/usr/local/lib/python3.11/site-packages/flask-3.1.3.dist-info/RECORD",
+                None,
+            ),
+            ("/app/node_modules/debug/package.json", Some("npm")),
+            ("/app/node_modules/@types/node/package.json", Some("npm")),
+            ("/app/node_modules/tslib/modules/package.json", None),
+            ("/app/package.json", None),
+            ("/app/package-lock.json", Some("npm")),
+            ("/app/node_modules/.package-lock.json", None),
+            ("/etc/os-release", Some("os-release")),
+            ("/usr/lib/os-release", Some("os-release")),
+            ("/etc/lsb-release", None),
+            ("/", None),
+            ("", None),
+        ];
+        let all = all();
+        for (path, want) in cases {
+            let claimed: Vec<&str> = all
+                .iter()
+                .filter(|c| c.wants(path))
+                .map(|c| c.name())
+                .collect();
+            assert_eq!(claimed, want.iter().copied().collect::<Vec<_>>(), "{path}");
+        }
+    }
+
+    /// Every fixture tree, walked as the layer walk would with every cataloger: nothing errors
+    /// and no file is claimed twice.
+    #[test]
+    fn fixtures_catalog_without_errors() {
+        let all = all();
+        let root = testutil::testdata();
+        let mut read = 0;
+        for (image_path, real) in testutil::image_files(&root) {
+            // `testdata/<module>/<case>/<image path>`: strip the first two components.
+            let inner: String = image_path.splitn(4, '/').skip(3).collect();
+            let inner = format!("/{inner}");
+            let claimed: Vec<&Box<dyn Cataloger>> =
+                all.iter().filter(|c| c.wants(&inner)).collect();
+            assert!(claimed.len() <= 1, "{inner} claimed twice");
+            for c in claimed {
+                let bytes = fs_err::read(&real).unwrap();
+                let facts = c
+                    .catalog(&inner, &bytes)
+                    .unwrap_or_else(|e| panic!("{inner}: {e}"));
+                assert_eq!(facts.path, inner);
+                assert_eq!(facts.cataloger, c.name());
+                read += 1;
+            }
+        }
+        assert!(read > 20, "only {read} fixture files read");
+    }
 }

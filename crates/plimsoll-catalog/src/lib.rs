@@ -1,5 +1,5 @@
 //! Catalogers: each one recognises the files of one package manager by path and turns the
-//! bytes of one such file into [`FileFacts`](plimsoll_types::FileFacts).
+//! bytes of one such file into [`FileFacts`].
 //!
 //! A cataloger never sees the rest of the layer or the image: it gets one path and that file's
 //! bytes, so its output is a pure function of them. That is what makes layer facts cacheable by
@@ -7,18 +7,45 @@
 //! a cheap path test, since it runs on every entry — and reads only the files some cataloger
 //! wants. Folding the per-file facts into an image view is `plimsoll-inventory`'s job.
 //!
-//! One module per ecosystem (`dpkg`, `apk`, `python`, `npm`) plus `os_release`; the enabled set
-//! is listed once, in [`all`].
+//! One module per ecosystem plus `os_release`; the enabled set is listed once, in [`all()`]:
+//!
+//! | name         | files                                                                 |
+//! |--------------|-----------------------------------------------------------------------|
+//! | `dpkg`       | `/var/lib/dpkg/status`, distroless `/var/lib/dpkg/status.d/*`          |
+//! | `apk`        | `/lib/apk/db/installed`                                                |
+//! | `python`     | `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg-info` files      |
+//! | `npm`        | `…/node_modules/[@scope/]<name>/package.json`, `package-lock.json`     |
+//! | `os-release` | `/etc/os-release`, `/usr/lib/os-release`                               |
+//!
+//! Each module's doc names the format it follows and its quirks. Catalogers read text formats
+//! with lossy UTF-8 decoding (metadata is ASCII in practice, and one bad byte in a description
+//! must not hide the packages around it); JSON must be valid UTF-8, as RFC 8259 requires.
 //!
 //! ```
 //! let catalogers = plimsoll_catalog::all();
-//! assert!(catalogers.iter().any(|c| c.wants("/var/lib/dpkg/status")));
+//! let dpkg = catalogers.iter().find(|c| c.wants("/var/lib/dpkg/status")).unwrap();
+//! let facts = dpkg
+//!     .catalog(
+//!         "/var/lib/dpkg/status",
+//!         b"Package: zlib1g\nStatus: install ok installed\nArchitecture: amd64\n\
+//!           Source: zlib\nVersion: 1:1.2.13.dfsg-1\n",
+//!     )
+//!     .unwrap();
+//! assert_eq!(facts.packages[0].name, "zlib1g");
+//! assert_eq!(facts.packages[0].source.as_ref().unwrap().name, "zlib");
 //! ```
 //!
 //! Depends only on `plimsoll-types`.
 
 mod all;
+mod apk;
+mod dpkg;
 mod error;
+mod npm;
+mod os_release;
+mod python;
+#[cfg(test)]
+mod testutil;
 
 pub use crate::all::all;
 pub use crate::error::{Error, Result};
