@@ -1,0 +1,104 @@
+use std::fmt;
+use std::str::FromStr;
+
+use crate::Error;
+
+/// An output format.
+///
+/// The names (`table`, `json`, `cyclonedx-json`, `spdx-json`) are what users type after
+/// `--format`; they follow Syft and Trivy so scripts carry over. The `-json` suffix leaves room
+/// for the XML and tag-value encodings of the same standards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// Aligned text for a terminal, one section per image.
+    Table,
+    /// Plimsoll's own JSON (`plimsoll.inventory/v1`, see `docs/inventory-json.md`): every field
+    /// of every inventory, any number of images in one document.
+    Json,
+    /// CycloneDX 1.6 JSON, one image per document.
+    CycloneDxJson,
+    /// SPDX 2.3 JSON, one image per document.
+    SpdxJson,
+}
+
+impl Format {
+    /// Every format, in the order help texts list them.
+    pub const ALL: [Format; 4] = [
+        Format::Table,
+        Format::Json,
+        Format::CycloneDxJson,
+        Format::SpdxJson,
+    ];
+
+    /// The name accepted by [`FromStr`] and printed by [`Display`](fmt::Display).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::CycloneDxJson => "cyclonedx-json",
+            Format::SpdxJson => "spdx-json",
+        }
+    }
+
+    /// Whether one document describes exactly one image (the SBOM standards, whose documents
+    /// have a single root component), so a caller scanning an index writes one file per platform.
+    pub fn one_image_per_document(self) -> bool {
+        match self {
+            Format::Table | Format::Json => false,
+            Format::CycloneDxJson | Format::SpdxJson => true,
+        }
+    }
+}
+
+impl FromStr for Format {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Error> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| Error::UnknownFormat(s.to_owned()))
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for format in Format::ALL {
+            assert_eq!(format.to_string().parse::<Format>().unwrap(), format);
+        }
+        assert_eq!(
+            "cyclonedx-json".parse::<Format>().unwrap(),
+            Format::CycloneDxJson
+        );
+    }
+
+    #[test]
+    fn unknown_names_are_rejected_with_the_choices() {
+        let err = "sarif".parse::<Format>().unwrap_err();
+        assert!(matches!(&err, Error::UnknownFormat(name) if name == "sarif"));
+        assert_eq!(
+            err.to_string(),
+            "unknown report format `sarif`: expected one of table, json, cyclonedx-json, spdx-json"
+        );
+        for format in Format::ALL {
+            assert!(
+                err.to_string().contains(format.as_str()),
+                "{format} missing from the message"
+            );
+        }
+        // Names are exact: no case folding, no aliases that could drift between tools.
+        assert!("JSON".parse::<Format>().is_err());
+        assert!("cyclonedx".parse::<Format>().is_err());
+    }
+}

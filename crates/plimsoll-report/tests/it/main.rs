@@ -1,0 +1,21 @@
+//! Tests of `plimsoll-report` through its public API, one binary for the crate (house rule 11).
+//!
+//! - `fixture`: the inventory the tests write (Debian, debs with source packages, a scoped npm
+//!   package, a Python distribution, two layers).
+//! - `schemas`: validators for the official CycloneDX 1.6 and SPDX 2.3 JSON schemas, vendored in
+//!   `testdata/schemas/` (origin and licence in `testdata/README.md`); no network, no Python.
+//! - `cyclonedx`, `spdx`: the documents validate, carry every package with its purl and layer,
+//!   and a broken document fails (so the validator is known to run).
+//! - `formats`: table and JSON output, format names, image-count errors.
+
+// `allow-unwrap-in-tests` covers `#[test]` fns only; the shared helpers here are test code too.
+#![allow(
+    clippy::unwrap_used,
+    reason = "test helpers: a panic is the failure report"
+)]
+
+mod cyclonedx;
+mod fixture;
+mod formats;
+mod schemas;
+mod spdx;
