@@ -76,10 +76,22 @@ mod tests {
 
     #[test]
     fn purls_per_type() {
-        let alpine = OsRelease { id: "alpine".into(), version_id: Some("3.19.1".into()), ..OsRelease::default() };
-        let mut musl = Package::new(PackageKind::Apk, "musl-utils", "1.2.4_git20230717-r4", "/lib/apk/db/installed");
+        let alpine = OsRelease {
+            id: "alpine".into(),
+            version_id: Some("3.19.1".into()),
+            ..OsRelease::default()
+        };
+        let mut musl = Package::new(
+            PackageKind::Apk,
+            "musl-utils",
+            "1.2.4_git20230717-r4",
+            "/lib/apk/db/installed",
+        );
         musl.arch = Some("x86_64".into());
-        musl.source = Some(SourcePackage { name: "musl".into(), version: "1.2.4_git20230717-r4".into() });
+        musl.source = Some(SourcePackage {
+            name: "musl".into(),
+            version: "1.2.4_git20230717-r4".into(),
+        });
         assert_eq!(
             purl(&musl, Some(&alpine)).unwrap(),
             "pkg:apk/alpine/musl-utils@1.2.4_git20230717-r4?arch=x86_64&distro=alpine-3.19.1&upstream=musl"
@@ -87,7 +99,10 @@ mod tests {
         let scoped = Package::new(PackageKind::Npm, "@types/node", "20.1.0", "/x");
         assert_eq!(purl(&scoped, None).unwrap(), "pkg:npm/%40types/node@20.1.0");
         let py = Package::new(PackageKind::Python, "Charset_Normalizer", "3.3.2", "/x");
-        assert_eq!(purl(&py, None).unwrap(), "pkg:pypi/charset-normalizer@3.3.2");
+        assert_eq!(
+            purl(&py, None).unwrap(),
+            "pkg:pypi/charset-normalizer@3.3.2"
+        );
         let epoch = Package::new(PackageKind::Deb, "libc6", "1:2.36-9", "/x");
         assert_eq!(purl(&epoch, None).unwrap(), "pkg:deb/debian/libc6@1:2.36-9");
     }

@@ -1,6 +1,8 @@
 //! Micro-benchmark of the layer walk on an in-memory gzip layer; the end-to-end comparison with
 //! `gzip -dc | tar -t` on a real 200 MB+ layer is `bench/layer-throughput.sh`.
 
+#![allow(clippy::unwrap_used)] // a benchmark: a failure should stop it loudly
+
 use std::io::Write;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -31,7 +33,9 @@ fn layer() -> Vec<u8> {
         header.set_size(body.len() as u64);
         header.set_mode(0o644);
         header.set_cksum();
-        builder.append_data(&mut header, format!("usr/share/doc/f{i}.txt"), &body[..]).unwrap();
+        builder
+            .append_data(&mut header, format!("usr/share/doc/f{i}.txt"), &body[..])
+            .unwrap();
     }
     let tar = builder.into_inner().unwrap();
     let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());

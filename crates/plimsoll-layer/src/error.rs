@@ -27,7 +27,9 @@ pub enum Error {
         path: String,
     },
     /// The layer expands beyond the configured size cap.
-    #[error("layer expands beyond {limit} bytes uncompressed (decompression bomb?); raise --max-layer-size to allow")]
+    #[error(
+        "layer expands beyond {limit} bytes uncompressed (decompression bomb?); raise --max-layer-size to allow"
+    )]
     TooLarge {
         /// The cap in bytes.
         limit: u64,

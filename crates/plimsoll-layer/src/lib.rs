@@ -54,4 +54,6 @@ mod walk;
 pub use crate::compression::Compression;
 pub use crate::error::{Error, Result};
 pub use crate::path::normalise_entry_path;
-pub use crate::walk::{Entry, EntryKind, EntryVisitor, Limits, WalkOptions, WalkSummary, walk_layer};
+pub use crate::walk::{
+    Entry, EntryKind, EntryVisitor, Limits, WalkOptions, WalkSummary, walk_layer,
+};

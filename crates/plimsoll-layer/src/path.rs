@@ -12,7 +12,9 @@ pub fn normalise_entry_path(raw: &str) -> Result<String> {
         match component {
             "" | "." => {}
             ".." => {
-                return Err(Error::UnsafePath { path: raw.to_owned() });
+                return Err(Error::UnsafePath {
+                    path: raw.to_owned(),
+                });
             }
             c => {
                 out.push('/');
@@ -47,7 +49,10 @@ mod tests {
     #[test]
     fn refuses_parent_components() {
         for raw in ["../../etc/passwd", "a/../b", "/..", "usr/.."] {
-            assert!(matches!(normalise_entry_path(raw), Err(Error::UnsafePath { .. })), "{raw}");
+            assert!(
+                matches!(normalise_entry_path(raw), Err(Error::UnsafePath { .. })),
+                "{raw}"
+            );
         }
     }
 }

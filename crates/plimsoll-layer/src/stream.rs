@@ -28,9 +28,16 @@ const SOURCE_BUFFER: usize = 256 * 1024;
 /// One message from the decode thread.
 pub(crate) enum Message {
     /// Decoded bytes, with the number of compressed bytes consumed so far.
-    Data { bytes: Vec<u8>, compressed_so_far: u64 },
+    Data {
+        bytes: Vec<u8>,
+        compressed_so_far: u64,
+    },
     /// The blob ended cleanly: its size, digest and compression.
-    End { compressed_size: u64, digest: Digest, compression: Compression },
+    End {
+        compressed_size: u64,
+        digest: Digest,
+        compression: Compression,
+    },
     /// The blob could not be read or decoded.
     Failed(Error),
 }
@@ -67,7 +74,12 @@ impl<R: Read> Read for Source<R> {
 /// error occurs, or the receiver hung up (the walk failed and no longer wants data).
 pub(crate) fn decode<R: Read>(blob: R, tx: &SyncSender<Message>, recycled: &Receiver<Vec<u8>>) {
     let count = Rc::new(Cell::new(0));
-    let source = Source { inner: blob, hasher: Sha256::new(), count: Rc::clone(&count), error: None };
+    let source = Source {
+        inner: blob,
+        hasher: Sha256::new(),
+        count: Rc::clone(&count),
+        error: None,
+    };
     let mut buffered = BufReader::with_capacity(SOURCE_BUFFER, source);
     let compression = match buffered.fill_buf() {
         Ok(prefix) => Compression::detect(prefix),
@@ -77,7 +89,12 @@ pub(crate) fn decode<R: Read>(blob: R, tx: &SyncSender<Message>, recycled: &Rece
         }
     };
     let result = match compression {
-        Compression::Gzip => pump(flate2::bufread::MultiGzDecoder::new(&mut buffered), &count, tx, recycled),
+        Compression::Gzip => pump(
+            flate2::bufread::MultiGzDecoder::new(&mut buffered),
+            &count,
+            tx,
+            recycled,
+        ),
         Compression::Zstd => match zstd::stream::read::Decoder::with_buffer(&mut buffered) {
             Ok(decoder) => pump(decoder, &count, tx, recycled),
             Err(e) => Err(e),
@@ -94,7 +111,10 @@ pub(crate) fn decode<R: Read>(blob: R, tx: &SyncSender<Message>, recycled: &Rece
         Ok(PumpEnd::ReceiverGone) => return,
         Err(e) => match source.error {
             Some(read_error) => Message::Failed(Error::Read(read_error)),
-            None => Message::Failed(Error::Decompress { compression, source: e }),
+            None => Message::Failed(Error::Decompress {
+                compression,
+                source: e,
+            }),
         },
     };
     let _ = tx.send(message);
@@ -112,7 +132,9 @@ fn pump<D: Read>(
     recycled: &Receiver<Vec<u8>>,
 ) -> io::Result<PumpEnd> {
     loop {
-        let mut bytes = recycled.try_recv().unwrap_or_else(|_| Vec::with_capacity(CHUNK));
+        let mut bytes = recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(CHUNK));
         bytes.resize(CHUNK, 0);
         let mut filled = 0;
         // Fill the chunk completely (or to EOF) so the walk side sees few, large messages.
@@ -128,7 +150,10 @@ fn pump<D: Read>(
         if filled == 0 {
             return Ok(PumpEnd::Finished);
         }
-        let message = Message::Data { bytes, compressed_so_far: compressed.get() };
+        let message = Message::Data {
+            bytes,
+            compressed_so_far: compressed.get(),
+        };
         if tx.send(message).is_err() {
             return Ok(PumpEnd::ReceiverGone);
         }
@@ -166,7 +191,9 @@ impl Decoded {
     fn check_limits(&mut self, compressed_so_far: u64) -> Result<(), Error> {
         let limits = self.limits;
         if self.uncompressed > limits.max_uncompressed_bytes {
-            return Err(Error::TooLarge { limit: limits.max_uncompressed_bytes });
+            return Err(Error::TooLarge {
+                limit: limits.max_uncompressed_bytes,
+            });
         }
         if self.uncompressed > limits.ratio_grace_bytes && compressed_so_far > 0 {
             let ratio = self.uncompressed / compressed_so_far;
@@ -193,7 +220,10 @@ impl Read for Decoded {
                 return Ok(0);
             }
             match self.rx.recv() {
-                Ok(Message::Data { bytes, compressed_so_far }) => {
+                Ok(Message::Data {
+                    bytes,
+                    compressed_so_far,
+                }) => {
                     let done = std::mem::replace(&mut self.current, bytes);
                     let _ = self.recycle.try_send(done);
                     self.pos = 0;
@@ -203,12 +233,18 @@ impl Read for Decoded {
                         return Err(self.fail(e));
                     }
                 }
-                Ok(Message::End { compressed_size, digest, compression }) => {
+                Ok(Message::End {
+                    compressed_size,
+                    digest,
+                    compression,
+                }) => {
                     self.end = Some((compressed_size, digest, compression));
                 }
                 Ok(Message::Failed(e)) => return Err(self.fail(e)),
                 Err(_) => {
-                    return Err(self.fail(Error::Read(io::Error::other("layer decode thread stopped unexpectedly"))));
+                    return Err(self.fail(Error::Read(io::Error::other(
+                        "layer decode thread stopped unexpectedly",
+                    ))));
                 }
             }
         }

@@ -18,7 +18,7 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 64 GiB uncompressed, and 500× once past 256 MiB: real layers stay far below both
+    /// 64 `GiB` uncompressed, and 500× once past 256 `MiB`: real layers stay far below both
     /// (gzip of ordinary files is 2–10×), while a zip-bomb layer hits the ratio within a
     /// fraction of a second.
     fn default() -> Self {
@@ -117,7 +117,10 @@ impl Entry<'_> {
         }
         let capacity = usize::try_from(self.size).unwrap_or(0);
         let mut bytes = Vec::with_capacity(capacity);
-        self.data.take(max).read_to_end(&mut bytes).map_err(Error::Tar)?;
+        self.data
+            .take(max)
+            .read_to_end(&mut bytes)
+            .map_err(Error::Tar)?;
         Ok(Some(bytes))
     }
 }
@@ -137,7 +140,11 @@ const OPAQUE_MARKER: &str = ".wh..wh..opq";
 ///
 /// Decoding runs on a scoped helper thread (see the `stream` module); the visitor runs on the
 /// calling thread, so it need not be `Send`.
-pub fn walk_layer<R: Read + Send>(blob: R, options: &WalkOptions, visitor: &mut dyn EntryVisitor) -> Result<WalkSummary> {
+pub fn walk_layer<R: Read + Send>(
+    blob: R,
+    options: &WalkOptions,
+    visitor: &mut dyn EntryVisitor,
+) -> Result<WalkSummary> {
     let (tx, recycled, mut decoded) = stream::channel(options.limits);
     std::thread::scope(|scope| {
         scope.spawn(move || stream::decode(blob, &tx, &recycled));
@@ -169,19 +176,32 @@ fn walk_entries(decoded: &mut Decoded, visitor: &mut dyn EntryVisitor) -> Result
         let entry_type = header.entry_type();
         let (path, kind) = classify(path, entry_type, &entry)?;
         let size = if kind == EntryKind::File { size } else { 0 };
-        let mut visit = Entry { path, kind, size, data: &mut entry };
+        let mut visit = Entry {
+            path,
+            kind,
+            size,
+            data: &mut entry,
+        };
         visitor.visit(&mut visit)?;
     }
     Ok(entries)
 }
 
-fn classify<R: Read>(path: String, entry_type: tar::EntryType, entry: &tar::Entry<'_, R>) -> Result<(String, EntryKind)> {
+fn classify<R: Read>(
+    path: String,
+    entry_type: tar::EntryType,
+    entry: &tar::Entry<'_, R>,
+) -> Result<(String, EntryKind)> {
     let (parent, name) = match path.rfind('/') {
         Some(i) => (&path[..i], &path[i + 1..]),
         None => ("", path.as_str()),
     };
     if name == OPAQUE_MARKER {
-        let dir = if parent.is_empty() { "/".to_owned() } else { parent.to_owned() };
+        let dir = if parent.is_empty() {
+            "/".to_owned()
+        } else {
+            parent.to_owned()
+        };
         return Ok((dir, EntryKind::Opaque));
     }
     if let Some(hidden) = name.strip_prefix(WHITEOUT_PREFIX) {
@@ -193,20 +213,26 @@ fn classify<R: Read>(path: String, entry_type: tar::EntryType, entry: &tar::Entr
         return Ok((format!("{parent}/{hidden}"), EntryKind::Whiteout));
     }
     let kind = match entry_type {
-        tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => EntryKind::File,
+        tar::EntryType::Regular | tar::EntryType::Continuous | tar::EntryType::GNUSparse => {
+            EntryKind::File
+        }
         tar::EntryType::Directory => EntryKind::Directory,
-        tar::EntryType::Symlink => EntryKind::Symlink { target: link_text(entry)? },
-        tar::EntryType::Link => EntryKind::Hardlink { target: normalise_entry_path(&link_text(entry)?)? },
+        tar::EntryType::Symlink => EntryKind::Symlink {
+            target: link_text(entry),
+        },
+        tar::EntryType::Link => EntryKind::Hardlink {
+            target: normalise_entry_path(&link_text(entry))?,
+        },
         _ => EntryKind::Other,
     };
     Ok((path, kind))
 }
 
-fn link_text<R: Read>(entry: &tar::Entry<'_, R>) -> Result<String> {
-    Ok(entry
+fn link_text<R: Read>(entry: &tar::Entry<'_, R>) -> String {
+    entry
         .link_name_bytes()
         .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 fn finish(decoded: &mut Decoded, entries: u64, options: &WalkOptions) -> Result<WalkSummary> {
@@ -217,18 +243,26 @@ fn finish(decoded: &mut Decoded, entries: u64, options: &WalkOptions) -> Result<
         return Err(fault);
     }
     let Some((compressed_size, digest, compression)) = decoded.end.take() else {
-        return Err(Error::Read(io::Error::other("layer stream ended without its trailer")));
+        return Err(Error::Read(io::Error::other(
+            "layer stream ended without its trailer",
+        )));
     };
     let diff_id = decoded.finish_hash();
     if let Some(expected) = &options.expected_digest
         && *expected != digest
     {
-        return Err(Error::DigestMismatch { expected: expected.clone(), actual: digest });
+        return Err(Error::DigestMismatch {
+            expected: expected.clone(),
+            actual: digest,
+        });
     }
     if let Some(expected) = &options.expected_diff_id
         && *expected != diff_id
     {
-        return Err(Error::DiffIdMismatch { expected: expected.clone(), actual: diff_id });
+        return Err(Error::DiffIdMismatch {
+            expected: expected.clone(),
+            actual: diff_id,
+        });
     }
     Ok(WalkSummary {
         compression,

@@ -20,7 +20,10 @@ pub struct Credentials {
 impl Credentials {
     /// Credentials from parts.
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
-        Credentials { username: username.into(), password: password.into() }
+        Credentials {
+            username: username.into(),
+            password: password.into(),
+        }
     }
 
     /// The user name (not secret).
@@ -30,13 +33,19 @@ impl Credentials {
 
     pub(crate) fn basic_header(&self) -> String {
         let raw = format!("{}:{}", self.username, self.password);
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(raw))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(raw)
+        )
     }
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials").field("username", &self.username).field("password", &"<redacted>").finish()
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
     }
 }
 
@@ -67,9 +76,15 @@ impl CredentialStore {
     /// already have (explicit credentials win). `credsStore`/`credHelpers` need external
     /// programs and are not consulted; such entries are skipped.
     pub fn merge_docker_config(&mut self, path: &Path) -> Result<usize> {
-        let text = fs_err::read_to_string(path).map_err(|source| Error::DockerConfig { path: path.to_owned(), reason: source.to_string() })?;
+        let text = fs_err::read_to_string(path).map_err(|source| Error::DockerConfig {
+            path: path.to_owned(),
+            reason: source.to_string(),
+        })?;
         let config: DockerConfig =
-            serde_json::from_str(&text).map_err(|e| Error::DockerConfig { path: path.to_owned(), reason: e.to_string() })?;
+            serde_json::from_str(&text).map_err(|e| Error::DockerConfig {
+                path: path.to_owned(),
+                reason: e.to_string(),
+            })?;
         let mut added = 0;
         for (key, entry) in config.auths {
             let credentials = if let Some(auth) = entry.auth.filter(|a| !a.is_empty()) {
@@ -77,9 +92,15 @@ impl CredentialStore {
                     .decode(auth.trim())
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok())
-                    .ok_or_else(|| Error::DockerConfig { path: path.to_owned(), reason: format!("`auth` of {key} is not base64 of user:password") })?;
+                    .ok_or_else(|| Error::DockerConfig {
+                        path: path.to_owned(),
+                        reason: format!("`auth` of {key} is not base64 of user:password"),
+                    })?;
                 let Some((user, pass)) = decoded.split_once(':') else {
-                    return Err(Error::DockerConfig { path: path.to_owned(), reason: format!("`auth` of {key} has no ':'") });
+                    return Err(Error::DockerConfig {
+                        path: path.to_owned(),
+                        reason: format!("`auth` of {key} has no ':'"),
+                    });
                 };
                 Credentials::new(user, pass)
             } else if let (Some(user), Some(pass)) = (entry.username, entry.password) {
@@ -91,8 +112,8 @@ impl CredentialStore {
                 continue;
             };
             let host = canonical_host(&key);
-            if !self.by_host.contains_key(&host) {
-                self.by_host.insert(host, credentials);
+            if let std::collections::hash_map::Entry::Vacant(slot) = self.by_host.entry(host) {
+                slot.insert(credentials);
                 added += 1;
             }
         }
@@ -116,10 +137,19 @@ struct DockerAuth {
 
 /// `https://index.docker.io/v1/` → `docker.io`; `quay.io/` → `quay.io`; ports kept.
 pub(crate) fn canonical_host(key: &str) -> String {
-    let without_scheme = key.strip_prefix("https://").or_else(|| key.strip_prefix("http://")).unwrap_or(key);
-    let host = without_scheme.split('/').next().unwrap_or_default().to_ascii_lowercase();
+    let without_scheme = key
+        .strip_prefix("https://")
+        .or_else(|| key.strip_prefix("http://"))
+        .unwrap_or(key);
+    let host = without_scheme
+        .split('/')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     match host.as_str() {
-        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => crate::reference::DOCKER_HUB.to_owned(),
+        "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" => {
+            crate::reference::DOCKER_HUB.to_owned()
+        }
         _ => host,
     }
 }
@@ -130,7 +160,11 @@ pub(crate) enum Challenge {
     /// `Basic realm="…"`.
     Basic,
     /// `Bearer realm="…",service="…",scope="…"`.
-    Bearer { realm: String, service: Option<String>, scope: Option<String> },
+    Bearer {
+        realm: String,
+        service: Option<String>,
+        scope: Option<String>,
+    },
 }
 
 /// Parses the challenge header. Only the first challenge is used; registries send one.
@@ -157,7 +191,12 @@ fn parse_params(input: &str) -> HashMap<String, String> {
         while chars.peek().is_some_and(|c| *c == ',' || c.is_whitespace()) {
             chars.next();
         }
-        let key: String = chars.by_ref().take_while(|c| *c != '=').collect::<String>().trim().to_ascii_lowercase();
+        let key: String = chars
+            .by_ref()
+            .take_while(|c| *c != '=')
+            .collect::<String>()
+            .trim()
+            .to_ascii_lowercase();
         if key.is_empty() {
             break;
         }
@@ -172,7 +211,12 @@ fn parse_params(input: &str) -> HashMap<String, String> {
                 }
             }
         } else {
-            value = chars.by_ref().take_while(|c| *c != ',').collect::<String>().trim().to_owned();
+            chars
+                .by_ref()
+                .take_while(|c| *c != ',')
+                .collect::<String>()
+                .trim()
+                .clone_into(&mut value);
         }
         out.insert(key, value);
     }
@@ -185,7 +229,9 @@ mod tests {
 
     #[test]
     fn parses_bearer_challenges() {
-        let c = parse_challenge(r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull,push""#);
+        let c = parse_challenge(
+            r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/alpine:pull,push""#,
+        );
         assert_eq!(
             c,
             Some(Challenge::Bearer {
@@ -194,21 +240,37 @@ mod tests {
                 scope: Some("repository:library/alpine:pull,push".into()),
             })
         );
-        assert_eq!(parse_challenge(r#"Basic realm="Registry Realm""#), Some(Challenge::Basic));
+        assert_eq!(
+            parse_challenge(r#"Basic realm="Registry Realm""#),
+            Some(Challenge::Basic)
+        );
         assert_eq!(parse_challenge("Negotiate"), None);
-        assert_eq!(parse_challenge("Bearer service=x"), None, "a bearer challenge without realm is unusable");
+        assert_eq!(
+            parse_challenge("Bearer service=x"),
+            None,
+            "a bearer challenge without realm is unusable"
+        );
     }
 
     #[test]
     fn credentials_are_scoped_and_redacted() {
         let mut store = CredentialStore::new();
-        store.insert("https://index.docker.io/v1/", Credentials::new("u", "hunter2"));
+        store.insert(
+            "https://index.docker.io/v1/",
+            Credentials::new("u", "hunter2"),
+        );
         store.insert("127.0.0.1:5001", Credentials::new("p", "s3cret"));
         assert_eq!(store.get("docker.io").map(Credentials::username), Some("u"));
-        assert!(store.get("127.0.0.1:5000").is_none(), "another port is another registry");
+        assert!(
+            store.get("127.0.0.1:5000").is_none(),
+            "another port is another registry"
+        );
         assert!(store.get("evil.example").is_none());
         let debug = format!("{store:?}");
-        assert!(!debug.contains("hunter2") && !debug.contains("s3cret"), "{debug}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("s3cret"),
+            "{debug}"
+        );
     }
 
     #[test]
@@ -230,7 +292,10 @@ mod tests {
         assert_eq!(store.get("docker.io").unwrap().username(), "bob");
         assert_eq!(store.get("ghcr.io").unwrap().username(), "explicit");
         fs_err::write(&path, "{").unwrap();
-        assert!(matches!(store.merge_docker_config(&path), Err(Error::DockerConfig { .. })));
+        assert!(matches!(
+            store.merge_docker_config(&path),
+            Err(Error::DockerConfig { .. })
+        ));
         fs_err::remove_dir_all(&dir).unwrap();
     }
 }

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt, TryStreamExt};
-use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, RETRY_AFTER, WWW_AUTHENTICATE,
+};
 use reqwest::{Method, Response, StatusCode};
 use serde::Deserialize;
 
@@ -24,7 +26,7 @@ use crate::manifest::{self, FetchedManifest};
 use crate::reference::is_loopback_host;
 use crate::{Error, Reference, Result};
 
-/// Manifests above this size are refused (Distribution's own limit is 4 MiB).
+/// Manifests above this size are refused (Distribution's own limit is 4 `MiB`).
 const MAX_MANIFEST_BYTES: u64 = 8 << 20;
 
 /// A stream of blob bytes (unverified: the consumer hashes as it reads).
@@ -110,10 +112,19 @@ impl RegistryClientBuilder {
             .read_timeout(self.timeout)
             .danger_accept_invalid_certs(self.insecure);
         for path in &self.ca_certs {
-            let pem = fs_err::read(path).map_err(|e| Error::CaCert { path: path.clone(), reason: e.to_string() })?;
-            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::CaCert { path: path.clone(), reason: e.to_string() })?;
+            let pem = fs_err::read(path).map_err(|e| Error::CaCert {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
+            let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::CaCert {
+                path: path.clone(),
+                reason: e.to_string(),
+            })?;
             if certs.is_empty() {
-                return Err(Error::CaCert { path: path.clone(), reason: "no PEM certificate in file".into() });
+                return Err(Error::CaCert {
+                    path: path.clone(),
+                    reason: "no PEM certificate in file".into(),
+                });
             }
             for cert in certs {
                 http = http.add_root_certificate(cert);
@@ -163,7 +174,9 @@ pub struct RegistryClient {
 
 impl std::fmt::Debug for RegistryClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RegistryClient").field("plain_http", &self.plain_http).finish_non_exhaustive()
+        f.debug_struct("RegistryClient")
+            .field("plain_http", &self.plain_http)
+            .finish_non_exhaustive()
     }
 }
 
@@ -184,9 +197,15 @@ impl RegistryClient {
 
     /// Fetches and parses the manifest `reference` names, verifying its digest.
     pub async fn fetch_manifest(&self, reference: &Reference) -> Result<FetchedManifest> {
-        let path = format!("/v2/{}/manifests/{}", reference.repository(), reference.manifest_reference());
-        let what = format!("manifest {reference}");
-        let response = self.get(reference, &path, Some(MANIFEST_ACCEPT), &what).await?;
+        let path = format!(
+            "/v2/{}/manifests/{}",
+            reference.repository(),
+            reference.manifest_reference()
+        );
+        let what = format!("manifest `{}`", reference.manifest_reference());
+        let response = self
+            .get(reference, &path, Some(MANIFEST_ACCEPT), &what)
+            .await?;
         let content_type = response
             .headers()
             .get(CONTENT_TYPE)
@@ -198,39 +217,81 @@ impl RegistryClient {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.parse::<Digest>().ok());
         let bytes = read_limited(response, MAX_MANIFEST_BYTES, &what).await?;
+        // Schema 1 digests cover the payload without its JWS signatures, so a plain sha256
+        // would not match; say what it is before checking.
+        if content_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with("application/vnd.docker.distribution.manifest.v1"))
+        {
+            return Err(Error::Schema1 {
+                reference: reference.to_string(),
+            });
+        }
         let actual = Digest::sha256_of(&bytes);
         for expected in reference.digest().into_iter().chain(header_digest.as_ref()) {
             if *expected != actual {
-                return Err(Error::DigestMismatch { what, expected: expected.clone(), actual });
+                return Err(Error::DigestMismatch {
+                    what,
+                    expected: expected.clone(),
+                    actual,
+                });
             }
         }
-        manifest::parse(&reference.to_string(), bytes, content_type.as_deref(), actual)
+        manifest::parse(
+            &reference.to_string(),
+            bytes,
+            content_type.as_deref(),
+            actual,
+        )
     }
 
     /// Fetches a small blob (an image config) into memory, verifying its digest.
-    pub async fn fetch_blob(&self, reference: &Reference, digest: &Digest, max_bytes: u64) -> Result<Bytes> {
-        let what = format!("blob {digest} of {}/{}", reference.registry(), reference.repository());
-        let response = self.get(reference, &blob_path(reference, digest), None, &what).await?;
+    pub async fn fetch_blob(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+        max_bytes: u64,
+    ) -> Result<Bytes> {
+        let what = format!("blob {digest}");
+        let response = self
+            .get(reference, &blob_path(reference, digest), None, &what)
+            .await?;
         let bytes = read_limited(response, max_bytes, &what).await?;
         let actual = Digest::sha256_of(&bytes);
         if actual != *digest {
-            return Err(Error::DigestMismatch { what, expected: digest.clone(), actual });
+            return Err(Error::DigestMismatch {
+                what,
+                expected: digest.clone(),
+                actual,
+            });
         }
         Ok(bytes)
     }
 
     /// Opens a blob as a byte stream. The bytes are *not* verified here: the layer walk hashes
     /// them as it consumes them, so the digest check costs no extra pass.
-    pub async fn blob_stream(&self, reference: &Reference, digest: &Digest) -> Result<(Option<u64>, ByteStream)> {
-        let what = format!("blob {digest} of {}/{}", reference.registry(), reference.repository());
-        let response = self.get(reference, &blob_path(reference, digest), None, &what).await?;
+    pub async fn blob_stream(
+        &self,
+        reference: &Reference,
+        digest: &Digest,
+    ) -> Result<(Option<u64>, ByteStream)> {
+        let what = format!("blob {digest}");
+        let response = self
+            .get(reference, &blob_path(reference, digest), None, &what)
+            .await?;
         let length = response.content_length();
         let stream = response.bytes_stream().map_err(std::io::Error::other);
         Ok((length, Box::pin(stream)))
     }
 
     /// GET with scheme choice, auth and retries. Non-success statuses become errors.
-    async fn get(&self, reference: &Reference, path: &str, accept: Option<&str>, what: &str) -> Result<Response> {
+    async fn get(
+        &self,
+        reference: &Reference,
+        path: &str,
+        accept: Option<&str>,
+        what: &str,
+    ) -> Result<Response> {
         let host = reference.api_host().to_owned();
         let scope = format!("repository:{}:pull", reference.repository());
         let mut authenticated_after_challenge = false;
@@ -242,7 +303,10 @@ impl RegistryClient {
             if let Some(accept) = accept {
                 request = request.header(ACCEPT, accept);
             }
-            if let Some(value) = self.authorization(&host, reference.registry(), &scope).await? {
+            if let Some(value) = self
+                .authorization(&host, reference.registry(), &scope)
+                .await?
+            {
                 request = request.header(AUTHORIZATION, value);
             }
             let response = match request.send().await {
@@ -252,14 +316,21 @@ impl RegistryClient {
                     attempt -= 1;
                     continue;
                 }
-                Err(e) if attempt < self.max_attempts && (e.is_connect() || e.is_timeout() || e.is_request()) => {
+                Err(e)
+                    if attempt < self.max_attempts
+                        && (e.is_connect() || e.is_timeout() || e.is_request()) =>
+                {
                     let delay = self.backoff(attempt, None);
                     tracing::warn!(%url, attempt, ?delay, error = %e, "request failed; retrying");
                     tokio::time::sleep(delay).await;
                     continue;
                 }
                 Err(source) if attempt >= self.max_attempts && attempt > 1 => {
-                    return Err(Error::RetriesExhausted { url, attempts: attempt, last: source.to_string() });
+                    return Err(Error::RetriesExhausted {
+                        url,
+                        attempts: attempt,
+                        last: source.to_string(),
+                    });
                 }
                 Err(source) => return Err(Error::Transport { url, source }),
             };
@@ -298,15 +369,30 @@ impl RegistryClient {
                     repository: reference.repository().to_owned(),
                     detail,
                 },
-                StatusCode::NOT_FOUND => Error::NotFound { what: what.to_owned(), detail },
-                s if is_retryable(s) => Error::RetriesExhausted { url, attempts: attempt, last: format!("{}{detail}", s.as_u16()) },
-                s => Error::Status { url, status: s.as_u16(), detail },
+                StatusCode::NOT_FOUND => Error::NotFound {
+                    what: what.to_owned(),
+                    detail,
+                },
+                s if is_retryable(s) => Error::RetriesExhausted {
+                    url,
+                    attempts: attempt,
+                    last: format!("{}{detail}", s.as_u16()),
+                },
+                s => Error::Status {
+                    url,
+                    status: s.as_u16(),
+                    detail,
+                },
             });
         }
     }
 
     fn scheme(&self, host: &str) -> &'static str {
-        if self.plain_http || self.host_state(host, |s| s.http) { "http" } else { "https" }
+        if self.plain_http || self.host_state(host, |s| s.http) {
+            "http"
+        } else {
+            "https"
+        }
     }
 
     /// Switches a loopback host to plain HTTP once; false if already done or not loopback.
@@ -320,18 +406,35 @@ impl RegistryClient {
     fn host_state<T>(&self, host: &str, f: impl FnOnce(&mut HostState) -> T) -> T {
         // A poisoned lock only means another task panicked mid-update of a cache; the data is
         // still a valid cache, so keep using it.
-        let mut hosts = self.hosts.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut hosts = self
+            .hosts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(hosts.entry(host.to_owned()).or_default())
     }
 
     /// The `Authorization` value for a request to `host`, per the last challenge it sent.
-    async fn authorization(&self, host: &str, registry: &str, scope: &str) -> Result<Option<String>> {
+    async fn authorization(
+        &self,
+        host: &str,
+        registry: &str,
+        scope: &str,
+    ) -> Result<Option<String>> {
         let credentials = self.credentials.get(registry);
         match self.host_state(host, |s| s.challenge.clone()) {
             None => Ok(None),
             Some(Challenge::Basic) => Ok(credentials.map(Credentials::basic_header)),
             Some(Challenge::Bearer { realm, service, .. }) => {
-                let token = self.token(&realm, service.as_deref(), scope, host, registry, credentials).await?;
+                let token = self
+                    .token(
+                        &realm,
+                        service.as_deref(),
+                        scope,
+                        host,
+                        registry,
+                        credentials,
+                    )
+                    .await?;
                 Ok(Some(format!("Bearer {token}")))
             }
         }
@@ -347,18 +450,31 @@ impl RegistryClient {
         registry: &str,
         credentials: Option<&Credentials>,
     ) -> Result<String> {
-        let key = (realm.to_owned(), service.unwrap_or_default().to_owned(), scope.to_owned());
+        let key = (
+            realm.to_owned(),
+            service.unwrap_or_default().to_owned(),
+            scope.to_owned(),
+        );
         {
-            let tokens = self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let tokens = self
+                .tokens
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             if let Some(token) = tokens.get(&key).filter(|t| t.expires > Instant::now()) {
                 return Ok(token.value.clone());
             }
         }
-        let token_error = |reason: String| Error::Token { realm: realm.to_owned(), reason };
-        let mut url = url::Url::parse(realm).map_err(|e| token_error(format!("invalid realm URL: {e}")))?;
+        let token_error = |reason: String| Error::Token {
+            realm: realm.to_owned(),
+            reason,
+        };
+        let mut url =
+            url::Url::parse(realm).map_err(|e| token_error(format!("invalid realm URL: {e}")))?;
         // The registry names its token realm, so sending the registry's own credentials there
         // is the protocol; but never in clear text to a different host.
-        let same_host = url.host_str().is_some_and(|h| host.split(':').next() == Some(h));
+        let same_host = url
+            .host_str()
+            .is_some_and(|h| host.split(':').next() == Some(h));
         let credentials = credentials.filter(|_| url.scheme() == "https" || same_host);
         if credentials.is_none() && self.credentials.get(registry).is_some() {
             tracing::warn!(realm = %url, "not sending credentials to a plain-http token realm on another host; requesting an anonymous token");
@@ -391,24 +507,41 @@ impl RegistryClient {
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             let detail = error_detail(response).await;
-            let repository = scope.trim_start_matches("repository:").trim_end_matches(":pull").to_owned();
-            return Err(Error::Unauthorized { registry: registry.to_owned(), repository, detail });
+            let repository = scope
+                .trim_start_matches("repository:")
+                .trim_end_matches(":pull")
+                .to_owned();
+            return Err(Error::Unauthorized {
+                registry: registry.to_owned(),
+                repository,
+                detail,
+            });
         }
         if !status.is_success() {
             return Err(token_error(format!("status {}", status.as_u16())));
         }
-        #[derive(Deserialize)]
-        struct TokenResponse {
-            token: Option<String>,
-            access_token: Option<String>,
-            expires_in: Option<u64>,
-        }
-        let body: TokenResponse = response.json().await.map_err(|e| token_error(format!("malformed token response: {e}")))?;
-        let value = body.token.or(body.access_token).filter(|t| !t.is_empty()).ok_or_else(|| token_error("response has no token".into()))?;
+        let body: TokenResponse = response
+            .json()
+            .await
+            .map_err(|e| token_error(format!("malformed token response: {e}")))?;
+        let value = body
+            .token
+            .or(body.access_token)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| token_error("response has no token".into()))?;
         // The spec's default lifetime is 60 s; renew 10 s early so a token never expires in flight.
         let lifetime = Duration::from_secs(body.expires_in.unwrap_or(60).max(20) - 10);
-        let mut tokens = self.tokens.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        tokens.insert(key, Token { value: value.clone(), expires: Instant::now() + lifetime });
+        let mut tokens = self
+            .tokens
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        tokens.insert(
+            key,
+            Token {
+                value: value.clone(),
+                expires: Instant::now() + lifetime,
+            },
+        );
         Ok(value)
     }
 
@@ -417,8 +550,18 @@ impl RegistryClient {
         let exponential = self.base_delay.saturating_mul(1 << (attempt - 1).min(16));
         // Spread retries of parallel workers a little so they do not hit the registry in step.
         let jitter = Duration::from_millis(u64::from(std::process::id() % 7 + attempt) * 13);
-        retry_after.unwrap_or(exponential + jitter).min(self.max_delay)
+        retry_after
+            .unwrap_or(exponential + jitter)
+            .min(self.max_delay)
     }
+}
+
+/// The token endpoint's answer (distribution `token.md`; `access_token` is the `OAuth2` spelling).
+#[derive(Deserialize)]
+struct TokenResponse {
+    token: Option<String>,
+    access_token: Option<String>,
+    expires_in: Option<u64>,
 }
 
 fn blob_path(reference: &Reference, digest: &Digest) -> String {
@@ -431,7 +574,14 @@ fn is_retryable(status: StatusCode) -> bool {
 
 /// `Retry-After` as delta-seconds (the HTTP-date form is rare from registries and treated as absent).
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    headers.get(RETRY_AFTER)?.to_str().ok()?.trim().parse::<u64>().ok().map(Duration::from_secs)
+    headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
 }
 
 /// `: CODE: message` from an OCI error body, or empty.
@@ -452,7 +602,13 @@ async fn error_detail(response: Response) -> String {
         Ok(e) => e
             .errors
             .first()
-            .map(|e| format!(": {}: {}", e.code.as_deref().unwrap_or("UNKNOWN"), e.message.as_deref().unwrap_or("")))
+            .map(|e| {
+                format!(
+                    ": {}: {}",
+                    e.code.as_deref().unwrap_or("UNKNOWN"),
+                    e.message.as_deref().unwrap_or("")
+                )
+            })
             .unwrap_or_default(),
         Err(_) => String::new(),
     }
@@ -460,15 +616,24 @@ async fn error_detail(response: Response) -> String {
 
 async fn read_limited(response: Response, limit: u64, what: &str) -> Result<Bytes> {
     if response.content_length().is_some_and(|n| n > limit) {
-        return Err(Error::TooLarge { what: what.to_owned(), limit });
+        return Err(Error::TooLarge {
+            what: what.to_owned(),
+            limit,
+        });
     }
     let url = response.url().to_string();
     let mut body = BytesMut::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|source| Error::Transport { url: url.clone(), source })?;
+        let chunk = chunk.map_err(|source| Error::Transport {
+            url: url.clone(),
+            source,
+        })?;
         if (body.len() + chunk.len()) as u64 > limit {
-            return Err(Error::TooLarge { what: what.to_owned(), limit });
+            return Err(Error::TooLarge {
+                what: what.to_owned(),
+                limit,
+            });
         }
         body.extend_from_slice(&chunk);
     }

@@ -44,7 +44,9 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// 401: no credentials, or the registry rejected them.
-    #[error("authentication failed for {registry}/{repository} (401{detail}); pass --username/--password or log in with `docker login {registry}`")]
+    #[error(
+        "authentication failed for {registry}/{repository} (401{detail}); pass --username/--password or log in with `docker login {registry}`"
+    )]
     Unauthorized {
         /// Registry host.
         registry: String,
@@ -66,7 +68,7 @@ pub enum Error {
     /// 404 on a manifest or blob.
     #[error("{what} not found (404{detail})")]
     NotFound {
-        /// `manifest 127.0.0.1:5000/lab/x:1` or `blob sha256:… of …`.
+        /// ``manifest `1` `` or `blob sha256:…`.
         what: String,
         /// `: CODE: message` from the registry, or empty.
         detail: String,
@@ -100,13 +102,15 @@ pub enum Error {
         reason: String,
     },
     /// A Docker schema 1 manifest: deprecated since 2017, no longer pullable by Docker itself.
-    #[error("{reference} has a Docker schema 1 manifest, which is deprecated and not supported; re-push the image with a current client (schema 2 or OCI)")]
+    #[error(
+        "Docker schema 1 manifest: deprecated and not supported; re-push the image with a current client (schema 2 or OCI)"
+    )]
     Schema1 {
         /// The reference.
         reference: String,
     },
     /// A manifest of a media type that is not an image or an index.
-    #[error("{reference} has unsupported manifest media type `{media_type}`")]
+    #[error("unsupported manifest media type `{media_type}`")]
     UnsupportedMediaType {
         /// The reference.
         reference: String,
@@ -114,7 +118,7 @@ pub enum Error {
         media_type: String,
     },
     /// The manifest JSON does not parse.
-    #[error("{reference}: malformed manifest: {reason}")]
+    #[error("malformed manifest: {reason}")]
     InvalidManifest {
         /// The reference.
         reference: String,
@@ -140,7 +144,7 @@ pub enum Error {
         limit: u64,
     },
     /// No manifest of an index matches the requested platform.
-    #[error("{reference} has no image for platform {wanted}; available: {available}")]
+    #[error("no image for platform {wanted} in the index; available: {available}")]
     NoMatchingPlatform {
         /// The reference.
         reference: String,

@@ -2,7 +2,7 @@
 //! layout, docker archive): Docker schema 2 and OCI manifests and indexes; schema 1 refused.
 
 use bytes::Bytes;
-use oci_spec::image::{ImageIndex, ImageManifest};
+pub use oci_spec::image::{ImageIndex, ImageManifest};
 use serde::Deserialize;
 
 use plimsoll_types::{Digest, Platform};
@@ -22,9 +22,9 @@ pub const DOCKER_MANIFEST: &str = "application/vnd.docker.distribution.manifest.
 #[derive(Clone, Debug)]
 pub enum Manifest {
     /// One image (OCI manifest or Docker schema 2).
-    Image(ImageManifest),
+    Image(Box<ImageManifest>),
     /// Several images (OCI index or Docker manifest list).
-    Index(ImageIndex),
+    Index(Box<ImageIndex>),
 }
 
 /// A manifest with its digest, media type and exact bytes.
@@ -60,12 +60,29 @@ struct Probe {
 }
 
 /// Parses manifest bytes. `reference` is only used in error messages.
-pub fn parse(reference: &str, bytes: Bytes, content_type: Option<&str>, digest: Digest) -> Result<FetchedManifest> {
-    let invalid = |reason: String| Error::InvalidManifest { reference: reference.to_owned(), reason };
+pub fn parse(
+    reference: &str,
+    bytes: Bytes,
+    content_type: Option<&str>,
+    digest: Digest,
+) -> Result<FetchedManifest> {
+    let invalid = |reason: String| Error::InvalidManifest {
+        reference: reference.to_owned(),
+        reason,
+    };
     let probe: Probe = serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
-    let declared = probe.media_type.clone().or_else(|| content_type.map(str::to_owned));
-    if probe.schema_version == Some(1) || declared.as_deref().is_some_and(|t| t.starts_with("application/vnd.docker.distribution.manifest.v1")) {
-        return Err(Error::Schema1 { reference: reference.to_owned() });
+    let declared = probe
+        .media_type
+        .clone()
+        .or_else(|| content_type.map(str::to_owned));
+    if probe.schema_version == Some(1)
+        || declared
+            .as_deref()
+            .is_some_and(|t| t.starts_with("application/vnd.docker.distribution.manifest.v1"))
+    {
+        return Err(Error::Schema1 {
+            reference: reference.to_owned(),
+        });
     }
     let media_type = match declared.as_deref() {
         Some(t @ (OCI_INDEX | DOCKER_LIST | OCI_MANIFEST | DOCKER_MANIFEST)) => t.to_owned(),
@@ -73,16 +90,28 @@ pub fn parse(reference: &str, bytes: Bytes, content_type: Option<&str>, digest: 
         _ if probe.manifests.is_some() => OCI_INDEX.to_owned(),
         _ if probe.layers.is_some() => OCI_MANIFEST.to_owned(),
         Some(other) => {
-            return Err(Error::UnsupportedMediaType { reference: reference.to_owned(), media_type: other.to_owned() });
+            return Err(Error::UnsupportedMediaType {
+                reference: reference.to_owned(),
+                media_type: other.to_owned(),
+            });
         }
         None => return Err(invalid("neither `manifests` nor `layers` present".into())),
     };
     let manifest = if media_type == OCI_INDEX || media_type == DOCKER_LIST {
-        Manifest::Index(serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?)
+        Manifest::Index(Box::new(
+            serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?,
+        ))
     } else {
-        Manifest::Image(serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?)
+        Manifest::Image(Box::new(
+            serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?,
+        ))
     };
-    Ok(FetchedManifest { digest, media_type, manifest, bytes })
+    Ok(FetchedManifest {
+        digest,
+        media_type,
+        manifest,
+        bytes,
+    })
 }
 
 /// The runnable images of an index, in index order. Entries that are not image manifests
@@ -94,17 +123,27 @@ pub fn index_platforms(reference: &str, index: &ImageIndex) -> Result<Vec<Platfo
         if media_type != OCI_MANIFEST && media_type != DOCKER_MANIFEST {
             continue;
         }
-        let Some(p) = descriptor.platform() else { continue };
+        let Some(p) = descriptor.platform() else {
+            continue;
+        };
         let (os, architecture) = (p.os().to_string(), p.architecture().to_string());
         if os == "unknown" || architecture == "unknown" {
             continue;
         }
-        let digest = descriptor.digest().to_string().parse::<Digest>().map_err(|e| Error::InvalidManifest {
-            reference: reference.to_owned(),
-            reason: e.to_string(),
-        })?;
+        let digest = descriptor
+            .digest()
+            .to_string()
+            .parse::<Digest>()
+            .map_err(|e| Error::InvalidManifest {
+                reference: reference.to_owned(),
+                reason: e.to_string(),
+            })?;
         out.push(PlatformManifest {
-            platform: Platform { os, architecture, variant: p.variant().clone().filter(|v| !v.is_empty()) },
+            platform: Platform {
+                os,
+                architecture,
+                variant: p.variant().clone().filter(|v| !v.is_empty()),
+            },
             digest,
         });
     }
@@ -112,17 +151,29 @@ pub fn index_platforms(reference: &str, index: &ImageIndex) -> Result<Vec<Platfo
 }
 
 /// The index entry for `wanted`; the first match wins, as in Docker.
-pub fn select_platform(reference: &str, index: &ImageIndex, wanted: &Platform) -> Result<PlatformManifest> {
+pub fn select_platform(
+    reference: &str,
+    index: &ImageIndex,
+    wanted: &Platform,
+) -> Result<PlatformManifest> {
     let platforms = index_platforms(reference, index)?;
-    platforms.iter().find(|p| wanted.selects(&p.platform)).cloned().ok_or_else(|| Error::NoMatchingPlatform {
-        reference: reference.to_owned(),
-        wanted: wanted.to_string(),
-        available: if platforms.is_empty() {
-            "none".to_owned()
-        } else {
-            platforms.iter().map(|p| p.platform.to_string()).collect::<Vec<_>>().join(", ")
-        },
-    })
+    platforms
+        .iter()
+        .find(|p| wanted.selects(&p.platform))
+        .cloned()
+        .ok_or_else(|| Error::NoMatchingPlatform {
+            reference: reference.to_owned(),
+            wanted: wanted.to_string(),
+            available: if platforms.is_empty() {
+                "none".to_owned()
+            } else {
+                platforms
+                    .iter()
+                    .map(|p| p.platform.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        })
 }
 
 #[cfg(test)]
@@ -134,7 +185,12 @@ mod tests {
     const D3: &str = "sha256:3333333333333333333333333333333333333333333333333333333333333333";
 
     fn parse_str(json: &str, content_type: Option<&str>) -> Result<FetchedManifest> {
-        parse("r", Bytes::from(json.to_owned()), content_type, Digest::sha256_of(json.as_bytes()))
+        parse(
+            "r",
+            Bytes::from(json.to_owned()),
+            content_type,
+            Digest::sha256_of(json.as_bytes()),
+        )
     }
 
     fn index() -> String {
@@ -149,13 +205,18 @@ mod tests {
     #[test]
     fn selects_platforms_from_an_index() {
         let fetched = parse_str(&index(), None).unwrap();
-        let Manifest::Index(index) = fetched.manifest else { panic!("not an index") };
+        let Manifest::Index(index) = fetched.manifest else {
+            panic!("not an index")
+        };
         let all = index_platforms("r", &index).unwrap();
         assert_eq!(all.len(), 2, "the attestation entry is skipped");
         let arm = select_platform("r", &index, &"linux/arm64".parse().unwrap()).unwrap();
         assert_eq!(arm.digest.as_str(), D2);
         let err = select_platform("r", &index, &"linux/s390x".parse().unwrap()).unwrap_err();
-        assert_eq!(err.to_string(), "r has no image for platform linux/s390x; available: linux/amd64, linux/arm64/v8");
+        assert_eq!(
+            err.to_string(),
+            "no image for platform linux/s390x in the index; available: linux/amd64, linux/arm64/v8"
+        );
     }
 
     #[test]
@@ -168,10 +229,23 @@ mod tests {
         assert_eq!(fetched.media_type, DOCKER_MANIFEST);
         assert!(matches!(fetched.manifest, Manifest::Image(ref m) if m.layers().len() == 1));
         let v1 = r#"{"schemaVersion":1,"name":"x","tag":"1","fsLayers":[]}"#;
-        let err = parse_str(v1, Some("application/vnd.docker.distribution.manifest.v1+prettyjws")).unwrap_err();
+        let err = parse_str(
+            v1,
+            Some("application/vnd.docker.distribution.manifest.v1+prettyjws"),
+        )
+        .unwrap_err();
         assert!(matches!(err, Error::Schema1 { .. }));
         assert!(err.to_string().contains("schema 1"));
-        assert!(matches!(parse_str("{", None), Err(Error::InvalidManifest { .. })));
-        assert!(matches!(parse_str(r#"{"schemaVersion":2,"mediaType":"application/vnd.cncf.helm.chart"}"#, None), Err(Error::UnsupportedMediaType { .. })));
+        assert!(matches!(
+            parse_str("{", None),
+            Err(Error::InvalidManifest { .. })
+        ));
+        assert!(matches!(
+            parse_str(
+                r#"{"schemaVersion":2,"mediaType":"application/vnd.cncf.helm.chart"}"#,
+                None
+            ),
+            Err(Error::UnsupportedMediaType { .. })
+        ));
     }
 }

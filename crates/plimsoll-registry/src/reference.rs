@@ -24,13 +24,18 @@ pub struct Reference {
 
 impl Reference {
     /// Builds a reference from parts (already valid).
-    pub fn new(registry: &str, repository: &str, tag: Option<&str>, digest: Option<Digest>) -> Result<Self> {
+    pub fn new(
+        registry: &str,
+        repository: &str,
+        tag: Option<&str>,
+        digest: Option<&Digest>,
+    ) -> Result<Self> {
         let mut s = format!("{registry}/{repository}");
         if let Some(tag) = tag {
             s.push(':');
             s.push_str(tag);
         }
-        if let Some(digest) = &digest {
+        if let Some(digest) = digest {
             s.push('@');
             s.push_str(digest.as_str());
         }
@@ -44,7 +49,11 @@ impl Reference {
 
     /// The host the API is served from (`registry-1.docker.io` for `docker.io`).
     pub fn api_host(&self) -> &str {
-        if self.registry == DOCKER_HUB { DOCKER_HUB_API } else { &self.registry }
+        if self.registry == DOCKER_HUB {
+            DOCKER_HUB_API
+        } else {
+            &self.registry
+        }
     }
 
     /// Repository path (`library/alpine`).
@@ -72,8 +81,12 @@ impl Reference {
     }
 
     /// The same repository pinned to `digest` (tag kept for display).
+    #[must_use]
     pub fn with_digest(&self, digest: Digest) -> Reference {
-        Reference { digest: Some(digest), ..self.clone() }
+        Reference {
+            digest: Some(digest),
+            ..self.clone()
+        }
     }
 
     /// Whether the registry host is a loopback address (plain HTTP is then acceptable, as
@@ -90,25 +103,40 @@ pub(crate) fn is_loopback_host(host_port: &str) -> bool {
         _ => host_port,
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl FromStr for Reference {
     type Err = Error;
 
     fn from_str(input: &str) -> Result<Self> {
-        let invalid = |reason: &str| Error::InvalidReference { reference: input.to_owned(), reason: reason.to_owned() };
+        let invalid = |reason: &str| Error::InvalidReference {
+            reference: input.to_owned(),
+            reason: reason.to_owned(),
+        };
         if input.is_empty() {
             return Err(invalid("empty reference"));
         }
         let (name_tag, digest) = match input.split_once('@') {
-            Some((n, d)) => (n, Some(d.parse::<Digest>().map_err(|_| invalid("digest must be sha256:<64 hex digits>"))?)),
+            Some((n, d)) => (
+                n,
+                Some(
+                    d.parse::<Digest>()
+                        .map_err(|_| invalid("digest must be sha256:<64 hex digits>"))?,
+                ),
+            ),
             None => (input, None),
         };
         // The tag is after the last ':' that follows the last '/', so `host:5000/repo` keeps its port.
         let last_slash = name_tag.rfind('/').map_or(0, |i| i + 1);
         let (name, tag) = match name_tag[last_slash..].rfind(':') {
-            Some(i) => (&name_tag[..last_slash + i], Some(&name_tag[last_slash + i + 1..])),
+            Some(i) => (
+                &name_tag[..last_slash + i],
+                Some(&name_tag[last_slash + i + 1..]),
+            ),
             None => (name_tag, None),
         };
         if let Some(tag) = tag
@@ -117,15 +145,29 @@ impl FromStr for Reference {
             return Err(invalid("tag must match [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"));
         }
         let (registry, repository) = match name.split_once('/') {
-            Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" || first.chars().any(|c| c.is_ascii_uppercase()) => {
+            Some((first, rest))
+                if first.contains(['.', ':'])
+                    || first == "localhost"
+                    || first.chars().any(|c| c.is_ascii_uppercase()) =>
+            {
                 (first.to_owned(), rest.to_owned())
             }
             _ => (DOCKER_HUB.to_owned(), name.to_owned()),
         };
-        let registry = if registry == "index.docker.io" { DOCKER_HUB.to_owned() } else { registry };
-        let repository = if registry == DOCKER_HUB && !repository.contains('/') { format!("library/{repository}") } else { repository };
+        let registry = if registry == "index.docker.io" {
+            DOCKER_HUB.to_owned()
+        } else {
+            registry
+        };
+        let repository = if registry == DOCKER_HUB && !repository.contains('/') {
+            format!("library/{repository}")
+        } else {
+            repository
+        };
         if !valid_repository(&repository) {
-            return Err(invalid("repository must be lowercase path components of [a-z0-9] separated by '.', '_', '__' or '-'"));
+            return Err(invalid(
+                "repository must be lowercase path components of [a-z0-9] separated by '.', '_', '__' or '-'",
+            ));
         }
         if registry.is_empty() || registry.contains(['/', '@', ' ']) {
             return Err(invalid("invalid registry host"));
@@ -135,7 +177,12 @@ impl FromStr for Reference {
             (None, Some(_)) => None,
             (None, None) => Some("latest".to_owned()),
         };
-        Ok(Reference { registry, repository, tag, digest })
+        Ok(Reference {
+            registry,
+            repository,
+            tag,
+            digest,
+        })
     }
 }
 
@@ -144,7 +191,9 @@ fn valid_tag(tag: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= 128
         && (bytes[0].is_ascii_alphanumeric() || bytes[0] == b'_')
-        && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 /// OCI distribution spec: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`.
@@ -156,7 +205,9 @@ fn valid_repository(repository: &str) -> bool {
             !bytes.is_empty()
                 && bytes[0].is_ascii_alphanumeric()
                 && bytes[bytes.len() - 1].is_ascii_alphanumeric()
-                && bytes.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+                && bytes.iter().all(|&b| {
+                    b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+                })
                 && !component.contains("..")
                 && !component.contains("___")
         })
@@ -187,19 +238,34 @@ mod tests {
             ("alpine", "docker.io/library/alpine:latest"),
             ("alpine:3.19", "docker.io/library/alpine:3.19"),
             ("bitnami/redis", "docker.io/bitnami/redis:latest"),
-            ("index.docker.io/library/alpine", "docker.io/library/alpine:latest"),
-            ("127.0.0.1:5000/lab/python-app:1", "127.0.0.1:5000/lab/python-app:1"),
+            (
+                "index.docker.io/library/alpine",
+                "docker.io/library/alpine:latest",
+            ),
+            (
+                "127.0.0.1:5000/lab/python-app:1",
+                "127.0.0.1:5000/lab/python-app:1",
+            ),
             ("localhost/app", "localhost/app:latest"),
             ("localhost:5000/app", "localhost:5000/app:latest"),
-            ("ghcr.io/org/team/app:v1.2.3-rc.1", "ghcr.io/org/team/app:v1.2.3-rc.1"),
-            (&format!("alpine@{D}"), &format!("docker.io/library/alpine@{D}")),
+            (
+                "ghcr.io/org/team/app:v1.2.3-rc.1",
+                "ghcr.io/org/team/app:v1.2.3-rc.1",
+            ),
+            (
+                &format!("alpine@{D}"),
+                &format!("docker.io/library/alpine@{D}"),
+            ),
             (&format!("quay.io/a/b:1@{D}"), &format!("quay.io/a/b:1@{D}")),
         ] {
             let r: Reference = input.parse().unwrap();
             assert_eq!(r.to_string(), want, "{input}");
         }
         let r: Reference = "127.0.0.1:5000/lab/app".parse().unwrap();
-        assert_eq!((r.registry(), r.repository(), r.tag()), ("127.0.0.1:5000", "lab/app", Some("latest")));
+        assert_eq!(
+            (r.registry(), r.repository(), r.tag()),
+            ("127.0.0.1:5000", "lab/app", Some("latest"))
+        );
         assert!(r.is_loopback());
         let hub: Reference = "alpine".parse().unwrap();
         assert_eq!(hub.api_host(), "registry-1.docker.io");
@@ -208,14 +274,30 @@ mod tests {
 
     #[test]
     fn rejects_invalid() {
-        for bad in ["", "alpine:", "alpine:-bad", "a//b", "repo@sha256:1234", "docker.io/Library/x", "a/../b", "x:y:z"] {
+        for bad in [
+            "",
+            "alpine:",
+            "alpine:-bad",
+            "a//b",
+            "repo@sha256:1234",
+            "docker.io/Library/x",
+            "a/../b",
+            "x:y:z",
+        ] {
             assert!(bad.parse::<Reference>().is_err(), "{bad} must be rejected");
         }
     }
 
     #[test]
     fn loopback_hosts() {
-        for (h, want) in [("127.0.0.1:5000", true), ("localhost", true), ("[::1]:5000", true), ("127.1.2.3", true), ("10.0.0.1:5000", false), ("quay.io", false)] {
+        for (h, want) in [
+            ("127.0.0.1:5000", true),
+            ("localhost", true),
+            ("[::1]:5000", true),
+            ("127.1.2.3", true),
+            ("10.0.0.1:5000", false),
+            ("quay.io", false),
+        ] {
             assert_eq!(is_loopback_host(h), want, "{h}");
         }
     }

@@ -22,7 +22,12 @@ pub enum PackageKind {
 
 impl PackageKind {
     /// Every kind, in a stable order (used for summaries and docs).
-    pub const ALL: [PackageKind; 4] = [PackageKind::Deb, PackageKind::Apk, PackageKind::Python, PackageKind::Npm];
+    pub const ALL: [PackageKind; 4] = [
+        PackageKind::Deb,
+        PackageKind::Apk,
+        PackageKind::Python,
+        PackageKind::Npm,
+    ];
 
     /// The stable lowercase name used in JSON output and tables.
     pub fn as_str(self) -> &'static str {
@@ -100,7 +105,12 @@ pub struct Package {
 
 impl Package {
     /// A package with the required fields; the rest start empty.
-    pub fn new(kind: PackageKind, name: impl Into<String>, version: impl Into<String>, found_in: impl Into<String>) -> Self {
+    pub fn new(
+        kind: PackageKind,
+        name: impl Into<String>,
+        version: impl Into<String>,
+        found_in: impl Into<String>,
+    ) -> Self {
         Package {
             name: name.into(),
             version: version.into(),

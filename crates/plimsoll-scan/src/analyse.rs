@@ -1,0 +1,133 @@
+//! One layer's bytes → its [`LayerFacts`]: the layer walk feeding the catalogers.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+
+use plimsoll_catalog::Cataloger;
+use plimsoll_layer::{Entry, EntryKind, EntryVisitor, WalkOptions, walk_layer};
+use plimsoll_types::{AnalyzerVersion, FileFacts, LayerFacts};
+
+/// The analyzer set, in the form stored with facts and used in cache keys.
+pub fn analyzer_versions(catalogers: &[Box<dyn Cataloger>]) -> Vec<AnalyzerVersion> {
+    let mut versions: Vec<AnalyzerVersion> = catalogers
+        .iter()
+        .map(|c| AnalyzerVersion {
+            name: c.name().to_owned(),
+            version: c.version(),
+        })
+        .collect();
+    versions.sort();
+    versions
+}
+
+/// Walks one layer blob and runs every cataloger on the files it wants. A pure function of
+/// the blob bytes and the cataloger set.
+pub fn analyse_layer<R: Read + Send>(
+    blob: R,
+    options: &WalkOptions,
+    catalogers: &[Box<dyn Cataloger>],
+) -> plimsoll_layer::Result<LayerFacts> {
+    let mut visitor = CatalogVisitor {
+        catalogers,
+        files: BTreeMap::new(),
+        whiteouts: Vec::new(),
+        opaque_dirs: Vec::new(),
+        kept: HashMap::new(),
+    };
+    let summary = walk_layer(blob, options, &mut visitor)?;
+    Ok(LayerFacts {
+        digest: summary.digest,
+        diff_id: summary.diff_id,
+        compressed_size: summary.compressed_size,
+        uncompressed_size: summary.uncompressed_size,
+        entries: summary.entries,
+        analyzers: analyzer_versions(catalogers),
+        files: visitor.files.into_values().collect(),
+        whiteouts: visitor.whiteouts,
+        opaque_dirs: visitor.opaque_dirs,
+    })
+}
+
+struct CatalogVisitor<'a> {
+    catalogers: &'a [Box<dyn Cataloger>],
+    /// Keyed by path: a later tar entry for the same path replaces an earlier one, as on extraction.
+    files: BTreeMap<String, FileFacts>,
+    whiteouts: Vec<String>,
+    opaque_dirs: Vec<String>,
+    /// Bytes of wanted files, in case a later hard link points at them (metadata files only,
+    /// so this stays small).
+    kept: HashMap<String, std::sync::Arc<Vec<u8>>>,
+}
+
+impl CatalogVisitor<'_> {
+    fn run(&mut self, path: &str, bytes: &[u8]) {
+        for cataloger in self.catalogers.iter().filter(|c| c.wants(path)) {
+            let facts = match cataloger.catalog(path, bytes) {
+                Ok(facts) => facts,
+                Err(e) => {
+                    tracing::debug!(path, cataloger = cataloger.name(), error = %e, "unreadable metadata file");
+                    FileFacts {
+                        path: path.to_owned(),
+                        cataloger: cataloger.name().to_owned(),
+                        warnings: vec![e.to_string()],
+                        ..FileFacts::default()
+                    }
+                }
+            };
+            self.files.insert(path.to_owned(), facts);
+        }
+    }
+}
+
+impl EntryVisitor for CatalogVisitor<'_> {
+    fn visit(&mut self, entry: &mut Entry<'_>) -> plimsoll_layer::Result<()> {
+        match entry.kind().clone() {
+            EntryKind::File => {
+                let path = entry.path().to_owned();
+                let limit = self
+                    .catalogers
+                    .iter()
+                    .filter(|c| c.wants(&path))
+                    .map(|c| c.max_file_size())
+                    .max();
+                let Some(limit) = limit else {
+                    // Replaced by a file nobody wants: the earlier facts no longer hold.
+                    self.files.remove(&path);
+                    return Ok(());
+                };
+                if let Some(bytes) = entry.read_limited(limit)? {
+                    self.run(&path, &bytes);
+                    self.kept.insert(path, std::sync::Arc::new(bytes));
+                } else {
+                    let warning = format!(
+                        "skipped: {} bytes exceeds the {limit}-byte metadata limit",
+                        entry.size()
+                    );
+                    self.files.insert(
+                        path.clone(),
+                        FileFacts {
+                            path,
+                            cataloger: "limits".into(),
+                            warnings: vec![warning],
+                            ..FileFacts::default()
+                        },
+                    );
+                }
+            }
+            EntryKind::Hardlink { target } => {
+                let path = entry.path().to_owned();
+                if self.catalogers.iter().any(|c| c.wants(&path)) {
+                    if let Some(bytes) = self.kept.get(&target).cloned() {
+                        self.run(&path, &bytes);
+                    } else {
+                        tracing::debug!(%path, %target, "hard link to a file that was not kept; not catalogued");
+                    }
+                }
+            }
+            EntryKind::Whiteout => self.whiteouts.push(entry.path().to_owned()),
+            EntryKind::Opaque => self.opaque_dirs.push(entry.path().to_owned()),
+            EntryKind::Directory | EntryKind::Symlink { .. } | EntryKind::Other => {}
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,61 @@
+//! `plimsoll`: the one binary — command line today, server and worker later.
+//!
+//! Only this crate parses flags, installs the tracing subscriber and uses `anyhow`; the
+//! libraries return typed errors and never print.
+
+mod cli;
+mod logging;
+mod sbom;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Err(e) = logging::init(cli.log_level.as_deref(), cli.log_format) {
+        report_error(&e);
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            report_error(&anyhow::Error::new(e).context("cannot start the async runtime"));
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Sbom(args) => sbom::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // A closed pipe (`plimsoll sbom … | head`) is the reader's choice, not a failure.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            report_error(&e);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// One line, `error: context: cause: cause`, on stderr.
+fn report_error(e: &anyhow::Error) {
+    #[allow(clippy::print_stderr)] // the binary's one place that prints errors
+    {
+        let mut stderr = std::io::stderr().lock();
+        let _ = writeln!(stderr, "error: {e:#}");
+    }
+}
