@@ -307,7 +307,7 @@ impl RegistryClient {
                 .authorization(&host, reference.registry(), &scope)
                 .await?
             {
-                request = request.header(AUTHORIZATION, value);
+                request = request.header(AUTHORIZATION, sensitive(&value)?);
             }
             let response = match request.send().await {
                 Ok(r) => r,
@@ -491,7 +491,7 @@ impl RegistryClient {
             attempt += 1;
             let mut request = self.http.get(url.clone());
             if let Some(c) = credentials {
-                request = request.header(AUTHORIZATION, c.basic_header());
+                request = request.header(AUTHORIZATION, sensitive(&c.basic_header())?);
             }
             match request.send().await {
                 Ok(r) if is_retryable(r.status()) && attempt < self.max_attempts => {
@@ -562,6 +562,16 @@ struct TokenResponse {
     token: Option<String>,
     access_token: Option<String>,
     expires_in: Option<u64>,
+}
+
+/// A header value marked sensitive, so neither hyper's nor reqwest's logging ever prints it.
+fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue> {
+    let mut header = reqwest::header::HeaderValue::from_str(value).map_err(|_| Error::Token {
+        realm: String::new(),
+        reason: "credentials contain characters not allowed in an HTTP header".into(),
+    })?;
+    header.set_sensitive(true);
+    Ok(header)
 }
 
 fn blob_path(reference: &Reference, digest: &Digest) -> String {

@@ -1,1 +1,156 @@
-//! End-to-end tests of the `plimsoll` binary.
+//! End-to-end tests of the `plimsoll` binary against real registries and real images.
+//!
+//! Where tests belong:
+//! - `cli.rs`: flags, help, logging, usage errors — no registry needed.
+//! - `oracles.rs`: inventories compared with the package managers' own tools (`dpkg-query`,
+//!   `pip list`, `npm ls`) run on the very files that went into the image layers.
+//! - `sources.rs`: the other image sources (OCI layout, docker archive), zstd, multi-platform
+//!   indexes, whiteouts, authenticated registries, SBOM files.
+//! - `bad_input.rs`: hostile and broken images fail with one clear line, no panic, nothing lost.
+//!
+//! The registry tests need `scripts/test-registry.sh up` (the README's test command runs it).
+//! Without it they print a skip message, except under CI (`CI` set), where a missing harness
+//! fails the test instead of silently passing.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure should fail loudly
+
+mod bad_input;
+mod cli;
+mod oracles;
+mod sources;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// The harness's settings, from the environment `scripts/test-registry.sh` writes.
+pub(crate) struct Harness {
+    pub(crate) registry: String,
+    pub(crate) auth_registry: String,
+    pub(crate) auth_user: String,
+    pub(crate) auth_password: String,
+    pub(crate) dir: PathBuf,
+}
+
+impl Harness {
+    /// The harness, or `None` (after printing why) when it is not running outside CI.
+    pub(crate) fn get() -> Option<Harness> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        match (var("PLIMSOLL_TEST_REGISTRY"), var("PLIMSOLL_TEST_DIR")) {
+            (Some(registry), Some(dir)) => Some(Harness {
+                registry,
+                auth_registry: var("PLIMSOLL_TEST_AUTH_REGISTRY")
+                    .expect("PLIMSOLL_TEST_AUTH_REGISTRY"),
+                auth_user: var("PLIMSOLL_TEST_AUTH_USER").expect("PLIMSOLL_TEST_AUTH_USER"),
+                auth_password: var("PLIMSOLL_TEST_AUTH_PASSWORD")
+                    .expect("PLIMSOLL_TEST_AUTH_PASSWORD"),
+                dir: PathBuf::from(dir),
+            }),
+            _ if std::env::var_os("CI").is_some() => {
+                panic!(
+                    "CI is set but the registry harness is not: run `. .plimsoll-test/env` after scripts/test-registry.sh up"
+                )
+            }
+            _ => {
+                eprintln!(
+                    "skipping: PLIMSOLL_TEST_REGISTRY not set (run scripts/test-registry.sh up, then . .plimsoll-test/env)"
+                );
+                None
+            }
+        }
+    }
+
+    pub(crate) fn image(&self, repo_tag: &str) -> String {
+        format!("{}/{repo_tag}", self.registry)
+    }
+
+    pub(crate) fn path(&self, relative: &str) -> PathBuf {
+        self.dir.join(relative)
+    }
+
+    pub(crate) fn expect(&self, name: &str) -> Value {
+        let text = std::fs::read_to_string(self.path("expect").join(name)).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+}
+
+/// Runs `plimsoll` with `args` and no inherited registry credentials.
+pub(crate) fn plimsoll(args: &[&str]) -> Output {
+    plimsoll_with_env(args, &[])
+}
+
+pub(crate) fn plimsoll_with_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_plimsoll"));
+    command
+        .args(args)
+        .env_remove("PLIMSOLL_REGISTRY_USERNAME")
+        .env_remove("PLIMSOLL_REGISTRY_PASSWORD")
+        .env_remove("RUST_LOG")
+        // No stray ~/.docker/config.json may lend credentials to a test.
+        .env("DOCKER_CONFIG", "/nonexistent-plimsoll-test");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("run plimsoll")
+}
+
+pub(crate) fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `plimsoll sbom … -f json` and returns the parsed document; fails with stderr on error.
+pub(crate) fn sbom_json(args: &[&str]) -> Value {
+    let mut all = vec!["sbom", "-f", "json", "--log-level", "warn"];
+    all.extend_from_slice(args);
+    let output = plimsoll(&all);
+    assert!(
+        output.status.success(),
+        "plimsoll {all:?} failed:\n{}",
+        stderr(&output)
+    );
+    serde_json::from_slice(&output.stdout).expect("JSON output")
+}
+
+/// The packages of the only image in a JSON document.
+pub(crate) fn only_image(doc: &Value) -> &Value {
+    let images = doc["images"].as_array().unwrap();
+    assert_eq!(images.len(), 1, "expected one image");
+    &images[0]
+}
+
+/// Packages of one kind in an image, as (name, version) pairs.
+pub(crate) fn packages_of(image: &Value, kind: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = image["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == kind)
+        .map(|p| {
+            (
+                p["name"].as_str().unwrap().to_owned(),
+                p["version"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// Runs a program and returns its stdout; panics with its stderr on failure.
+pub(crate) fn run_oracle(program: &str, args: &[&str], dir: Option<&Path>) -> String {
+    let mut command = Command::new(program);
+    command.args(args);
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    assert!(
+        output.status.success(),
+        "{program} {args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
