@@ -280,7 +280,9 @@ impl RegistryClient {
             .get(reference, &blob_path(reference, digest), None, &what)
             .await?;
         let length = response.content_length();
-        let stream = response.bytes_stream().map_err(std::io::Error::other);
+        let stream = response
+            .bytes_stream()
+            .map_err(|e| std::io::Error::other(e.without_url()));
         Ok((length, Box::pin(stream)))
     }
 
@@ -631,13 +633,17 @@ async fn read_limited(response: Response, limit: u64, what: &str) -> Result<Byte
             limit,
         });
     }
-    let url = response.url().to_string();
+    // After a redirect this is blob storage, whose query may hold a pre-signed signature:
+    // keep it out of messages.
+    let mut url = response.url().clone();
+    url.set_query(None);
+    let url = url.to_string();
     let mut body = BytesMut::new();
     let mut stream = response.bytes_stream();
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|source| Error::Transport {
             url: url.clone(),
-            source,
+            source: source.without_url(),
         })?;
         if (body.len() + chunk.len()) as u64 > limit {
             return Err(Error::TooLarge {
