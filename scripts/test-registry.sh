@@ -646,8 +646,10 @@ start_registry() { # NAME
   rm -f "$dir/pid"
   # sh writes its own pid, then execs the registry: the pid file names the registry process itself.
   # shellcheck disable=SC2016
+  # fd 9 (the state lock) is closed for the registry, or it would hold the lock for as long as
+  # it runs and a later `down` would wait on it forever.
   nohup setsid sh -c 'echo $$ >"$1"; exec docker-registry serve "$2"' sh "$dir/pid" "$dir/config.yml" \
-    >>"$dir/registry.log" 2>&1 </dev/null &
+    >>"$dir/registry.log" 2>&1 </dev/null 9>&- &
   local i
   for ((i = 0; i < 50; i++)); do [[ -s $dir/pid ]] && break; sleep 0.05; done
   wait_registry "$name"

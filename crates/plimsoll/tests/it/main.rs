@@ -12,7 +12,7 @@
 //! Without it they print a skip message, except under CI (`CI` set), where a missing harness
 //! fails the test instead of silently passing.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)] // test helpers: a failure should fail loudly
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)] // test helpers: fail loudly, say why a test skips
 
 mod bad_input;
 mod cli;
@@ -70,7 +70,7 @@ impl Harness {
     }
 
     pub(crate) fn expect(&self, name: &str) -> Value {
-        let text = std::fs::read_to_string(self.path("expect").join(name)).unwrap();
+        let text = fs_err::read_to_string(self.path("expect").join(name)).unwrap();
         serde_json::from_str(&text).unwrap()
     }
 }

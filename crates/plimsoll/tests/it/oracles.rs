@@ -115,7 +115,7 @@ fn python_inventory_equals_pip_list() {
     assert_eq!(ours, oracle, "python inventory differs from pip list");
     // The Python packages came with layer 1, the Debian ones with layer 0.
     for p in image["packages"].as_array().unwrap() {
-        let want = if p["kind"] == "python" { 1 } else { 0 };
+        let want = i32::from(p["kind"] == "python");
         assert_eq!(p["layer"]["index"], want, "{p}");
     }
     let purls: Vec<&str> = image["packages"]

@@ -145,11 +145,11 @@ fn sbom_formats_write_one_document_per_platform() {
     assert!(output.status.success(), "{}", stderr(&output));
     for platform in ["linux-amd64", "linux-arm64-v8"] {
         let path = dir.path().join(format!("sbom.cdx-{platform}.json"));
-        let doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let doc: Value = serde_json::from_slice(&fs_err::read(&path).unwrap()).unwrap();
         assert_eq!(doc["specVersion"], "1.6");
         assert!(doc["components"].as_array().unwrap().len() > 50);
     }
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+    let leftovers: Vec<_> = fs_err::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
@@ -187,7 +187,7 @@ fn sbom_formats_write_one_document_per_platform() {
         spdx.to_str().unwrap(),
     ]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let doc: Value = serde_json::from_slice(&std::fs::read(&spdx).unwrap()).unwrap();
+    let doc: Value = serde_json::from_slice(&fs_err::read(&spdx).unwrap()).unwrap();
     assert_eq!(doc["spdxVersion"], "SPDX-2.3");
 }
 
@@ -318,7 +318,7 @@ fn docker_config_credentials_are_used_for_their_host() {
     let dir = tempfile::tempdir().unwrap();
     let auth = base64::engine::general_purpose::STANDARD
         .encode(format!("{}:{}", h.auth_user, h.auth_password));
-    std::fs::write(
+    fs_err::write(
         dir.path().join("config.json"),
         format!(
             r#"{{"auths":{{"{}":{{"auth":"{auth}"}}}}}}"#,
@@ -332,4 +332,33 @@ fn docker_config_credentials_are_used_for_their_host() {
         &[("DOCKER_CONFIG", dir.path().to_str().unwrap())],
     );
     assert!(output.status.success(), "{}", stderr(&output));
+}
+
+#[test]
+fn json_logs_are_one_object_per_line_on_stderr() {
+    let Some(h) = Harness::get() else { return };
+    let output = plimsoll(&[
+        "sbom",
+        &h.image("lab/debian:12"),
+        "-f",
+        "json",
+        "--log-format",
+        "json",
+        "--log-level",
+        "info",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<Value> = stderr(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let done = lines
+        .iter()
+        .find(|l| l["message"] == "inventory complete")
+        .expect("an 'inventory complete' event");
+    assert_eq!(done["level"], "INFO");
+    assert_eq!(done["platform"], "linux/amd64");
+    assert!(done["packages"].as_u64().unwrap() > 50);
+    // stdout is still only the report.
+    let _: Value = serde_json::from_slice(&output.stdout).unwrap();
 }
