@@ -58,6 +58,20 @@ impl ImageConfig {
         }
     }
 
+    /// Every layer needs its diff-id: the walk verifies the uncompressed bytes against it.
+    pub(crate) fn check_layer_count(&self, layers: usize, digest: &Digest) -> Result<()> {
+        if self.rootfs.diff_ids.len() == layers {
+            return Ok(());
+        }
+        Err(Error::Config {
+            digest: digest.clone(),
+            reason: format!(
+                "{} diff_ids for {layers} layers",
+                self.rootfs.diff_ids.len()
+            ),
+        })
+    }
+
     /// `created_by` per layer: history entries marked `empty_layer` made no layer.
     pub(crate) fn layer_commands(&self, layers: usize) -> Vec<Option<String>> {
         let mut commands: Vec<Option<String>> = self

@@ -229,16 +229,7 @@ impl Scanner {
                 .map_err(|e: plimsoll_types::Error| not_image(e.to_string()))?;
             layers.push((Some(digest), media_type, layer.size()));
         }
-        if config.rootfs.diff_ids.len() != layers.len() {
-            return Err(Error::Config {
-                digest: config_digest,
-                reason: format!(
-                    "{} diff_ids for {} layers",
-                    config.rootfs.diff_ids.len(),
-                    layers.len()
-                ),
-            });
-        }
+        config.check_layer_count(layers.len(), &config_digest)?;
         Ok(Resolved {
             source: image_source.clone(),
             manifest_digest,
@@ -508,16 +499,7 @@ fn resolve_archive(path: &Path) -> Result<Resolved> {
             size,
         ));
     }
-    if config.rootfs.diff_ids.len() != layers.len() {
-        return Err(Error::Config {
-            digest: config_digest,
-            reason: format!(
-                "{} diff_ids for {} layers",
-                config.rootfs.diff_ids.len(),
-                layers.len()
-            ),
-        });
-    }
+    config.check_layer_count(layers.len(), &config_digest)?;
     // The archive has no registry manifest; the config digest is the image's identity (Docker's image id).
     Ok(Resolved {
         source: ImageSource::DockerArchive {
