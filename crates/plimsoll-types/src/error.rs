@@ -8,6 +8,9 @@ pub enum Error {
     /// A platform string is not `os/arch[/variant]`.
     #[error("invalid platform `{0}`: expected `os/arch` or `os/arch/variant`")]
     InvalidPlatform(String),
+    /// A severity name is not one of the five buckets.
+    #[error("invalid severity `{0}`: expected UNKNOWN, LOW, MEDIUM, HIGH or CRITICAL")]
+    InvalidSeverity(String),
 }
 
 /// Result with this crate's [`Error`].

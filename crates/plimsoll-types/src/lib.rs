@@ -24,6 +24,7 @@
 
 mod digest;
 mod error;
+mod finding;
 mod inventory;
 mod layer;
 mod os;
@@ -32,6 +33,7 @@ mod platform;
 
 pub use crate::digest::Digest;
 pub use crate::error::{Error, Result};
+pub use crate::finding::{Cvss, Finding, FixState, Severity, SeveritySource, VulnerabilityReport};
 pub use crate::inventory::{ImageInventory, ImageSource, LayerSummary};
 pub use crate::layer::{AnalyzerVersion, FileFacts, LayerFacts};
 pub use crate::os::OsRelease;
