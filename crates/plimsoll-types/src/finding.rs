@@ -58,7 +58,7 @@ impl Severity {
 
 impl FromStr for Severity {
     type Err = Error;
-    /// Accepts the five names in any case, and `MODERATE` (GitHub's word for medium).
+    /// Accepts the five names in any case, and `MODERATE` (the word GitHub uses for medium).
     fn from_str(s: &str) -> Result<Self, Error> {
         match s.trim().to_ascii_uppercase().as_str() {
             "UNKNOWN" | "NONE" => Ok(Severity::Unknown),
