@@ -253,7 +253,8 @@ impl Read for Decoded {
                     compressed_size,
                     compression,
                 }) => {
-                    let digest = Digest::from_sha256_bytes(&std::mem::take(&mut self.raw_hasher).finalize());
+                    let digest =
+                        Digest::from_sha256_bytes(&std::mem::take(&mut self.raw_hasher).finalize());
                     self.end = Some((compressed_size, digest, compression));
                 }
                 Ok(Message::Failed(e)) => return Err(self.fail(e)),
