@@ -1,4 +1,4 @@
-use crate::Format;
+use crate::{Format, VulnFormat};
 
 /// A report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -7,6 +7,9 @@ pub enum Error {
     /// A format name given on the command line or in config is not one of [`Format::ALL`].
     #[error("unknown report format `{0}`: expected one of table, json, cyclonedx-json, spdx-json")]
     UnknownFormat(String),
+    /// A vulnerability report format name is not one of [`VulnFormat::ALL`].
+    #[error("unknown vulnerability report format `{0}`: expected one of table, json, sarif")]
+    UnknownVulnFormat(String),
     /// An SBOM format was asked to describe other than exactly one image. CycloneDX and SPDX
     /// documents describe one root artefact each; merging the platforms of an index into one
     /// document would attribute every package to every platform, so callers write one document
@@ -35,6 +38,25 @@ pub enum Error {
     Serialize {
         /// The format being written.
         format: Format,
+        /// The serialiser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A vulnerability report could not be written (a closed pipe, a full disk). Its own
+    /// variant because [`Error::Io`] names an inventory [`Format`].
+    #[error("failed to write {format} vulnerability report")]
+    VulnIo {
+        /// The format being written.
+        format: VulnFormat,
+        /// The write error; a binary checks its kind for `BrokenPipe`.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A vulnerability report could not be serialised; see [`Error::Serialize`].
+    #[error("failed to serialise {format} vulnerability report")]
+    VulnSerialize {
+        /// The format being written.
+        format: VulnFormat,
         /// The serialiser's error.
         #[source]
         source: serde_json::Error,

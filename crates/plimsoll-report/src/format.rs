@@ -68,6 +68,60 @@ impl fmt::Display for Format {
     }
 }
 
+/// An output format for vulnerability reports (`plimsoll image IMAGE --format …`).
+///
+/// A separate enum from [`Format`] rather than more variants of it: the two commands offer
+/// different choices (SARIF describes findings, not inventories; the SBOM formats describe
+/// inventories), so one enum would need a runtime "this format cannot write that" error and
+/// help texts listing formats that do not apply. With two enums each `--format` flag parses
+/// straight into what its writer accepts, and every variant has a writer, checked by the
+/// exhaustive `match` in the dispatch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum VulnFormat {
+    /// Aligned text for a terminal: per image a header, a severity summary and the findings
+    /// grouped by package.
+    Table,
+    /// Plimsoll's own JSON (`plimsoll.vulnerabilities/v1`, see `docs/vulnerability-json.md`):
+    /// every field of every report, any number of reports in one document.
+    Json,
+    /// SARIF 2.1.0 for code-scanning tools (GitHub code scanning and others), one run per
+    /// report.
+    Sarif,
+}
+
+impl VulnFormat {
+    /// Every format, in the order help texts list them.
+    pub const ALL: [VulnFormat; 3] = [VulnFormat::Table, VulnFormat::Json, VulnFormat::Sarif];
+
+    /// The name accepted by [`FromStr`] and printed by [`Display`](fmt::Display).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VulnFormat::Table => "table",
+            VulnFormat::Json => "json",
+            VulnFormat::Sarif => "sarif",
+        }
+    }
+}
+
+impl FromStr for VulnFormat {
+    type Err = Error;
+
+    /// Exact names only, as for [`Format`].
+    fn from_str(s: &str) -> Result<Self, Error> {
+        VulnFormat::ALL
+            .into_iter()
+            .find(|f| f.as_str() == s)
+            .ok_or_else(|| Error::UnknownVulnFormat(s.to_owned()))
+    }
+}
+
+impl fmt::Display for VulnFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,5 +154,22 @@ mod tests {
         // Names are exact: no case folding, no aliases that could drift between tools.
         assert!("JSON".parse::<Format>().is_err());
         assert!("cyclonedx".parse::<Format>().is_err());
+    }
+
+    #[test]
+    fn vulnerability_format_names_round_trip() {
+        for format in VulnFormat::ALL {
+            assert_eq!(format.to_string().parse::<VulnFormat>().unwrap(), format);
+        }
+        let err = "cyclonedx-json".parse::<VulnFormat>().unwrap_err();
+        assert!(matches!(&err, Error::UnknownVulnFormat(name) if name == "cyclonedx-json"));
+        assert_eq!(
+            err.to_string(),
+            "unknown vulnerability report format `cyclonedx-json`: expected one of table, json, sarif"
+        );
+        for format in VulnFormat::ALL {
+            assert!(err.to_string().contains(format.as_str()), "{format}");
+        }
+        assert!("SARIF".parse::<VulnFormat>().is_err());
     }
 }

@@ -19,11 +19,18 @@ struct Document<'a> {
     images: &'a [ImageInventory],
 }
 
-#[derive(Serialize)]
-struct Tool {
-    name: &'static str,
-    version: &'static str,
+/// The writing tool, as both Plimsoll JSON formats name it.
+#[derive(Clone, Copy, Serialize)]
+pub(crate) struct Tool {
+    pub(crate) name: &'static str,
+    pub(crate) version: &'static str,
 }
+
+/// This build of Plimsoll.
+pub(crate) const TOOL: Tool = Tool {
+    name: "plimsoll",
+    version: env!("CARGO_PKG_VERSION"),
+};
 
 /// The document as a JSON value tree, ready for `serde_json` to write.
 ///
@@ -32,10 +39,7 @@ struct Tool {
 pub(crate) fn document(images: &[ImageInventory]) -> impl Serialize + '_ {
     Document {
         schema: SCHEMA,
-        tool: Tool {
-            name: "plimsoll",
-            version: env!("CARGO_PKG_VERSION"),
-        },
+        tool: TOOL,
         images,
     }
 }

@@ -1,8 +1,12 @@
-//! Report writers: turn image inventories into what users read and what other tools import.
+//! Report writers: turn image inventories and vulnerability reports into what users read and
+//! what other tools import.
 //!
-//! This is the last stage of the pipeline (`registry → layer → catalog → inventory → report`).
-//! It takes [`ImageInventory`] values from `plimsoll-types`, already folded and with purls
-//! filled in, and writes them in one [`Format`]:
+//! This is the last stage of the pipeline (`registry → layer → catalog → inventory → matcher →
+//! report`). It takes values from `plimsoll-types` and writes them; it computes nothing about
+//! the image or its vulnerabilities.
+//!
+//! **Inventories** ([`ImageInventory`], already folded and with purls filled in) are written by
+//! [`write_inventories`] in one [`Format`]:
 //!
 //! - [`Format::Table`]: aligned text for a terminal, a section per image.
 //! - [`Format::Json`]: Plimsoll's own stable JSON (`plimsoll.inventory/v1`, documented in
@@ -16,12 +20,27 @@
 //! [`Format::one_image_per_document`]). Writers never compute anything about the image (purls,
 //! the distro, the origin layer): a field missing from the inventory is left out of the report.
 //!
-//! Each format is one private module; [`write_inventories`] dispatches with an exhaustive
-//! `match`, so a new [`Format`] variant does not compile until it has a writer.
+//! **Vulnerability reports** ([`VulnerabilityReport`]: an inventory with its findings) are
+//! written by [`write_vulnerability_reports`] in one [`VulnFormat`], any number of reports (one
+//! per platform) per document:
+//!
+//! - [`VulnFormat::Table`]: per image a header, a `Total:` line counting each severity, and the
+//!   findings grouped by package, most severe first.
+//! - [`VulnFormat::Json`]: `plimsoll.vulnerabilities/v1`, documented in
+//!   `docs/vulnerability-json.md`.
+//! - [`VulnFormat::Sarif`]: SARIF 2.1.0, one run per report, shaped for GitHub code scanning.
+//!
+//! The two enums are separate because the commands offer different choices; see
+//! [`VulnFormat`]. Each format is one private module, and both entry points dispatch with an
+//! exhaustive `match`, so a new variant does not compile until it has a writer. The two tables
+//! share their escaping and column layout (`text.rs`), the two Plimsoll JSON formats their
+//! `tool` block.
 //!
 //! ```
-//! use plimsoll_report::{Format, write_inventory};
-//! use plimsoll_types::{Digest, ImageInventory, ImageSource, Package, PackageKind, Platform};
+//! use plimsoll_report::{Format, VulnFormat, write_inventory, write_vulnerability_reports};
+//! use plimsoll_types::{
+//!     Digest, ImageInventory, ImageSource, Package, PackageKind, Platform, VulnerabilityReport,
+//! };
 //!
 //! let image = ImageInventory {
 //!     source: ImageSource::Registry { reference: "docker.io/library/alpine:3.20".into() },
@@ -44,10 +63,15 @@
 //! write_inventory("spdx-json".parse().unwrap(), &image, &mut out).unwrap();
 //! let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
 //! assert_eq!(doc["spdxVersion"], "SPDX-2.3");
+//!
+//! let report = VulnerabilityReport { image, findings: Vec::new(), db_built_at: None, suppressed: 0 };
+//! let mut out = Vec::new();
+//! write_vulnerability_reports(VulnFormat::Table, &[report], &mut out).unwrap();
+//! assert!(String::from_utf8(out).unwrap().ends_with("\n\nNo vulnerabilities found.\n"));
 //! ```
 //!
 //! Depends only on `plimsoll-types` among Plimsoll crates: never on scanning stages, so the
-//! server and worker can render stored inventories without pulling the pipeline in.
+//! server and worker can render stored inventories and reports without pulling the pipeline in.
 
 mod creation;
 mod cyclonedx;
@@ -55,19 +79,23 @@ mod error;
 mod format;
 mod image;
 mod json;
+mod sarif;
 mod spdx;
 mod table;
 #[cfg(test)]
 mod testutil;
+mod text;
+mod vuln_json;
+mod vuln_table;
 
 pub use crate::error::{Error, Result};
-pub use crate::format::Format;
+pub use crate::format::{Format, VulnFormat};
 
-use std::io::Write;
+use std::io::{self, Write};
 
 use serde::Serialize;
 
-use plimsoll_types::ImageInventory;
+use plimsoll_types::{ImageInventory, VulnerabilityReport};
 
 use crate::creation::Creation;
 
@@ -88,6 +116,24 @@ pub fn write_inventory(format: Format, image: &ImageInventory, out: &mut dyn Wri
     write_inventories(format, std::slice::from_ref(image), out)
 }
 
+/// Writes vulnerability `reports` to `out` in `format`, then flushes `out`.
+///
+/// Every format takes any number of reports, including none: a scan of a multi-platform index
+/// gives one report per platform, and they go in one document (table sections, JSON `reports`,
+/// SARIF `runs`). Findings are written as given; filtering (severity, fixable-only, ignores)
+/// happened before, and only its count, [`VulnerabilityReport::suppressed`], is shown.
+pub fn write_vulnerability_reports(
+    format: VulnFormat,
+    reports: &[VulnerabilityReport],
+    out: &mut dyn Write,
+) -> Result<()> {
+    match format {
+        VulnFormat::Table => write_text(format, &vuln_table::render(reports), out),
+        VulnFormat::Json => write_json(format, &vuln_json::document(reports), out),
+        VulnFormat::Sarif => write_json(format, &sarif::log(reports), out),
+    }
+}
+
 /// The dispatch. `creation` fixes the SBOM timestamp and serial for tests; `None` means now
 /// and a fresh random serial.
 fn write_with(
@@ -97,12 +143,7 @@ fn write_with(
     out: &mut dyn Write,
 ) -> Result<()> {
     match format {
-        Format::Table => {
-            let text = table::render(images);
-            out.write_all(text.as_bytes())
-                .and_then(|()| out.flush())
-                .map_err(|source| Error::Io { format, source })
-        }
+        Format::Table => write_text(format, &table::render(images), out),
         Format::Json => write_json(format, &json::document(images), out),
         Format::CycloneDxJson => {
             let image = single(format, images)?;
@@ -127,21 +168,62 @@ fn single(format: Format, images: &[ImageInventory]) -> Result<&ImageInventory> 
     }
 }
 
+/// The error variants of one format enum, so the output helpers serve both.
+trait OutputErrors: Copy {
+    fn io(self, source: io::Error) -> Error;
+    fn serialize(self, source: serde_json::Error) -> Error;
+}
+
+impl OutputErrors for Format {
+    fn io(self, source: io::Error) -> Error {
+        Error::Io {
+            format: self,
+            source,
+        }
+    }
+    fn serialize(self, source: serde_json::Error) -> Error {
+        Error::Serialize {
+            format: self,
+            source,
+        }
+    }
+}
+
+impl OutputErrors for VulnFormat {
+    fn io(self, source: io::Error) -> Error {
+        Error::VulnIo {
+            format: self,
+            source,
+        }
+    }
+    fn serialize(self, source: serde_json::Error) -> Error {
+        Error::VulnSerialize {
+            format: self,
+            source,
+        }
+    }
+}
+
+fn write_text(format: impl OutputErrors, text: &str, out: &mut dyn Write) -> Result<()> {
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|source| format.io(source))
+}
+
 /// Pretty-printed (SBOMs are read by people as often as by tools) with a final newline.
-fn write_json(format: Format, document: &impl Serialize, out: &mut dyn Write) -> Result<()> {
+fn write_json(
+    format: impl OutputErrors,
+    document: &impl Serialize,
+    out: &mut dyn Write,
+) -> Result<()> {
     serde_json::to_writer_pretty(&mut *out, document).map_err(|e| {
         if e.is_io() {
-            Error::Io {
-                format,
-                source: e.into(),
-            }
+            format.io(e.into())
         } else {
-            Error::Serialize { format, source: e }
+            format.serialize(e)
         }
     })?;
-    out.write_all(b"\n")
-        .and_then(|()| out.flush())
-        .map_err(|source| Error::Io { format, source })
+    write_text(format, "\n", out)
 }
 
 #[cfg(test)]
@@ -240,6 +322,47 @@ mod tests {
         }
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
+        }
+    }
+
+    #[test]
+    fn vulnerability_formats_take_any_number_of_reports() {
+        let report = testutil::report();
+        for format in VulnFormat::ALL {
+            for reports in [
+                Vec::new(),
+                vec![report.clone()],
+                vec![report.clone(), report.clone()],
+            ] {
+                let mut out = Vec::new();
+                write_vulnerability_reports(format, &reports, &mut out).unwrap();
+                let text = String::from_utf8(out).unwrap();
+                assert!(text.is_empty() || text.ends_with('\n'), "{format}");
+                let mut again = Vec::new();
+                write_vulnerability_reports(format, &reports, &mut again).unwrap();
+                assert_eq!(text.as_bytes(), again, "{format} is deterministic");
+            }
+        }
+    }
+
+    #[test]
+    fn vulnerability_write_errors_keep_their_kind() {
+        let report = testutil::report();
+        for format in VulnFormat::ALL {
+            let err =
+                write_vulnerability_reports(format, std::slice::from_ref(&report), &mut BrokenPipe)
+                    .unwrap_err();
+            assert_eq!(
+                err.to_string(),
+                format!("failed to write {format} vulnerability report")
+            );
+            match err {
+                Error::VulnIo { format: f, source } => {
+                    assert_eq!(f, format);
+                    assert_eq!(source.kind(), io::ErrorKind::BrokenPipe);
+                }
+                other => panic!("{format}: {other:?}"),
+            }
         }
     }
 

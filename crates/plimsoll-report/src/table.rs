@@ -1,20 +1,13 @@
 //! Aligned text for a terminal: a header block and a package table per image.
 
-use std::fmt::Write as _;
-
 use plimsoll_types::{ImageInventory, Package};
+
+use crate::text::{self, clean};
 
 /// Column headings, in order. PATH is last because it is the longest and the least scanned.
 const HEADINGS: [&str; 6] = ["NAME", "VERSION", "TYPE", "SOURCE", "LAYER", "PATH"];
 
-/// Spaces between columns.
-const GAP: usize = 2;
-
 /// Renders every image, separated by a blank line.
-///
-/// Columns are aligned by character count. Characters that take two cells in a terminal (CJK
-/// package names) can shift a row; a width table (the `unicode-width` crate) would fix that at
-/// the cost of a dependency, for names that are nearly always ASCII.
 pub(crate) fn render(images: &[ImageInventory]) -> String {
     let mut out = String::new();
     for (i, image) in images.iter().enumerate() {
@@ -27,46 +20,23 @@ pub(crate) fn render(images: &[ImageInventory]) -> String {
 }
 
 fn render_image(out: &mut String, image: &ImageInventory) {
-    let os = match &image.os {
-        Some(os) => match (&os.pretty_name, &os.version_id) {
-            (Some(pretty), _) => pretty.clone(),
-            (None, Some(version)) => format!("{} {version}", os.id),
-            (None, None) => os.id.clone(),
-        },
-        None => "unknown OS".to_owned(),
-    };
-    let header = [
+    let mut header = vec![
         ("Image:", image.source.display_name()),
         ("Platform:", image.platform.to_string()),
         ("Manifest:", image.manifest_digest.to_string()),
-        ("OS:", os),
+        ("OS:", text::os_name(image)),
         ("Layers:", image.layers.len().to_string()),
         ("Packages:", image.packages.len().to_string()),
     ];
-    for (label, value) in header {
-        // Infallible: writing to a String.
-        let _ = writeln!(out, "{label:<10}{}", clean(&value));
-    }
-    for warning in &image.warnings {
-        let _ = writeln!(out, "{:<10}{}", "Warning:", clean(warning));
-    }
+    header.extend(image.warnings.iter().map(|w| ("Warning:", w.clone())));
+    text::write_header(out, &header);
     out.push('\n');
     if image.packages.is_empty() {
         out.push_str("No packages found.\n");
         return;
     }
-
     let rows: Vec<[String; 6]> = image.packages.iter().map(row).collect();
-    let mut widths = HEADINGS.map(|h| h.chars().count());
-    for row in &rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
-        }
-    }
-    write_row(out, &widths, &HEADINGS.map(str::to_owned));
-    for row in &rows {
-        write_row(out, &widths, row);
-    }
+    text::write_columns(out, HEADINGS, &rows);
 }
 
 fn row(package: &Package) -> [String; 6] {
@@ -75,48 +45,14 @@ fn row(package: &Package) -> [String; 6] {
         Some(source) => format!("{} ({})", source.name, source.version),
         None => "-".to_owned(),
     };
-    let layer = match &package.layer {
-        Some(layer) => format!("{} {}…", layer.index, layer.diff_id.short()),
-        None => "-".to_owned(),
-    };
     [
         clean(&package.name),
         clean(&package.version),
         package.kind.as_str().to_owned(),
         clean(&source),
-        layer,
+        text::layer(package.layer.as_ref()),
         clean(&package.found_in),
     ]
-}
-
-/// Writes one line; the last column is not padded, so lines carry no trailing spaces.
-fn write_row(out: &mut String, widths: &[usize; 6], cells: &[String; 6]) {
-    let last = cells.len() - 1;
-    for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-        out.push_str(cell);
-        if i < last {
-            let pad = width - cell.chars().count() + GAP;
-            out.extend(std::iter::repeat_n(' ', pad));
-        }
-    }
-    out.push('\n');
-}
-
-/// Escapes control characters. Names, versions and paths come from files inside an untrusted
-/// image; printed raw, an ESC sequence in a package name could rewrite the user's terminal.
-fn clean(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_owned();
-    }
-    let mut cleaned = String::with_capacity(s.len());
-    for c in s.chars() {
-        if c.is_control() {
-            cleaned.extend(c.escape_default());
-        } else {
-            cleaned.push(c);
-        }
-    }
-    cleaned
 }
 
 #[cfg(test)]

@@ -1,8 +1,10 @@
-//! One small but complete inventory shared by the unit tests of every format.
+//! One small but complete inventory, and findings against it, shared by the unit tests of every
+//! format.
 
 use plimsoll_types::{
-    Digest, ImageInventory, ImageSource, LayerRef, LayerSummary, OsRelease, Package, PackageKind,
-    Platform, SourcePackage,
+    Cvss, Digest, Finding, FixState, ImageInventory, ImageSource, LayerRef, LayerSummary,
+    OsRelease, Package, PackageKind, Platform, Severity, SeveritySource, SourcePackage,
+    VulnerabilityReport,
 };
 
 /// The reference of layer `index` (0 or 1) of [`inventory`].
@@ -121,5 +123,123 @@ pub(crate) fn inventory() -> ImageInventory {
             .collect(),
         packages: vec![base_files, libc6, libdb, requests, babel],
         warnings: Vec::new(),
+    }
+}
+
+/// A finding of `id` against `package`: fixed when `fixed` names versions, unfixed otherwise;
+/// severity from the database, no CVSS, summary or references (tests add what they need).
+pub(crate) fn finding(package: &Package, id: &str, severity: Severity, fixed: &[&str]) -> Finding {
+    let matched_ecosystem = match package.kind {
+        PackageKind::Deb => "Debian:12",
+        PackageKind::Apk => "Alpine:v3.20",
+        PackageKind::Python => "PyPI",
+        PackageKind::Npm => "npm",
+    };
+    Finding {
+        id: id.into(),
+        aliases: Vec::new(),
+        summary: None,
+        package: package.name.clone(),
+        kind: package.kind,
+        installed: package.version.clone(),
+        purl: package.purl.clone(),
+        matched_ecosystem: matched_ecosystem.into(),
+        matched_name: package
+            .source
+            .as_ref()
+            .map_or_else(|| package.name.clone(), |s| s.name.clone()),
+        fixed_versions: fixed.iter().map(|&v| v.to_owned()).collect(),
+        status: if fixed.is_empty() {
+            FixState::Unfixed
+        } else {
+            FixState::Fixed
+        },
+        severity,
+        severity_source: SeveritySource::Database,
+        cvss: None,
+        found_in: package.found_in.clone(),
+        layer: package.layer.clone(),
+        references: Vec::new(),
+    }
+}
+
+/// [`inventory`] with eight findings over four packages (`base-files` has none), most severe
+/// first as the matcher returns them: every severity, fixed (one and two versions), unfixed and
+/// won't-fix, aliases, CVSS v3, a summary too long for the table, and two findings that share a
+/// severity within one package (ids out of order) and packages that share a worst severity.
+pub(crate) fn report() -> VulnerabilityReport {
+    let image = inventory();
+    let [_, libc6, libdb, requests, babel] = &image.packages[..] else {
+        unreachable!("inventory() has five packages")
+    };
+
+    let mut critical = finding(
+        libc6,
+        "CVE-2026-0001",
+        Severity::Critical,
+        &["2.36-9+deb12u9"],
+    );
+    critical.summary = Some("glibc: buffer overflow in getaddrinfo".into());
+    critical.severity_source = SeveritySource::CvssV3;
+    critical.cvss = Some(Cvss {
+        kind: "CVSS_V3".into(),
+        vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H".into(),
+        score: 9.8,
+    });
+    critical.references = vec![
+        "https://security-tracker.debian.org/tracker/CVE-2026-0001".into(),
+        "https://nvd.nist.gov/vuln/detail/CVE-2026-0001".into(),
+    ];
+    let mut unfixed = finding(libc6, "CVE-2026-0002", Severity::High, &[]);
+    unfixed.summary = Some(
+        "glibc: the iconv() function in the GNU C Library may overflow the output buffer \
+         passed to it by up to four bytes when converting to ISO-2022-CN-EXT"
+            .into(),
+    );
+    let mut high = finding(libc6, "CVE-2025-9999", Severity::High, &["2.36-9+deb12u9"]);
+    high.summary = Some("glibc: use after free in qsort".into());
+    let mut pysec = finding(requests, "PYSEC-2026-10", Severity::High, &["2.32.4"]);
+    pysec.summary = Some("Requests leaks .netrc credentials".into());
+    pysec.severity_source = SeveritySource::Alias;
+    let mut ghsa = finding(
+        requests,
+        "GHSA-9wx4-h78v-vm56",
+        Severity::Medium,
+        &["2.32.0"],
+    );
+    ghsa.aliases = vec!["CVE-2024-35195".into()];
+    ghsa.summary = Some(
+        "Requests `Session` object does not verify requests after making first request with \
+         verify=False"
+            .into(),
+    );
+    ghsa.severity_source = SeveritySource::CvssV3;
+    ghsa.cvss = Some(Cvss {
+        kind: "CVSS_V3".into(),
+        vector: "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:H/I:H/A:N".into(),
+        score: 5.6,
+    });
+    ghsa.references =
+        vec!["https://github.com/psf/requests/security/advisories/GHSA-9wx4-h78v-vm56".into()];
+    let mut babel_high = finding(
+        babel,
+        "GHSA-67hx-6x53-jw92",
+        Severity::High,
+        &["7.23.2", "8.0.0-alpha.4"],
+    );
+    babel_high.summary = Some("Babel vulnerable to arbitrary code execution".into());
+    let mut low = finding(libdb, "CVE-2019-8457", Severity::Low, &[]);
+    low.status = FixState::WontFix;
+    low.summary = Some("sqlite: heap out-of-bound read in function rtreenode()".into());
+    let mut unknown = finding(babel, "GHSA-c2qf-rxjj-qqgw", Severity::Unknown, &[]);
+    unknown.severity_source = SeveritySource::None;
+
+    VulnerabilityReport {
+        findings: vec![
+            critical, unfixed, high, pysec, babel_high, ghsa, low, unknown,
+        ],
+        image,
+        db_built_at: Some("2026-11-25T06:00:00Z".into()),
+        suppressed: 2,
     }
 }

@@ -1,6 +1,7 @@
 use plimsoll_types::{
-    Digest, ImageInventory, ImageSource, LayerRef, LayerSummary, OsRelease, Package, PackageKind,
-    Platform, SourcePackage,
+    Cvss, Digest, Finding, FixState, ImageInventory, ImageSource, LayerRef, LayerSummary,
+    OsRelease, Package, PackageKind, Platform, Severity, SeveritySource, SourcePackage,
+    VulnerabilityReport,
 };
 
 pub(crate) fn layer_ref(index: usize) -> LayerRef {
@@ -139,5 +140,114 @@ pub(crate) fn inventory() -> ImageInventory {
             node_types("/app/packages/api/node_modules/@types/node/package.json"),
         ],
         warnings: Vec::new(),
+    }
+}
+
+fn finding(package: &Package, id: &str, severity: Severity, fixed: &[&str]) -> Finding {
+    Finding {
+        id: id.to_owned(),
+        aliases: Vec::new(),
+        summary: None,
+        package: package.name.clone(),
+        kind: package.kind,
+        installed: package.version.clone(),
+        purl: package.purl.clone(),
+        matched_ecosystem: match package.kind {
+            PackageKind::Deb => "Debian:12",
+            PackageKind::Apk => "Alpine:v3.20",
+            PackageKind::Python => "PyPI",
+            PackageKind::Npm => "npm",
+        }
+        .to_owned(),
+        matched_name: package
+            .source
+            .as_ref()
+            .map_or_else(|| package.name.clone(), |s| s.name.clone()),
+        fixed_versions: fixed.iter().map(|&v| v.to_owned()).collect(),
+        status: if fixed.is_empty() {
+            FixState::Unfixed
+        } else {
+            FixState::Fixed
+        },
+        severity,
+        severity_source: SeveritySource::Database,
+        cvss: None,
+        found_in: package.found_in.clone(),
+        layer: package.layer.clone(),
+        references: Vec::new(),
+    }
+}
+
+/// The advisory ids of [`report`], one per distinct id, in first-seen order.
+pub(crate) const VULNERABILITY_IDS: [&str; 5] = [
+    "CVE-2026-1000",
+    "CVE-2023-45853",
+    "GHSA-9hjg-9r4m-mvj7",
+    "CVE-2026-1001",
+    "GHSA-0000-node-0001",
+];
+
+/// Findings against [`inventory`], most severe first: every severity, fixed, unfixed and
+/// won't-fix, CVSS v3 and v4, aliases, a free-text reference before a URL, and one advisory
+/// against both `@types/node` installations (one rule, two results). `libc6` has none.
+pub(crate) fn report() -> VulnerabilityReport {
+    let image = inventory();
+    let [_libc6, libssl, zlib, requests, node_a, node_b] = &image.packages[..] else {
+        panic!("inventory() has six packages")
+    };
+    let mut critical = finding(
+        libssl,
+        "CVE-2026-1000",
+        Severity::Critical,
+        &["3.0.15-1~deb12u1"],
+    );
+    critical.summary = Some("openssl: use after free in SSL_free_buffers".to_owned());
+    critical.severity_source = SeveritySource::CvssV3;
+    critical.cvss = Some(Cvss {
+        kind: "CVSS_V3".to_owned(),
+        vector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:H".to_owned(),
+        score: 9.1,
+    });
+    critical.references = vec![
+        "see the Debian security tracker".to_owned(),
+        "https://security-tracker.debian.org/tracker/CVE-2026-1000".to_owned(),
+    ];
+    let mut wont_fix = finding(zlib, "CVE-2023-45853", Severity::High, &[]);
+    wont_fix.status = FixState::WontFix;
+    wont_fix.summary = Some("zlib: integer overflow in zipOpenNewFileInZip4_6".to_owned());
+    let mut medium = finding(
+        requests,
+        "GHSA-9hjg-9r4m-mvj7",
+        Severity::Medium,
+        &["2.32.4"],
+    );
+    medium.aliases = vec!["CVE-2024-47081".to_owned(), "PYSEC-2025-49".to_owned()];
+    medium.summary =
+        Some("Requests vulnerable to .netrc credentials leak via malicious URLs".to_owned());
+    medium.severity_source = SeveritySource::CvssV4;
+    medium.cvss = Some(Cvss {
+        kind: "CVSS_V4".to_owned(),
+        vector: "CVSS:4.0/AV:N/AC:H/AT:P/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N".to_owned(),
+        score: 5.3,
+    });
+    medium.references =
+        vec!["https://github.com/psf/requests/security/advisories/GHSA-9hjg-9r4m-mvj7".to_owned()];
+    let low = finding(libssl, "CVE-2026-1001", Severity::Low, &[]);
+    let node = |package: &Package| {
+        let mut f = finding(
+            package,
+            "GHSA-0000-node-0001",
+            Severity::Unknown,
+            &["20.11.6"],
+        );
+        f.severity_source = SeveritySource::None;
+        f
+    };
+    let findings = vec![critical, wont_fix, medium, low, node(node_a), node(node_b)];
+    VulnerabilityReport {
+        image,
+        findings,
+        db_built_at: Some("2026-11-24T03:00:00Z".to_owned()),
+        suppressed: 1,
     }
 }

@@ -1,12 +1,16 @@
 //! Tests of `plimsoll-report` through its public API, one binary for the crate (house rule 11).
 //!
 //! - `fixture`: the inventory the tests write (Debian, debs with source packages, a scoped npm
-//!   package, a Python distribution, two layers).
-//! - `schemas`: validators for the official CycloneDX 1.6 and SPDX 2.3 JSON schemas, vendored in
-//!   `testdata/schemas/` (origin and licence in `testdata/README.md`); no network, no Python.
+//!   package, a Python distribution, two layers), and a vulnerability report against it.
+//! - `schemas`: validators for the official CycloneDX 1.6, SPDX 2.3 and SARIF 2.1.0 JSON schemas,
+//!   vendored in `testdata/schemas/` (origin and licence in `testdata/README.md`); no network,
+//!   no Python.
 //! - `cyclonedx`, `spdx`: the documents validate, carry every package with its purl and layer,
 //!   and a broken document fails (so the validator is known to run).
 //! - `formats`: table and JSON output, format names, image-count errors.
+//! - `sarif`: vulnerability logs validate, map severities to levels, have one rule per
+//!   vulnerability id and one run per platform, and a broken log fails.
+//! - `vulnerabilities`: vulnerability table and JSON output, format names.
 
 // `allow-unwrap-in-tests` covers `#[test]` fns only; the shared helpers here are test code too.
 #![allow(
@@ -17,5 +21,7 @@
 mod cyclonedx;
 mod fixture;
 mod formats;
+mod sarif;
 mod schemas;
 mod spdx;
+mod vulnerabilities;

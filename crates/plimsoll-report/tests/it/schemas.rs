@@ -7,6 +7,7 @@ const CYCLONEDX_1_6: &str = include_str!("../../testdata/schemas/bom-1.6.schema.
 const CYCLONEDX_SPDX_IDS: &str = include_str!("../../testdata/schemas/spdx.schema.json");
 const CYCLONEDX_JSF: &str = include_str!("../../testdata/schemas/jsf-0.82.schema.json");
 const SPDX_2_3: &str = include_str!("../../testdata/schemas/spdx-2.3.schema.json");
+const SARIF_2_1_0: &str = include_str!("../../testdata/schemas/sarif-schema-2.1.0.json");
 
 fn parse(text: &str) -> Value {
     serde_json::from_str(text).expect("vendored schema is JSON")
@@ -46,6 +47,17 @@ pub(crate) fn spdx() -> Validator {
         .offline()
         .build(&parse(SPDX_2_3))
         .expect("SPDX 2.3 schema compiles")
+}
+
+/// SARIF 2.1.0 (OASIS, errata 01): one self-contained schema, written for JSON Schema draft-04
+/// (its `$schema`; it still names itself with draft-04's `id`, not `$id`).
+pub(crate) fn sarif() -> Validator {
+    jsonschema::options()
+        .with_draft(Draft::Draft4)
+        .should_validate_formats(true)
+        .offline()
+        .build(&parse(SARIF_2_1_0))
+        .expect("SARIF 2.1.0 schema compiles")
 }
 
 /// Every violation, one per line with where it is, or empty when `document` is valid.
