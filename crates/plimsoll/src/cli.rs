@@ -36,31 +36,20 @@ pub(crate) enum Command {
     /// Inventory the packages of one image (SBOM): OS and language packages, the layer that
     /// added each, the image's OS.
     Sbom(SbomArgs),
+    /// Scan one image for vulnerabilities: inventory it, match it against the local
+    /// vulnerability database, report.
+    Image(ImageArgs),
+    /// Manage the local vulnerability database (OSV).
+    #[command(subcommand)]
+    Db(DbCommand),
 }
 
+/// Which image to read and how: shared by `sbom` and `image`.
 #[derive(Debug, Args)]
-#[command(after_help = "IMAGE forms:
-  127.0.0.1:5000/lab/app:1          a registry reference (alpine = docker.io/library/alpine:latest)
-  oci-layout:DIR[:TAG]              an OCI image layout directory
-  docker-archive:FILE               a `docker save` tarball
-
-Examples:
-  plimsoll sbom 127.0.0.1:5000/lab/python-app:1 --format cyclonedx-json
-  plimsoll sbom oci-layout:./oci-dir:1.0 --format table
-  plimsoll sbom docker-archive:./image.tar --format spdx-json -o image.spdx.json")]
-pub(crate) struct SbomArgs {
-    /// The image to inventory.
+pub(crate) struct TargetArgs {
+    /// The image to read.
     #[arg(value_name = "IMAGE")]
     pub(crate) image: String,
-
-    /// Output format [default: table on a terminal, json otherwise].
-    #[arg(long, short = 'f', value_parser = ["table", "json", "cyclonedx-json", "spdx-json"])]
-    pub(crate) format: Option<String>,
-
-    /// Write the report to FILE instead of stdout. With --all-platforms and an SBOM format,
-    /// one file per platform is written, named FILE with the platform before the extension.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub(crate) output: Option<PathBuf>,
 
     /// Platform to pick from a multi-platform image [default: this machine's].
     #[arg(
@@ -70,7 +59,7 @@ pub(crate) struct SbomArgs {
     )]
     pub(crate) platform: Option<String>,
 
-    /// Inventory every platform of a multi-platform image, one inventory each.
+    /// Read every platform of a multi-platform image, one result each.
     #[arg(long)]
     pub(crate) all_platforms: bool,
 
@@ -79,6 +68,140 @@ pub(crate) struct SbomArgs {
 
     #[command(flatten)]
     pub(crate) limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = SBOM_HELP)]
+pub(crate) struct SbomArgs {
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, short = 'f', value_parser = ["table", "json", "cyclonedx-json", "spdx-json"])]
+    pub(crate) format: Option<String>,
+
+    /// Write the report to FILE instead of stdout. With --all-platforms and an SBOM format,
+    /// one file per platform is written, named FILE with the platform before the extension.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+}
+
+const SBOM_HELP: &str = "IMAGE forms:
+  127.0.0.1:5000/lab/app:1          a registry reference (alpine = docker.io/library/alpine:latest)
+  oci-layout:DIR[:TAG]              an OCI image layout directory
+  docker-archive:FILE               a `docker save` tarball
+
+Examples:
+  plimsoll sbom 127.0.0.1:5000/lab/python-app:1 --format cyclonedx-json
+  plimsoll sbom oci-layout:./oci-dir:1.0 --format table
+  plimsoll sbom docker-archive:./image.tar --format spdx-json -o image.spdx.json";
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!(
+    "Exit status: 0 when the scan ran (whatever it found) unless --exit-code or --fail-on say\n",
+    "otherwise; 1 on an error.\n\n",
+    "Ignore file (.plimsollignore in the working directory, or --ignore-file): one id per line\n",
+    "(the advisory id or any alias), optionally `exp:YYYY-MM-DD` after which the entry no longer\n",
+    "applies, and a reason after `#`:\n",
+    "  CVE-2021-44906  exp:2027-01-31  # minimist only parses our own arguments\n\n",
+    "Examples:\n",
+    "  plimsoll db import ../shared/advisories/pypi\n",
+    "  plimsoll image 127.0.0.1:5000/lab/python-app:1 --severity HIGH,CRITICAL --ignore-unfixed --exit-code 1"
+))]
+pub(crate) struct ImageArgs {
+    #[command(flatten)]
+    pub(crate) target: TargetArgs,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, short = 'f', value_parser = ["table", "json", "sarif"])]
+    pub(crate) format: Option<String>,
+
+    /// Write the report to FILE instead of stdout.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+
+    /// Vulnerability database directory.
+    #[arg(long, env = "PLIMSOLL_DB_DIR", value_name = "DIR")]
+    pub(crate) db_dir: Option<PathBuf>,
+
+    /// Report only these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
+    #[arg(long, value_delimiter = ',', value_name = "SEVERITIES")]
+    pub(crate) severity: Vec<String>,
+
+    /// Leave out vulnerabilities that have no fixed version yet.
+    #[arg(long)]
+    pub(crate) ignore_unfixed: bool,
+
+    /// Exit with this status when any vulnerability is reported (after filters).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) exit_code: u8,
+
+    /// Exit with status 1 (or --exit-code when not 0) when a reported vulnerability is at
+    /// least this severe.
+    #[arg(long, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<String>,
+
+    /// Ignore file [default: .plimsollignore when present].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) ignore_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum DbCommand {
+    /// Import OSV records from directories, zips or JSON files (air-gapped), merging them into
+    /// the database atomically.
+    Import(DbImportArgs),
+    /// Download OSV feeds (per-ecosystem all.zip) and import them; unchanged feeds are not
+    /// downloaded again.
+    Update(DbUpdateArgs),
+    /// Show what the database holds: records per ecosystem, sources, build time, schema.
+    Status(DbStatusArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbImportArgs {
+    /// Directories, .zip files or .json files of OSV records.
+    #[arg(value_name = "PATH", required = true)]
+    pub(crate) paths: Vec<PathBuf>,
+
+    /// Build the database from these sources only, dropping what it held.
+    #[arg(long)]
+    pub(crate) replace: bool,
+
+    /// Vulnerability database directory.
+    #[arg(long, env = "PLIMSOLL_DB_DIR", value_name = "DIR")]
+    pub(crate) db_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbUpdateArgs {
+    /// Feed to fetch: an HTTP(S) URL of an OSV zip, or a local directory/zip [default: the
+    /// public OSV bucket's all.zip of each --ecosystem].
+    #[arg(long, value_name = "URL|DIR|ZIP")]
+    pub(crate) source: Vec<String>,
+
+    /// OSV ecosystems to fetch from the public bucket when no --source is given.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "PyPI,npm,Debian,Alpine,Ubuntu,Go,crates.io,Maven,RubyGems,NuGet,Packagist"
+    )]
+    pub(crate) ecosystem: Vec<String>,
+
+    /// Vulnerability database directory.
+    #[arg(long, env = "PLIMSOLL_DB_DIR", value_name = "DIR")]
+    pub(crate) db_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DbStatusArgs {
+    /// Output format.
+    #[arg(long, short = 'f', value_parser = ["table", "json"], default_value = "table")]
+    pub(crate) format: String,
+
+    /// Vulnerability database directory.
+    #[arg(long, env = "PLIMSOLL_DB_DIR", value_name = "DIR")]
+    pub(crate) db_dir: Option<PathBuf>,
 }
 
 /// How to reach and authenticate to the registry.

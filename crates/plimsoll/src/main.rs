@@ -4,8 +4,13 @@
 //! libraries return typed errors and never print.
 
 mod cli;
+mod db;
+mod ignore;
+mod image;
 mod logging;
+mod output;
 mod sbom;
+mod target;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -32,11 +37,13 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match cli.command {
-            Command::Sbom(args) => sbom::run(args).await,
+            Command::Sbom(args) => sbom::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Image(args) => image::run(args).await,
+            Command::Db(command) => db::run(command).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
             // A closed pipe (`plimsoll sbom … | head`) is the reader's choice, not a failure.
             if e.chain().any(|c| {

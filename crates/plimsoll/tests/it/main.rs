@@ -7,6 +7,8 @@
 //! - `sources.rs`: the other image sources (OCI layout, docker archive), zstd, multi-platform
 //!   indexes, whiteouts, authenticated registries, SBOM files.
 //! - `bad_input.rs`: hostile and broken images fail with one clear line, no panic, nothing lost.
+//! - `vulnerabilities.rs`: `plimsoll db` and `plimsoll image` with a database built from the
+//!   repo's OSV fixtures (`testdata/osv/`).
 //!
 //! The registry tests need `scripts/test-registry.sh up` (the README's test command runs it).
 //! Without it they print a skip message, except under CI (`CI` set), where a missing harness
@@ -18,6 +20,7 @@ mod bad_input;
 mod cli;
 mod oracles;
 mod sources;
+mod vulnerabilities;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

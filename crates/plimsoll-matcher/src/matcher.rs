@@ -1,0 +1,247 @@
+use std::collections::BTreeSet;
+
+use plimsoll_types::{Finding, FixState, ImageInventory, Package, SeveritySource};
+use plimsoll_version::{
+    Event, Range, RangeKind, Semver, Version, VersionScheme, affected_version, scheme_for,
+};
+use plimsoll_vulndb::{Advisory, Affected, VulnDb};
+
+use crate::Result;
+use crate::severity::severity;
+use crate::target::osv_package;
+
+/// What matching found, and what it could not judge.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MatchOutcome {
+    /// Findings, most severe first, then by package and id.
+    pub findings: Vec<Finding>,
+    /// Packages or advisory entries that could not be evaluated (unparsable versions,
+    /// ecosystems without a version ordering), one line each, for the report's warnings.
+    pub problems: Vec<String>,
+    /// Packages looked up.
+    pub packages_checked: usize,
+    /// Packages with no OSV ecosystem (an OS package of an unsupported distribution).
+    pub packages_skipped: usize,
+}
+
+/// Matches every package of `image` against `db`.
+pub fn match_inventory(db: &VulnDb, image: &ImageInventory) -> Result<MatchOutcome> {
+    let mut outcome = MatchOutcome::default();
+    for package in &image.packages {
+        let Some(target) = osv_package(package, image.os.as_ref()) else {
+            outcome.packages_skipped += 1;
+            continue;
+        };
+        outcome.packages_checked += 1;
+        let advisories = db.advisories_for(&target.ecosystem, &target.name)?;
+        if advisories.is_empty() {
+            continue;
+        }
+        let Some(scheme) = scheme_for(&target.ecosystem) else {
+            outcome.problems.push(format!(
+                "{} {}: no version ordering for ecosystem {}",
+                package.name, package.version, target.ecosystem
+            ));
+            continue;
+        };
+        let installed = match scheme.parse(&target.version) {
+            Ok(v) => v,
+            Err(e) => {
+                outcome.problems.push(format!(
+                    "{} {} ({}): {e}; not matched",
+                    package.name, package.version, target.ecosystem
+                ));
+                continue;
+            }
+        };
+        let mut hits = Vec::new();
+        for advisory in advisories {
+            for entry in advisory.affected_for(&target.ecosystem, &target.name) {
+                let ranges = convert_ranges(entry);
+                match affected_version(&installed, &ranges, &entry.versions) {
+                    Ok(true) => hits.push(finding(
+                        db, advisory, entry, package, &target, &installed, scheme, &ranges,
+                    )),
+                    Ok(false) => {}
+                    Err(e) => outcome.problems.push(format!(
+                        "{} {}: advisory {} has a range this ordering cannot evaluate: {e}",
+                        package.name, package.version, advisory.id
+                    )),
+                }
+            }
+        }
+        outcome.findings.extend(merge_aliases(hits));
+    }
+    outcome.findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.package.cmp(&b.package))
+            .then_with(|| a.installed.cmp(&b.installed))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    Ok(outcome)
+}
+
+fn convert_ranges(entry: &Affected) -> Vec<Range> {
+    entry
+        .ranges
+        .iter()
+        .map(|range| Range {
+            kind: match range.kind {
+                plimsoll_vulndb::RangeKind::Semver => RangeKind::Semver,
+                plimsoll_vulndb::RangeKind::Ecosystem => RangeKind::Ecosystem,
+            },
+            events: range
+                .events
+                .iter()
+                .map(|event| match event {
+                    plimsoll_vulndb::Event::Introduced(v) => Event::Introduced(v.clone()),
+                    plimsoll_vulndb::Event::Fixed(v) => Event::Fixed(v.clone()),
+                    plimsoll_vulndb::Event::LastAffected(v) => Event::LastAffected(v.clone()),
+                    plimsoll_vulndb::Event::Limit(v) => Event::Limit(v.clone()),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// `fixed` events above the installed version: the upgrades that remove the vulnerability.
+fn fixed_versions(
+    installed: &Version,
+    scheme: &dyn VersionScheme,
+    ranges: &[Range],
+) -> Vec<String> {
+    let mut fixed: Vec<(Version, String)> = Vec::new();
+    for range in ranges {
+        let range_scheme: &dyn VersionScheme = match range.kind {
+            RangeKind::Semver => &Semver,
+            _ => scheme,
+        };
+        for event in &range.events {
+            if let Event::Fixed(v) = event
+                && let Ok(parsed) = range_scheme.parse(v)
+                && (parsed.scheme().name() != installed.scheme().name()
+                    || parsed
+                        .try_cmp(installed)
+                        .is_ok_and(std::cmp::Ordering::is_gt))
+                && !fixed.iter().any(|(_, s)| s == v)
+            {
+                fixed.push((parsed, v.clone()));
+            }
+        }
+    }
+    fixed.sort_by(|a, b| a.0.try_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+    fixed.into_iter().map(|(_, s)| s).collect()
+}
+
+#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the arguments
+fn finding(
+    db: &VulnDb,
+    advisory: &Advisory,
+    entry: &Affected,
+    package: &Package,
+    target: &crate::OsvPackage,
+    installed: &Version,
+    scheme: &dyn VersionScheme,
+    ranges: &[Range],
+) -> Finding {
+    let fixed_versions = fixed_versions(installed, scheme, ranges);
+    let alias_severity = || {
+        advisory.aliases.iter().find_map(|alias| {
+            let aliased = db.by_id(alias).ok().flatten()?;
+            if aliased.id == advisory.id {
+                return None;
+            }
+            let (sev, source, cvss) = severity(aliased, &[], None, || None);
+            (source != SeveritySource::None).then_some((sev, cvss))
+        })
+    };
+    let (severity, severity_source, cvss) = severity(
+        advisory,
+        &entry.severity,
+        entry.severity_hint.as_deref(),
+        alias_severity,
+    );
+    Finding {
+        id: advisory.id.clone(),
+        aliases: advisory.aliases.clone(),
+        summary: advisory.summary.clone(),
+        package: package.name.clone(),
+        kind: package.kind,
+        installed: package.version.clone(),
+        purl: package.purl.clone(),
+        matched_ecosystem: target.ecosystem.clone(),
+        matched_name: target.name.clone(),
+        status: if fixed_versions.is_empty() {
+            FixState::Unfixed
+        } else {
+            FixState::Fixed
+        },
+        fixed_versions,
+        severity,
+        severity_source,
+        cvss,
+        found_in: package.found_in.clone(),
+        layer: package.layer.clone(),
+        references: advisory.references.iter().map(|r| r.url.clone()).collect(),
+    }
+}
+
+/// Rank of a severity source: a computed CVSS score beats a label, which beats a borrowed one.
+fn source_rank(source: SeveritySource) -> u8 {
+    match source {
+        SeveritySource::CvssV4 => 0,
+        SeveritySource::CvssV3 => 1,
+        SeveritySource::CvssV2 => 2,
+        SeveritySource::Database => 3,
+        SeveritySource::Alias => 4,
+        SeveritySource::None => 5,
+    }
+}
+
+/// One finding per vulnerability and package: records that name each other (directly or
+/// through a shared alias) are merged, keeping the one with the best-sourced severity as the
+/// primary and every other id as an alias.
+fn merge_aliases(mut hits: Vec<Finding>) -> Vec<Finding> {
+    hits.sort_by(|a, b| {
+        source_rank(a.severity_source)
+            .cmp(&source_rank(b.severity_source))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    let mut merged: Vec<(BTreeSet<String>, Finding)> = Vec::new();
+    for hit in hits {
+        let ids: BTreeSet<String> = std::iter::once(hit.id.clone())
+            .chain(hit.aliases.iter().cloned())
+            .collect();
+        let same_package = |f: &Finding| {
+            f.found_in == hit.found_in && f.package == hit.package && f.installed == hit.installed
+        };
+        if let Some((known, primary)) = merged
+            .iter_mut()
+            .find(|(known, f)| same_package(f) && !known.is_disjoint(&ids))
+        {
+            known.extend(ids);
+            for v in hit.fixed_versions {
+                if !primary.fixed_versions.contains(&v) {
+                    primary.fixed_versions.push(v);
+                }
+            }
+            if primary.status == FixState::Unfixed && !primary.fixed_versions.is_empty() {
+                primary.status = FixState::Fixed;
+            }
+            for r in hit.references {
+                if !primary.references.contains(&r) {
+                    primary.references.push(r);
+                }
+            }
+            if primary.summary.is_none() {
+                primary.summary = hit.summary;
+            }
+            let id = primary.id.clone();
+            primary.aliases = known.iter().filter(|a| **a != id).cloned().collect();
+        } else {
+            merged.push((ids, hit));
+        }
+    }
+    merged.into_iter().map(|(_, f)| f).collect()
+}

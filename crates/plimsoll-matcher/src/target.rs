@@ -1,0 +1,139 @@
+use plimsoll_types::{OsRelease, Package, PackageKind};
+
+/// Where to look a package up: OSV ecosystem, package name and version as the advisories
+/// write them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OsvPackage {
+    /// OSV ecosystem (`Debian:12`, `PyPI`).
+    pub ecosystem: String,
+    /// Name as advisories key it (the source package for OS packages).
+    pub name: String,
+    /// Version to evaluate (the source version for OS packages).
+    pub version: String,
+}
+
+/// The OSV coordinates of a package, or `None` when no OSV ecosystem covers it (an OS package
+/// of a distribution OSV does not describe, or of an unknown release).
+pub fn osv_package(package: &Package, os: Option<&OsRelease>) -> Option<OsvPackage> {
+    let (ecosystem, name, version) = match package.kind {
+        PackageKind::Deb | PackageKind::Apk => {
+            let ecosystem = distro_ecosystem(package.kind, os?)?;
+            // Distro advisories are keyed by source package and version; dpkg and apk record
+            // both (the catalogers set the package itself as its source when none is given).
+            match &package.source {
+                Some(source) => (ecosystem, source.name.clone(), source.version.clone()),
+                None => (ecosystem, package.name.clone(), package.version.clone()),
+            }
+        }
+        PackageKind::Python => (
+            "PyPI".to_owned(),
+            package.name.clone(),
+            package.version.clone(),
+        ),
+        PackageKind::Npm => (
+            "npm".to_owned(),
+            package.name.clone(),
+            package.version.clone(),
+        ),
+    };
+    Some(OsvPackage {
+        ecosystem,
+        name,
+        version,
+    })
+}
+
+/// `Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.19` from `os-release`, as OSV spells them.
+fn distro_ecosystem(kind: PackageKind, os: &OsRelease) -> Option<String> {
+    let version = os.version_id.as_deref()?;
+    match (kind, os.id.as_str()) {
+        (PackageKind::Deb, "debian") => {
+            // OSV's Debian ecosystems are per major release (`Debian:12`); point releases
+            // (`12.5` in some derivatives) share them.
+            let major = version.split('.').next()?;
+            Some(format!("Debian:{major}"))
+        }
+        (PackageKind::Deb, "ubuntu") => {
+            // LTS releases are the even years' April releases (22.04, 24.04).
+            let lts = version.split_once('.').is_some_and(|(year, month)| {
+                month == "04" && year.parse::<u32>().is_ok_and(|y| y % 2 == 0)
+            });
+            Some(if lts {
+                format!("Ubuntu:{version}:LTS")
+            } else {
+                format!("Ubuntu:{version}")
+            })
+        }
+        (PackageKind::Apk, "alpine") => {
+            let mut parts = version.split('.');
+            let (major, minor) = (parts.next()?, parts.next()?);
+            Some(format!("Alpine:v{major}.{minor}"))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plimsoll_types::SourcePackage;
+
+    use super::*;
+
+    fn os(id: &str, version: &str) -> OsRelease {
+        OsRelease {
+            id: id.into(),
+            version_id: Some(version.into()),
+            ..OsRelease::default()
+        }
+    }
+
+    #[test]
+    fn distro_releases_map_to_osv_ecosystems() {
+        let mut musl = Package::new(
+            PackageKind::Apk,
+            "musl-utils",
+            "1.2.4-r2",
+            "/lib/apk/db/installed",
+        );
+        musl.source = Some(SourcePackage {
+            name: "musl".into(),
+            version: "1.2.4-r2".into(),
+        });
+        let t = osv_package(&musl, Some(&os("alpine", "3.19.1"))).unwrap();
+        assert_eq!(
+            (t.ecosystem.as_str(), t.name.as_str()),
+            ("Alpine:v3.19", "musl")
+        );
+        let bash = Package::new(
+            PackageKind::Deb,
+            "bash",
+            "5.1-6ubuntu1",
+            "/var/lib/dpkg/status",
+        );
+        assert_eq!(
+            osv_package(&bash, Some(&os("ubuntu", "22.04")))
+                .unwrap()
+                .ecosystem,
+            "Ubuntu:22.04:LTS"
+        );
+        assert_eq!(
+            osv_package(&bash, Some(&os("ubuntu", "23.10")))
+                .unwrap()
+                .ecosystem,
+            "Ubuntu:23.10"
+        );
+        assert_eq!(
+            osv_package(&bash, Some(&os("ubuntu", "21.04")))
+                .unwrap()
+                .ecosystem,
+            "Ubuntu:21.04"
+        );
+        assert!(
+            osv_package(&bash, None).is_none(),
+            "no OS, no distro ecosystem"
+        );
+        assert!(osv_package(&bash, Some(&os("pop", "22.04"))).is_none());
+        let pip = Package::new(PackageKind::Python, "Requests", "2.31.0", "/x");
+        assert_eq!(osv_package(&pip, None).unwrap().ecosystem, "PyPI");
+    }
+}

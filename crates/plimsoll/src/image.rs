@@ -1,0 +1,143 @@
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+
+use plimsoll_report::VulnFormat;
+use plimsoll_types::{FixState, Severity, VulnerabilityReport};
+use plimsoll_vulndb::VulnDb;
+
+use crate::cli::ImageArgs;
+use crate::ignore::IgnoreList;
+use crate::output::{stdout_is_terminal, write_report};
+use crate::target::inventories;
+
+const DEFAULT_IGNORE_FILE: &str = ".plimsollignore";
+
+pub(crate) async fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
+    let format: VulnFormat = match &args.format {
+        Some(f) => f.parse()?,
+        None if stdout_is_terminal(args.output.as_deref()) => VulnFormat::Table,
+        None => VulnFormat::Json,
+    };
+    let severities: Vec<Severity> = args
+        .severity
+        .iter()
+        .map(|s| s.parse())
+        .collect::<Result<_, _>>()?;
+    let fail_on: Option<Severity> = args.fail_on.as_deref().map(str::parse).transpose()?;
+    let ignores = match &args.ignore_file {
+        Some(path) => IgnoreList::load(path)?,
+        None if Path::new(DEFAULT_IGNORE_FILE).exists() => {
+            IgnoreList::load(Path::new(DEFAULT_IGNORE_FILE))?
+        }
+        None => IgnoreList::default(),
+    };
+    let today = time::OffsetDateTime::now_utc().date();
+    for rule in ignores.expired(today) {
+        tracing::warn!(id = %rule.id, expired = ?rule.expires, "ignore rule has expired; the vulnerability is reported again");
+    }
+
+    // Open the database first: a missing database should fail before any pull.
+    let db_dir = args
+        .db_dir
+        .clone()
+        .unwrap_or_else(plimsoll_vulndb::default_db_dir);
+    let db = open_db(db_dir).await?;
+
+    let started = Instant::now();
+    let images = inventories(&args.target).await?;
+    let pulled_and_analysed = started.elapsed();
+
+    let started = Instant::now();
+    let (db, matched) = tokio::task::spawn_blocking(move || {
+        let mut out = Vec::new();
+        for image in images {
+            let outcome = plimsoll_matcher::match_inventory(&db, &image);
+            out.push((image, outcome));
+        }
+        (db, out)
+    })
+    .await
+    .context("matching task failed")?;
+    let matching = started.elapsed();
+
+    let built_at = db
+        .status()
+        .built_at
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok();
+    let mut reports = Vec::new();
+    let mut failing = false;
+    for (mut image, outcome) in matched {
+        let outcome = outcome.with_context(|| image.source.display_name())?;
+        for problem in &outcome.problems {
+            tracing::warn!(image = %image.source.display_name(), "{problem}");
+        }
+        image.warnings.extend(outcome.problems.iter().cloned());
+        let total = outcome.findings.len();
+        let findings: Vec<_> = outcome
+            .findings
+            .into_iter()
+            .filter(|f| severities.is_empty() || severities.contains(&f.severity))
+            .filter(|f| !(args.ignore_unfixed && f.status != FixState::Fixed))
+            .filter(|f| match ignores.suppressing(f, today) {
+                Some(rule) => {
+                    tracing::info!(id = %f.id, package = %f.package, reason = rule.reason.as_deref().unwrap_or(""), "ignored by the ignore file");
+                    false
+                }
+                None => true,
+            })
+            .collect();
+        failing |= match fail_on {
+            Some(threshold) => findings.iter().any(|f| f.severity >= threshold),
+            None => !findings.is_empty() && args.exit_code != 0,
+        };
+        tracing::info!(
+            image = %image.source.display_name(),
+            platform = %image.platform,
+            vulnerabilities = findings.len(),
+            packages_checked = outcome.packages_checked,
+            "matching complete"
+        );
+        reports.push(VulnerabilityReport {
+            suppressed: total - findings.len(),
+            image,
+            findings,
+            db_built_at: built_at.clone(),
+        });
+    }
+    tracing::info!(
+        pull_and_analysis_ms = pulled_and_analysed.as_millis(),
+        matching_ms = matching.as_millis(),
+        "timings"
+    );
+    write_report(args.output.as_deref(), |out| {
+        Ok(plimsoll_report::write_vulnerability_reports(
+            format, &reports, out,
+        )?)
+    })?;
+    Ok(if failing {
+        ExitCode::from(if args.exit_code == 0 {
+            1
+        } else {
+            args.exit_code
+        })
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+async fn open_db(dir: PathBuf) -> anyhow::Result<VulnDb> {
+    let db = tokio::task::spawn_blocking(move || VulnDb::open(&dir))
+        .await
+        .context("opening task failed")??;
+    if db.status().records == 0 {
+        bail!(
+            "the vulnerability database at {} is empty; run `plimsoll db import DIR` or `plimsoll db update`",
+            db.dir().display()
+        );
+    }
+    Ok(db)
+}
