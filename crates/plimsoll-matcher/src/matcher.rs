@@ -1,10 +1,11 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use plimsoll_types::{Finding, FixState, ImageInventory, Package, SeveritySource};
 use plimsoll_version::{
-    Event, Range, RangeKind, Semver, Version, VersionScheme, affected_version, scheme_for,
+    CompiledRange, Event, Range, RangeKind, Semver, Version, VersionScheme, scheme_for,
 };
-use plimsoll_vulndb::{Advisory, Affected, VulnDb};
+use plimsoll_vulndb::{Advisory, Affected, VulnDb, normalise_package_name};
 
 use crate::Result;
 use crate::severity::severity;
@@ -24,9 +25,50 @@ pub struct MatchOutcome {
     pub packages_skipped: usize,
 }
 
+/// An advisory's affected entry, compiled once per run: event versions parsed and sorted,
+/// fixed versions parsed. Keyed by the advisory's address and the entry's index; the
+/// advisories live in the database for the whole run.
+struct CompiledEntry {
+    /// `(is_semver, range)`: `SEMVER` ranges are evaluated on the installed version parsed as
+    /// SemVer, `ECOSYSTEM` ranges on the ecosystem's parse.
+    ranges: Vec<(bool, CompiledRange)>,
+    /// `fixed` events, parsed by their range's scheme, sorted, with their text.
+    fixed: Vec<(Version, String)>,
+}
+
+type EntryCache = HashMap<(usize, usize), std::result::Result<Arc<CompiledEntry>, String>>;
+
+fn compile_entry(
+    scheme: &'static dyn VersionScheme,
+    entry: &Affected,
+) -> std::result::Result<CompiledEntry, String> {
+    let mut ranges = Vec::with_capacity(entry.ranges.len());
+    let mut fixed: Vec<(Version, String)> = Vec::new();
+    for range in convert_ranges(entry) {
+        let (is_semver, range_scheme): (bool, &dyn VersionScheme) = match range.kind {
+            RangeKind::Semver => (true, &Semver),
+            _ => (false, scheme),
+        };
+        ranges.push((
+            is_semver,
+            CompiledRange::compile(range_scheme, &range.events).map_err(|e| e.to_string())?,
+        ));
+        for event in &range.events {
+            if let Event::Fixed(v) = event
+                && !fixed.iter().any(|(_, s)| s == v)
+            {
+                fixed.push((range_scheme.parse(v).map_err(|e| e.to_string())?, v.clone()));
+            }
+        }
+    }
+    fixed.sort_by(|a, b| a.0.try_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
+    Ok(CompiledEntry { ranges, fixed })
+}
+
 /// Matches every package of `image` against `db`.
 pub fn match_inventory(db: &VulnDb, image: &ImageInventory) -> Result<MatchOutcome> {
     let mut outcome = MatchOutcome::default();
+    let mut cache: EntryCache = HashMap::new();
     for package in &image.packages {
         let Some(target) = osv_package(package, image.os.as_ref()) else {
             outcome.packages_skipped += 1;
@@ -54,19 +96,46 @@ pub fn match_inventory(db: &VulnDb, image: &ImageInventory) -> Result<MatchOutco
                 continue;
             }
         };
+        // Parsed as SemVer only if some advisory has a SEMVER range for it.
+        let mut as_semver: Option<Option<Version>> = None;
+        let wanted_name = normalise_package_name(&target.ecosystem, &target.name);
         let mut hits = Vec::new();
         for advisory in advisories {
-            for entry in advisory.affected_for(&target.ecosystem, &target.name) {
-                let ranges = convert_ranges(entry);
-                match affected_version(&installed, &ranges, &entry.versions) {
-                    Ok(true) => hits.push(finding(
-                        db, advisory, entry, package, &target, &installed, scheme, &ranges,
-                    )),
-                    Ok(false) => {}
-                    Err(e) => outcome.problems.push(format!(
-                        "{} {}: advisory {} has a range this ordering cannot evaluate: {e}",
-                        package.name, package.version, advisory.id
-                    )),
+            for (index, entry) in advisory.affected.iter().enumerate() {
+                if entry.ecosystem != target.ecosystem
+                    || normalise_package_name(&entry.ecosystem, &entry.name) != wanted_name
+                {
+                    continue;
+                }
+                let key = (Arc::as_ptr(advisory) as usize, index);
+                let compiled = cache
+                    .entry(key)
+                    .or_insert_with(|| compile_entry(scheme, entry).map(Arc::new));
+                let compiled = match compiled {
+                    Ok(c) => Arc::clone(c),
+                    Err(e) => {
+                        outcome.problems.push(format!(
+                            "{} {}: advisory {} has a range this ordering cannot evaluate: {e}",
+                            package.name, package.version, advisory.id
+                        ));
+                        continue;
+                    }
+                };
+                let listed = entry.versions.contains(&target.version);
+                let in_range = compiled.ranges.iter().any(|(is_semver, range)| {
+                    if *is_semver {
+                        as_semver
+                            .get_or_insert_with(|| Semver.parse(&target.version).ok())
+                            .as_ref()
+                            .is_some_and(|v| range.includes(v))
+                    } else {
+                        range.includes(&installed)
+                    }
+                });
+                if listed || in_range {
+                    hits.push(finding(
+                        db, advisory, entry, package, &target, &installed, &compiled,
+                    ));
                 }
             }
         }
@@ -106,32 +175,16 @@ fn convert_ranges(entry: &Affected) -> Vec<Range> {
 }
 
 /// `fixed` events above the installed version: the upgrades that remove the vulnerability.
-fn fixed_versions(
-    installed: &Version,
-    scheme: &dyn VersionScheme,
-    ranges: &[Range],
-) -> Vec<String> {
-    let mut fixed: Vec<(Version, String)> = Vec::new();
-    for range in ranges {
-        let range_scheme: &dyn VersionScheme = match range.kind {
-            RangeKind::Semver => &Semver,
-            _ => scheme,
-        };
-        for event in &range.events {
-            if let Event::Fixed(v) = event
-                && let Ok(parsed) = range_scheme.parse(v)
-                && (parsed.scheme().name() != installed.scheme().name()
-                    || parsed
-                        .try_cmp(installed)
-                        .is_ok_and(std::cmp::Ordering::is_gt))
-                && !fixed.iter().any(|(_, s)| s == v)
-            {
-                fixed.push((parsed, v.clone()));
-            }
-        }
-    }
-    fixed.sort_by(|a, b| a.0.try_cmp(&b.0).unwrap_or(std::cmp::Ordering::Equal));
-    fixed.into_iter().map(|(_, s)| s).collect()
+fn fixed_versions(installed: &Version, compiled: &CompiledEntry) -> Vec<String> {
+    compiled
+        .fixed
+        .iter()
+        .filter(|(v, _)| {
+            v.scheme().name() != installed.scheme().name()
+                || v.try_cmp(installed).is_ok_and(std::cmp::Ordering::is_gt)
+        })
+        .map(|(_, s)| s.clone())
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the arguments
@@ -142,10 +195,9 @@ fn finding(
     package: &Package,
     target: &crate::OsvPackage,
     installed: &Version,
-    scheme: &dyn VersionScheme,
-    ranges: &[Range],
+    compiled: &CompiledEntry,
 ) -> Finding {
-    let fixed_versions = fixed_versions(installed, scheme, ranges);
+    let fixed_versions = fixed_versions(installed, compiled);
     let alias_severity = || {
         advisory.aliases.iter().find_map(|alias| {
             let aliased = db.by_id(alias).ok().flatten()?;

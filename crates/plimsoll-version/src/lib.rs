@@ -76,7 +76,7 @@ pub use crate::apk::Apk;
 pub use crate::dpkg::Dpkg;
 pub use crate::error::{Error, Result};
 pub use crate::maven::Maven;
-pub use crate::osv_range::{Event, Range, RangeKind, affected, affected_version};
+pub use crate::osv_range::{CompiledRange, Event, Range, RangeKind, affected, affected_version};
 pub use crate::pep440::Pep440;
 pub use crate::rpm::Rpm;
 pub use crate::rubygems::RubyGems;

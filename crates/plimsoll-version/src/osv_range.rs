@@ -140,47 +140,82 @@ impl Subject<'_> {
 
 /// `BeforeLimits` and the event walk of `IncludedInRanges` for one range.
 fn range_includes(scheme: &dyn VersionScheme, version: &Version, events: &[Event]) -> Result<bool> {
-    let mut has_limit = false;
-    let mut below_a_limit = false;
-    for event in events {
-        if let Event::Limit(limit) = event {
-            has_limit = true;
-            if limit.contains('*') || *version < scheme.parse(limit)? {
-                below_a_limit = true;
-                break;
-            }
+    Ok(CompiledRange::compile(scheme, events)?.includes(version))
+}
+
+/// One range with its event versions parsed and sorted once, for evaluating many installed
+/// versions against it (the matcher compiles each advisory entry once per run instead of
+/// re-parsing its events for every package). The evaluation is the one `affected` uses.
+#[derive(Clone, Debug)]
+pub struct CompiledRange {
+    /// `None`: no `limit` event (an implicit `*`); `Some(bounds)`: below any of them, where a
+    /// `None` bound is `*`.
+    limits: Option<Vec<Option<Version>>>,
+    /// Events sorted by version; bound `None` is `introduced: "0"`, below every version.
+    events: Vec<(Option<Version>, EventKind)>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum EventKind {
+    Introduced,
+    Fixed,
+    LastAffected,
+}
+
+impl CompiledRange {
+    /// Parses and sorts a range's events with `scheme` (the range's own: [`Semver`] for
+    /// `SEMVER` ranges). An event the scheme cannot read is an error.
+    pub fn compile(scheme: &dyn VersionScheme, events: &[Event]) -> Result<CompiledRange> {
+        let mut limits: Option<Vec<Option<Version>>> = None;
+        let mut sorted = Vec::with_capacity(events.len());
+        for event in events {
+            let (bound, kind) = match event {
+                Event::Limit(limit) => {
+                    let bound = if limit.contains('*') {
+                        None
+                    } else {
+                        Some(scheme.parse(limit)?)
+                    };
+                    limits.get_or_insert_with(Vec::new).push(bound);
+                    continue;
+                }
+                Event::Introduced(v) if v == "0" => (None, EventKind::Introduced),
+                Event::Introduced(v) => (Some(scheme.parse(v)?), EventKind::Introduced),
+                Event::Fixed(v) => (Some(scheme.parse(v)?), EventKind::Fixed),
+                Event::LastAffected(v) => (Some(scheme.parse(v)?), EventKind::LastAffected),
+            };
+            sorted.push((bound, kind));
         }
-    }
-    if has_limit && !below_a_limit {
-        return Ok(false);
+        // Same scheme throughout, so `partial_cmp` always answers; the sort is stable, so
+        // events naming equal versions keep the record's order.
+        sorted.sort_by(|(a, _), (b, _)| a.partial_cmp(b).unwrap_or(Ordering::Equal));
+        Ok(CompiledRange {
+            limits,
+            events: sorted,
+        })
     }
 
-    // (bound, event): bound `None` is `introduced: "0"`, below every version.
-    let mut sorted = Vec::with_capacity(events.len());
-    for event in events {
-        let bound = match event {
-            Event::Limit(_) => continue,
-            Event::Introduced(v) if v == "0" => None,
-            Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) => {
-                Some(scheme.parse(v)?)
-            }
-        };
-        sorted.push((bound, event));
-    }
-    // Same scheme throughout, so `partial_cmp` always answers.
-    sorted.sort_by(|(a, _), (b, _)| a.partial_cmp(b).unwrap_or(Ordering::Equal));
-
-    let mut vulnerable = false;
-    for (bound, event) in &sorted {
-        let order = bound.as_ref().map_or(Ordering::Greater, |bound| {
-            version.partial_cmp(bound).unwrap_or(Ordering::Less)
-        });
-        match event {
-            Event::Introduced(_) if order.is_ge() => vulnerable = true,
-            Event::Fixed(_) if order.is_ge() => vulnerable = false,
-            Event::LastAffected(_) if order.is_gt() => vulnerable = false,
-            _ => {}
+    /// Whether `version` (parsed by the same scheme) is inside the range.
+    pub fn includes(&self, version: &Version) -> bool {
+        if let Some(limits) = &self.limits
+            && !limits
+                .iter()
+                .any(|limit| limit.as_ref().is_none_or(|limit| version < limit))
+        {
+            return false;
         }
+        let mut vulnerable = false;
+        for (bound, kind) in &self.events {
+            let order = bound.as_ref().map_or(Ordering::Greater, |bound| {
+                version.partial_cmp(bound).unwrap_or(Ordering::Less)
+            });
+            match kind {
+                EventKind::Introduced if order.is_ge() => vulnerable = true,
+                EventKind::Fixed if order.is_ge() => vulnerable = false,
+                EventKind::LastAffected if order.is_gt() => vulnerable = false,
+                _ => {}
+            }
+        }
+        vulnerable
     }
-    Ok(vulnerable)
 }
