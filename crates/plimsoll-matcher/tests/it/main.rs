@@ -1,6 +1,12 @@
 //! Matching rules on a database built from small OSV records written here.
 
-#![allow(clippy::unwrap_used, clippy::needless_pass_by_value)] // test helpers: fail loudly; json!() arguments read best by value
+#![allow(
+    clippy::unwrap_used,
+    clippy::needless_pass_by_value,
+    clippy::print_stderr
+)] // test helpers: fail loudly, say why a test skips; json!() arguments read best by value
+
+mod reference;
 
 use serde_json::json;
 
@@ -51,7 +57,7 @@ fn record(
     r
 }
 
-fn image(os: Option<OsRelease>, packages: Vec<Package>) -> ImageInventory {
+pub(crate) fn image(os: Option<OsRelease>, packages: Vec<Package>) -> ImageInventory {
     ImageInventory {
         source: ImageSource::Registry {
             reference: "127.0.0.1:5000/t:1".into(),

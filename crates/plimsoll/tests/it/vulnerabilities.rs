@@ -1,6 +1,7 @@
 //! `plimsoll db` and `plimsoll image`: a database built from the repo's OSV fixtures, matched
 //! against the harness images.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
@@ -230,5 +231,155 @@ fn sarif_and_table_outputs() {
     assert!(
         table.contains("minimist") && table.contains("GHSA-xvch-5gv4-984h"),
         "{table}"
+    );
+}
+
+/// Runs a reference evaluator (`crates/plimsoll-matcher/tests/reference/`) on queries.
+fn reference(
+    program: &str,
+    script: &str,
+    env: &[(&str, &str)],
+    corpus: &Path,
+    queries: &[(String, String)],
+) -> Vec<Value> {
+    use std::io::Write as _;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../plimsoll-matcher/tests/reference")
+        .join(script);
+    let mut command = std::process::Command::new(program);
+    command
+        .arg(&script)
+        .arg(corpus)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let mut input = String::new();
+    for (n, v) in queries {
+        input.push_str(&serde_json::json!({"name": n, "version": v}).to_string());
+        input.push('\n');
+    }
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{program} {}", script.display());
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn tool(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") => {
+            panic!("CI is set but {var} is not: run scripts/test-tools.sh")
+        }
+        _ => {
+            eprintln!("skipping: {var} not set (eval \"$(scripts/test-tools.sh)\")");
+            None
+        }
+    }
+}
+
+#[test]
+fn harness_images_match_an_independent_evaluation_of_the_real_corpus() {
+    let Some(h) = Harness::get() else { return };
+    let advisories = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/advisories");
+    if !advisories.is_dir() {
+        eprintln!("skipping: {} is absent", advisories.display());
+        return;
+    }
+    let (Some(python), Some(node_path)) = (
+        tool("PLIMSOLL_TOOLS_PYTHON"),
+        tool("PLIMSOLL_TOOLS_NODE_PATH"),
+    ) else {
+        return;
+    };
+    let db = tempfile::tempdir().unwrap();
+    let import = plimsoll(&[
+        "db",
+        "import",
+        advisories.join("pypi").to_str().unwrap(),
+        advisories.join("npm").to_str().unwrap(),
+        "--db-dir",
+        db.path().to_str().unwrap(),
+        "--log-level",
+        "error",
+    ]);
+    assert!(import.status.success(), "{}", stderr(&import));
+
+    let mut affected_total = 0;
+    for (image, kind, program, script, ecosystem_dir) in [
+        (
+            "lab/python-app:1",
+            "python",
+            python.as_str(),
+            "osv_pypi.py",
+            "pypi",
+        ),
+        ("lab/node-app:1", "npm", "node", "osv_npm.js", "npm"),
+    ] {
+        let image = h.image(image);
+        let sbom = crate::sbom_json(&[&image]);
+        let queries = crate::packages_of(crate::only_image(&sbom), kind);
+        let env = [("NODE_PATH", node_path.as_str())];
+        let want = reference(
+            program,
+            script,
+            &env,
+            &advisories.join(ecosystem_dir),
+            &queries,
+        );
+        let (code, doc) = scan(db.path(), &image, &[]);
+        assert_eq!(code, Some(0));
+        let findings = doc["reports"][0]["findings"].as_array().unwrap();
+        for (row, (name, version)) in want.iter().zip(&queries) {
+            assert!(
+                row["error"].is_null(),
+                "the reference cannot read {name} {version}: {}",
+                row["error"]
+            );
+            let want: BTreeSet<&str> = row["ids"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            affected_total += want.len();
+            let got: Vec<&Value> = findings
+                .iter()
+                .filter(|f| f["package"] == name.as_str() && f["installed"] == version.as_str())
+                .collect();
+            for f in &got {
+                assert!(
+                    want.contains(f["id"].as_str().unwrap()),
+                    "{image}: {name} {version}: {} is not in the reference {want:?}",
+                    f["id"]
+                );
+            }
+            for id in &want {
+                let covered = got.iter().any(|f| {
+                    f["id"] == *id || f["aliases"].as_array().unwrap().iter().any(|a| a == id)
+                });
+                assert!(
+                    covered,
+                    "{image}: {name} {version}: the reference finds {id}, plimsoll does not"
+                );
+            }
+        }
+    }
+    assert!(
+        affected_total >= 1,
+        "minimist 1.2.5 is affected in the corpus"
     );
 }
