@@ -37,6 +37,6 @@ mod severity;
 mod target;
 
 pub use crate::error::{Error, Result};
-pub use crate::matcher::{MatchOutcome, match_inventory};
+pub use crate::matcher::{MatchOutcome, Matcher, match_inventory};
 pub use crate::severity::severity;
 pub use crate::target::{OsvPackage, osv_package};

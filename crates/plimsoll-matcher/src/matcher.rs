@@ -1,7 +1,9 @@
-use std::collections::{BTreeSet, HashMap};
+use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use plimsoll_types::{Finding, FixState, ImageInventory, Package, SeveritySource};
+use plimsoll_types::{Cvss, Finding, FixState, ImageInventory, Package, Severity, SeveritySource};
 use plimsoll_version::{
     CompiledRange, Event, Range, RangeKind, Semver, Version, VersionScheme, scheme_for,
 };
@@ -25,9 +27,8 @@ pub struct MatchOutcome {
     pub packages_skipped: usize,
 }
 
-/// An advisory's affected entry, compiled once per run: event versions parsed and sorted,
-/// fixed versions parsed. Keyed by the advisory's address and the entry's index; the
-/// advisories live in the database for the whole run.
+/// An advisory's affected entry, compiled once: event versions parsed and sorted, fixed
+/// versions parsed.
 struct CompiledEntry {
     /// `(is_semver, range)`: `SEMVER` ranges are evaluated on the installed version parsed as
     /// SemVer, `ECOSYSTEM` ranges on the ecosystem's parse.
@@ -36,7 +37,18 @@ struct CompiledEntry {
     fixed: Vec<(Version, String)>,
 }
 
-type EntryCache = HashMap<(usize, usize), std::result::Result<Arc<CompiledEntry>, String>>;
+/// One `affected[]` entry of an advisory, ready to evaluate: its ecosystem, its package name
+/// normalised once, and its ranges compiled once (or why they cannot be).
+struct PreparedEntry<'db> {
+    ecosystem: &'db str,
+    name: Cow<'db, str>,
+    compiled: std::result::Result<CompiledEntry, String>,
+    entry: &'db Affected,
+    /// The explicit `versions` list as a set: PYSEC records list hundreds of versions.
+    versions: HashSet<&'db str>,
+    /// The entry's severity, the same for every package it affects; computed at the first hit.
+    severity: OnceCell<(Severity, SeveritySource, Option<Cvss>)>,
+}
 
 fn compile_entry(
     scheme: &'static dyn VersionScheme,
@@ -65,90 +77,143 @@ fn compile_entry(
     Ok(CompiledEntry { ranges, fixed })
 }
 
-/// Matches every package of `image` against `db`.
-pub fn match_inventory(db: &VulnDb, image: &ImageInventory) -> Result<MatchOutcome> {
-    let mut outcome = MatchOutcome::default();
-    let mut cache: EntryCache = HashMap::new();
-    for package in &image.packages {
-        let Some(target) = osv_package(package, image.os.as_ref()) else {
-            outcome.packages_skipped += 1;
-            continue;
-        };
-        outcome.packages_checked += 1;
-        let advisories = db.advisories_for(&target.ecosystem, &target.name)?;
-        if advisories.is_empty() {
-            continue;
+/// Matches inventories against one database, keeping every advisory it has prepared (entries'
+/// names normalised, ranges compiled) for the next package and the next inventory: re-matching
+/// many stored inventories after a database update pays each advisory's preparation once.
+pub struct Matcher<'db> {
+    db: &'db VulnDb,
+    /// Prepared entries by advisory address; advisories live as long as the database.
+    prepared: HashMap<usize, Arc<[PreparedEntry<'db>]>>,
+}
+
+impl<'db> Matcher<'db> {
+    /// A matcher over `db`.
+    pub fn new(db: &'db VulnDb) -> Self {
+        Matcher {
+            db,
+            prepared: HashMap::new(),
         }
-        let Some(scheme) = scheme_for(&target.ecosystem) else {
-            outcome.problems.push(format!(
-                "{} {}: no version ordering for ecosystem {}",
-                package.name, package.version, target.ecosystem
-            ));
-            continue;
-        };
-        let installed = match scheme.parse(&target.version) {
-            Ok(v) => v,
-            Err(e) => {
+    }
+
+    fn prepare(&mut self, advisory: &'db Arc<Advisory>) -> Arc<[PreparedEntry<'db>]> {
+        let key = Arc::as_ptr(advisory) as usize;
+        if let Some(prepared) = self.prepared.get(&key) {
+            return Arc::clone(prepared);
+        }
+        let entries: Arc<[PreparedEntry<'db>]> = advisory
+            .affected
+            .iter()
+            .map(|entry| PreparedEntry {
+                ecosystem: entry.ecosystem.as_str(),
+                name: normalise_package_name(&entry.ecosystem, &entry.name),
+                compiled: match scheme_for(&entry.ecosystem) {
+                    Some(scheme) => compile_entry(scheme, entry),
+                    None => Err(format!(
+                        "no version ordering for ecosystem {}",
+                        entry.ecosystem
+                    )),
+                },
+                entry,
+                versions: entry.versions.iter().map(String::as_str).collect(),
+                severity: OnceCell::new(),
+            })
+            .collect();
+        self.prepared.insert(key, Arc::clone(&entries));
+        entries
+    }
+
+    /// Matches every package of `image`.
+    pub fn match_inventory(&mut self, image: &ImageInventory) -> Result<MatchOutcome> {
+        let db = self.db;
+        let mut outcome = MatchOutcome::default();
+        for package in &image.packages {
+            let Some(target) = osv_package(package, image.os.as_ref()) else {
+                outcome.packages_skipped += 1;
+                continue;
+            };
+            outcome.packages_checked += 1;
+            let advisories = db.advisories_for(&target.ecosystem, &target.name)?;
+            if advisories.is_empty() {
+                continue;
+            }
+            let Some(scheme) = scheme_for(&target.ecosystem) else {
                 outcome.problems.push(format!(
-                    "{} {} ({}): {e}; not matched",
+                    "{} {}: no version ordering for ecosystem {}",
                     package.name, package.version, target.ecosystem
                 ));
                 continue;
-            }
-        };
-        // Parsed as SemVer only if some advisory has a SEMVER range for it.
-        let mut as_semver: Option<Option<Version>> = None;
-        let wanted_name = normalise_package_name(&target.ecosystem, &target.name);
-        let mut hits = Vec::new();
-        for advisory in advisories {
-            for (index, entry) in advisory.affected.iter().enumerate() {
-                if entry.ecosystem != target.ecosystem
-                    || normalise_package_name(&entry.ecosystem, &entry.name) != wanted_name
-                {
+            };
+            let installed = match scheme.parse(&target.version) {
+                Ok(v) => v,
+                Err(e) => {
+                    outcome.problems.push(format!(
+                        "{} {} ({}): {e}; not matched",
+                        package.name, package.version, target.ecosystem
+                    ));
                     continue;
                 }
-                let key = (Arc::as_ptr(advisory) as usize, index);
-                let compiled = cache
-                    .entry(key)
-                    .or_insert_with(|| compile_entry(scheme, entry).map(Arc::new));
-                let compiled = match compiled {
-                    Ok(c) => Arc::clone(c),
-                    Err(e) => {
-                        outcome.problems.push(format!(
-                            "{} {}: advisory {} has a range this ordering cannot evaluate: {e}",
-                            package.name, package.version, advisory.id
+            };
+            // Parsed as SemVer only if some advisory has a SEMVER range for it.
+            let mut as_semver: Option<Option<Version>> = None;
+            let wanted_name = normalise_package_name(&target.ecosystem, &target.name);
+            let mut hits = Vec::new();
+            for advisory in advisories {
+                let prepared = self.prepare(advisory);
+                for entry in prepared
+                    .iter()
+                    .filter(|e| e.ecosystem == target.ecosystem && e.name == wanted_name)
+                {
+                    let compiled = match &entry.compiled {
+                        Ok(c) => c,
+                        Err(e) => {
+                            outcome.problems.push(format!(
+                                "{} {}: advisory {} has a range this ordering cannot evaluate: {e}",
+                                package.name, package.version, advisory.id
+                            ));
+                            continue;
+                        }
+                    };
+                    let in_range = compiled.ranges.iter().any(|(is_semver, range)| {
+                        if *is_semver {
+                            as_semver
+                                .get_or_insert_with(|| Semver.parse(&target.version).ok())
+                                .as_ref()
+                                .is_some_and(|v| range.includes(v))
+                        } else {
+                            range.includes(&installed)
+                        }
+                    });
+                    if in_range || entry.versions.contains(target.version.as_str()) {
+                        let severity = entry
+                            .severity
+                            .get_or_init(|| entry_severity(db, advisory, entry.entry));
+                        hits.push(finding(
+                            advisory,
+                            package,
+                            &target,
+                            &installed,
+                            compiled,
+                            severity.clone(),
                         ));
-                        continue;
                     }
-                };
-                let listed = entry.versions.contains(&target.version);
-                let in_range = compiled.ranges.iter().any(|(is_semver, range)| {
-                    if *is_semver {
-                        as_semver
-                            .get_or_insert_with(|| Semver.parse(&target.version).ok())
-                            .as_ref()
-                            .is_some_and(|v| range.includes(v))
-                    } else {
-                        range.includes(&installed)
-                    }
-                });
-                if listed || in_range {
-                    hits.push(finding(
-                        db, advisory, entry, package, &target, &installed, &compiled,
-                    ));
                 }
             }
+            outcome.findings.extend(merge_aliases(hits));
         }
-        outcome.findings.extend(merge_aliases(hits));
+        outcome.findings.sort_by(|a, b| {
+            b.severity
+                .cmp(&a.severity)
+                .then_with(|| a.package.cmp(&b.package))
+                .then_with(|| a.installed.cmp(&b.installed))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        Ok(outcome)
     }
-    outcome.findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.package.cmp(&b.package))
-            .then_with(|| a.installed.cmp(&b.installed))
-            .then_with(|| a.id.cmp(&b.id))
-    });
-    Ok(outcome)
+}
+
+/// Matches every package of `image` against `db` (a one-off [`Matcher`]).
+pub fn match_inventory(db: &VulnDb, image: &ImageInventory) -> Result<MatchOutcome> {
+    Matcher::new(db).match_inventory(image)
 }
 
 fn convert_ranges(entry: &Affected) -> Vec<Range> {
@@ -187,17 +252,12 @@ fn fixed_versions(installed: &Version, compiled: &CompiledEntry) -> Vec<String> 
         .collect()
 }
 
-#[allow(clippy::too_many_arguments)] // one call site; a struct would only rename the arguments
-fn finding(
+/// Severity of an advisory entry, with the aliased records' as the last resort.
+fn entry_severity(
     db: &VulnDb,
     advisory: &Advisory,
     entry: &Affected,
-    package: &Package,
-    target: &crate::OsvPackage,
-    installed: &Version,
-    compiled: &CompiledEntry,
-) -> Finding {
-    let fixed_versions = fixed_versions(installed, compiled);
+) -> (Severity, SeveritySource, Option<Cvss>) {
     let alias_severity = || {
         advisory.aliases.iter().find_map(|alias| {
             let aliased = db.by_id(alias).ok().flatten()?;
@@ -208,12 +268,23 @@ fn finding(
             (source != SeveritySource::None).then_some((sev, cvss))
         })
     };
-    let (severity, severity_source, cvss) = severity(
+    severity(
         advisory,
         &entry.severity,
         entry.severity_hint.as_deref(),
         alias_severity,
-    );
+    )
+}
+
+fn finding(
+    advisory: &Advisory,
+    package: &Package,
+    target: &crate::OsvPackage,
+    installed: &Version,
+    compiled: &CompiledEntry,
+    (severity, severity_source, cvss): (Severity, SeveritySource, Option<Cvss>),
+) -> Finding {
+    let fixed_versions = fixed_versions(installed, compiled);
     Finding {
         id: advisory.id.clone(),
         aliases: advisory.aliases.clone(),
@@ -260,40 +331,47 @@ fn merge_aliases(mut hits: Vec<Finding>) -> Vec<Finding> {
             .cmp(&source_rank(b.severity_source))
             .then_with(|| a.id.cmp(&b.id))
     });
+    // Called with the hits of one package; a group per vulnerability, found through any id.
     let mut merged: Vec<(BTreeSet<String>, Finding)> = Vec::new();
+    let mut group_of: HashMap<String, usize> = HashMap::new();
     for hit in hits {
-        let ids: BTreeSet<String> = std::iter::once(hit.id.clone())
+        let ids: Vec<String> = std::iter::once(hit.id.clone())
             .chain(hit.aliases.iter().cloned())
             .collect();
-        let same_package = |f: &Finding| {
-            f.found_in == hit.found_in && f.package == hit.package && f.installed == hit.installed
+        let Some(group) = ids.iter().find_map(|id| group_of.get(id).copied()) else {
+            for id in &ids {
+                group_of.insert(id.clone(), merged.len());
+            }
+            merged.push((ids.into_iter().collect(), hit));
+            continue;
         };
-        if let Some((known, primary)) = merged
-            .iter_mut()
-            .find(|(known, f)| same_package(f) && !known.is_disjoint(&ids))
-        {
-            known.extend(ids);
-            for v in hit.fixed_versions {
-                if !primary.fixed_versions.contains(&v) {
-                    primary.fixed_versions.push(v);
-                }
+        let (known, primary) = &mut merged[group];
+        for id in ids {
+            group_of.entry(id.clone()).or_insert(group);
+            known.insert(id);
+        }
+        for v in hit.fixed_versions {
+            if !primary.fixed_versions.contains(&v) {
+                primary.fixed_versions.push(v);
             }
-            if primary.status == FixState::Unfixed && !primary.fixed_versions.is_empty() {
-                primary.status = FixState::Fixed;
+        }
+        if primary.status == FixState::Unfixed && !primary.fixed_versions.is_empty() {
+            primary.status = FixState::Fixed;
+        }
+        for r in hit.references {
+            if !primary.references.contains(&r) {
+                primary.references.push(r);
             }
-            for r in hit.references {
-                if !primary.references.contains(&r) {
-                    primary.references.push(r);
-                }
-            }
-            if primary.summary.is_none() {
-                primary.summary = hit.summary;
-            }
-            let id = primary.id.clone();
-            primary.aliases = known.iter().filter(|a| **a != id).cloned().collect();
-        } else {
-            merged.push((ids, hit));
+        }
+        if primary.summary.is_none() {
+            primary.summary = hit.summary;
         }
     }
-    merged.into_iter().map(|(_, f)| f).collect()
+    merged
+        .into_iter()
+        .map(|(known, mut primary)| {
+            primary.aliases = known.into_iter().filter(|a| *a != primary.id).collect();
+            primary
+        })
+        .collect()
 }

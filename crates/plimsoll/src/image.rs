@@ -53,9 +53,13 @@ pub(crate) async fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (db, matched) = tokio::task::spawn_blocking(move || {
         let mut out = Vec::new();
-        for image in images {
-            let outcome = plimsoll_matcher::match_inventory(&db, &image);
-            out.push((image, outcome));
+        {
+            // One matcher for every platform: advisories prepared once serve them all.
+            let mut matcher = plimsoll_matcher::Matcher::new(&db);
+            for image in images {
+                let outcome = matcher.match_inventory(&image);
+                out.push((image, outcome));
+            }
         }
         (db, out)
     })
