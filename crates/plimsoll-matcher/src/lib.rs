@@ -28,7 +28,7 @@
 //! libc.source = Some(SourcePackage { name: "glibc".into(), version: "2.36-9+deb12u4".into() });
 //! let os = OsRelease { id: "debian".into(), version_id: Some("12".into()), ..OsRelease::default() };
 //! let target = osv_package(&libc, Some(&os)).unwrap();
-//! assert_eq!((target.ecosystem.as_str(), target.name.as_str()), ("Debian:12", "glibc"));
+//! assert_eq!((target.ecosystem.as_ref(), target.name), ("Debian:12", "glibc"));
 //! ```
 
 mod error;

@@ -3,7 +3,9 @@ use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
-use plimsoll_types::{Cvss, Finding, FixState, ImageInventory, Package, Severity, SeveritySource};
+use plimsoll_types::{
+    Cvss, Finding, FixState, ImageInventory, Package, PackageKind, Severity, SeveritySource,
+};
 use plimsoll_version::{
     CompiledRange, Event, Range, RangeKind, Semver, Version, VersionScheme, scheme_for,
 };
@@ -11,7 +13,7 @@ use plimsoll_vulndb::{Advisory, Affected, VulnDb, normalise_package_name};
 
 use crate::Result;
 use crate::severity::severity;
-use crate::target::osv_package;
+use crate::target::{image_distro, osv_package_in};
 
 /// What matching found, and what it could not judge.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -126,13 +128,21 @@ impl<'db> Matcher<'db> {
     pub fn match_inventory(&mut self, image: &ImageInventory) -> Result<MatchOutcome> {
         let db = self.db;
         let mut outcome = MatchOutcome::default();
+        // Worked out once per image, not per package.
+        let deb = image_distro(image.os.as_ref(), PackageKind::Deb);
+        let apk = image_distro(image.os.as_ref(), PackageKind::Apk);
         for package in &image.packages {
-            let Some(target) = osv_package(package, image.os.as_ref()) else {
+            let distro = match package.kind {
+                PackageKind::Deb => deb.as_deref().map(Cow::Borrowed),
+                PackageKind::Apk => apk.as_deref().map(Cow::Borrowed),
+                PackageKind::Python | PackageKind::Npm => None,
+            };
+            let Some(target) = osv_package_in(package, distro) else {
                 outcome.packages_skipped += 1;
                 continue;
             };
             outcome.packages_checked += 1;
-            let advisories = db.advisories_for(&target.ecosystem, &target.name)?;
+            let advisories = db.advisories_for(&target.ecosystem, target.name)?;
             if advisories.is_empty() {
                 continue;
             }
@@ -143,7 +153,7 @@ impl<'db> Matcher<'db> {
                 ));
                 continue;
             };
-            let installed = match scheme.parse(&target.version) {
+            let installed = match scheme.parse(target.version) {
                 Ok(v) => v,
                 Err(e) => {
                     outcome.problems.push(format!(
@@ -155,13 +165,13 @@ impl<'db> Matcher<'db> {
             };
             // Parsed as SemVer only if some advisory has a SEMVER range for it.
             let mut as_semver: Option<Option<Version>> = None;
-            let wanted_name = normalise_package_name(&target.ecosystem, &target.name);
+            let wanted_name = normalise_package_name(&target.ecosystem, target.name);
             let mut hits = Vec::new();
             for advisory in advisories {
                 let prepared = self.prepare(advisory);
                 for entry in prepared
                     .iter()
-                    .filter(|e| e.ecosystem == target.ecosystem && e.name == wanted_name)
+                    .filter(|e| e.ecosystem == target.ecosystem.as_ref() && e.name == wanted_name)
                 {
                     let compiled = match &entry.compiled {
                         Ok(c) => c,
@@ -176,14 +186,14 @@ impl<'db> Matcher<'db> {
                     let in_range = compiled.ranges.iter().any(|(is_semver, range)| {
                         if *is_semver {
                             as_semver
-                                .get_or_insert_with(|| Semver.parse(&target.version).ok())
+                                .get_or_insert_with(|| Semver.parse(target.version).ok())
                                 .as_ref()
                                 .is_some_and(|v| range.includes(v))
                         } else {
                             range.includes(&installed)
                         }
                     });
-                    if in_range || entry.versions.contains(target.version.as_str()) {
+                    if in_range || entry.versions.contains(target.version) {
                         let severity = entry
                             .severity
                             .get_or_init(|| entry_severity(db, advisory, entry.entry));
@@ -279,7 +289,7 @@ fn entry_severity(
 fn finding(
     advisory: &Advisory,
     package: &Package,
-    target: &crate::OsvPackage,
+    target: &crate::OsvPackage<'_>,
     installed: &Version,
     compiled: &CompiledEntry,
     (severity, severity_source, cvss): (Severity, SeveritySource, Option<Cvss>),
@@ -293,8 +303,8 @@ fn finding(
         kind: package.kind,
         installed: package.version.clone(),
         purl: package.purl.clone(),
-        matched_ecosystem: target.ecosystem.clone(),
-        matched_name: target.name.clone(),
+        matched_ecosystem: target.ecosystem.clone().into_owned(),
+        matched_name: target.name.to_owned(),
         status: if fixed_versions.is_empty() {
             FixState::Unfixed
         } else {

@@ -1,46 +1,56 @@
+use std::borrow::Cow;
+
 use plimsoll_types::{OsRelease, Package, PackageKind};
 
 /// Where to look a package up: OSV ecosystem, package name and version as the advisories
-/// write them.
+/// write them. Borrows from the package: matching looks up every package of every image, and
+/// most have no advisory, so nothing is allocated before the database says there is one.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OsvPackage {
+pub struct OsvPackage<'a> {
     /// OSV ecosystem (`Debian:12`, `PyPI`).
-    pub ecosystem: String,
+    pub ecosystem: Cow<'a, str>,
     /// Name as advisories key it (the source package for OS packages).
-    pub name: String,
+    pub name: &'a str,
     /// Version to evaluate (the source version for OS packages).
-    pub version: String,
+    pub version: &'a str,
 }
 
 /// The OSV coordinates of a package, or `None` when no OSV ecosystem covers it (an OS package
 /// of a distribution OSV does not describe, or of an unknown release).
-pub fn osv_package(package: &Package, os: Option<&OsRelease>) -> Option<OsvPackage> {
-    let (ecosystem, name, version) = match package.kind {
-        PackageKind::Deb | PackageKind::Apk => {
-            let ecosystem = distro_ecosystem(package.kind, os?)?;
-            // Distro advisories are keyed by source package and version; dpkg and apk record
-            // both (the catalogers set the package itself as its source when none is given).
-            match &package.source {
-                Some(source) => (ecosystem, source.name.clone(), source.version.clone()),
-                None => (ecosystem, package.name.clone(), package.version.clone()),
-            }
-        }
-        PackageKind::Python => (
-            "PyPI".to_owned(),
-            package.name.clone(),
-            package.version.clone(),
-        ),
-        PackageKind::Npm => (
-            "npm".to_owned(),
-            package.name.clone(),
-            package.version.clone(),
-        ),
+pub fn osv_package<'a>(package: &'a Package, os: Option<&OsRelease>) -> Option<OsvPackage<'a>> {
+    let distro = match package.kind {
+        PackageKind::Deb | PackageKind::Apk => Some(distro_ecosystem(package.kind, os?)?),
+        PackageKind::Python | PackageKind::Npm => None,
+    };
+    osv_package_in(package, distro.map(Cow::Owned))
+}
+
+/// [`osv_package`] with the distribution's ecosystem worked out once per image by the caller.
+pub(crate) fn osv_package_in<'a>(
+    package: &'a Package,
+    distro: Option<Cow<'a, str>>,
+) -> Option<OsvPackage<'a>> {
+    let ecosystem: Cow<'a, str> = match package.kind {
+        PackageKind::Deb | PackageKind::Apk => distro?,
+        PackageKind::Python => Cow::Borrowed("PyPI"),
+        PackageKind::Npm => Cow::Borrowed("npm"),
+    };
+    // Distro advisories are keyed by source package and version; dpkg and apk record both (the
+    // catalogers set the package itself as its source when none is given).
+    let (name, version) = match (&package.source, package.kind.is_os()) {
+        (Some(source), true) => (source.name.as_str(), source.version.as_str()),
+        _ => (package.name.as_str(), package.version.as_str()),
     };
     Some(OsvPackage {
         ecosystem,
         name,
         version,
     })
+}
+
+/// The distribution ecosystem of an image's OS packages, if OSV has one for it.
+pub(crate) fn image_distro(os: Option<&OsRelease>, kind: PackageKind) -> Option<String> {
+    distro_ecosystem(kind, os?)
 }
 
 /// `Debian:12`, `Ubuntu:22.04:LTS`, `Alpine:v3.19` from `os-release`, as OSV spells them.
@@ -100,10 +110,7 @@ mod tests {
             version: "1.2.4-r2".into(),
         });
         let t = osv_package(&musl, Some(&os("alpine", "3.19.1"))).unwrap();
-        assert_eq!(
-            (t.ecosystem.as_str(), t.name.as_str()),
-            ("Alpine:v3.19", "musl")
-        );
+        assert_eq!((t.ecosystem.as_ref(), t.name), ("Alpine:v3.19", "musl"));
         let bash = Package::new(
             PackageKind::Deb,
             "bash",
