@@ -14,7 +14,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use plimsoll_matcher::{Matcher, match_inventory};
+use plimsoll_matcher::{MatchOutcome, Matcher, match_inventory};
 use plimsoll_types::{Digest, ImageInventory, ImageSource, Package, PackageKind};
 use plimsoll_vulndb::{ImportOptions, ImportSource, VulnDb};
 
@@ -96,40 +96,25 @@ fn bench(c: &mut Criterion) {
     // Warm the lazily loaded index, then one timed pass of each for the headline figures.
     // (The affected pass goes last: freeing its 700k findings slows whatever runs next.)
     match_inventory(&db, &mixed).unwrap();
-    let started = Instant::now();
-    let outcome = match_inventory(&db, &mixed).unwrap();
-    let seconds = started.elapsed().as_secs_f64();
-    println!(
-        "match_inventory one-off (prepares every advisory it meets), realistic mix: {} packages, {} findings in {:.3} s = {:.0} package look-ups/s",
-        mixed.packages.len(),
-        outcome.findings.len(),
-        seconds,
-        mixed.packages.len() as f64 / seconds
+    timed(
+        "match_inventory one-off (prepares every advisory it meets), realistic mix",
+        &mixed,
+        |i| match_inventory(&db, i).unwrap(),
     );
     let mut matcher = Matcher::new(&db);
     matcher.match_inventory(&mixed).unwrap();
     matcher.match_inventory(&current).unwrap();
-    for (label, inventory) in [
-        (
-            "realistic mix (advised names once + as many unadvised)",
-            &mixed,
-        ),
-        (
-            "not affected, weighted by advisory count (version 9999.0)",
-            &current,
-        ),
-    ] {
-        let started = Instant::now();
-        let outcome = matcher.match_inventory(inventory).unwrap();
-        let seconds = started.elapsed().as_secs_f64();
-        println!(
-            "Matcher (advisories prepared by an earlier run), {label}: {} packages, {} findings in {:.3} s = {:.0} package look-ups/s",
-            inventory.packages.len(),
-            outcome.findings.len(),
-            seconds,
-            inventory.packages.len() as f64 / seconds
-        );
-    }
+    let warm = "Matcher (advisories prepared by an earlier run)";
+    timed(
+        &format!("{warm}, realistic mix (advised names once + as many unadvised)"),
+        &mixed,
+        |i| matcher.match_inventory(i).unwrap(),
+    );
+    timed(
+        &format!("{warm}, not affected, weighted by advisory count (version 9999.0)"),
+        &current,
+        |i| matcher.match_inventory(i).unwrap(),
+    );
     let mut group = c.benchmark_group("match_inventory");
     group.throughput(Throughput::Elements(mixed.packages.len() as u64));
     group.sample_size(10);
@@ -139,17 +124,28 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     // The all-affected pass last: freeing its ~700k findings slows whatever runs right after.
+    timed(
+        &format!("{warm}, affected (advisory event versions)"),
+        &image,
+        |i| matcher.match_inventory(i).unwrap(),
+    );
+}
+
+/// Runs one pass of `run` over `inventory` and prints its figures.
+fn timed(
+    label: &str,
+    inventory: &ImageInventory,
+    mut run: impl FnMut(&ImageInventory) -> MatchOutcome,
+) {
     let started = Instant::now();
-    let outcome = matcher.match_inventory(&image).unwrap();
+    let outcome = run(inventory);
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "Matcher (advisories prepared by an earlier run), affected (advisory event versions): {} packages, {} findings in {:.3} s = {:.0} package look-ups/s",
-        image.packages.len(),
+        "{label}: {} packages, {} findings in {seconds:.3} s = {:.0} package look-ups/s",
+        inventory.packages.len(),
         outcome.findings.len(),
-        seconds,
-        image.packages.len() as f64 / seconds
+        inventory.packages.len() as f64 / seconds
     );
-    drop(outcome);
 }
 
 criterion_group!(benches, bench);
