@@ -28,6 +28,8 @@ mapfile -t layers < <(jq -r '.layers[].digest' <<<"$manifest")
 bytes=$(jq '[.layers[].size] | add' <<<"$manifest")
 
 now() { date +%s.%N; }
+# Arithmetic on decimals without bc (not on every machine).
+calc() { awk "BEGIN { print $1 }"; }
 best() { sort -g | head -1; }
 pull=(); sbom=(); image_total=(); matching=()
 for ((i = 0; i < RUNS; i++)); do
@@ -38,17 +40,17 @@ for ((i = 0; i < RUNS; i++)); do
   t2=$(now)
   log=$("$bin" image "$PLIMSOLL_TEST_REGISTRY/$IMAGE_REPO:$TAG" --db-dir "$db/db" -f json -o "$db/vulns.json" --log-format json 2>&1)
   t3=$(now)
-  pull+=("$(echo "$t1 - $t0" | bc)")
-  sbom+=("$(echo "$t2 - $t1" | bc)")
-  image_total+=("$(echo "$t3 - $t2" | bc)")
+  pull+=("$(calc "$t1 - $t0")")
+  sbom+=("$(calc "$t2 - $t1")")
+  image_total+=("$(calc "$t3 - $t2")")
   matching+=("$(jq -r 'select(.message == "timings") | .matching_ms' <<<"$log" | tr -d '"')")
 done
 p=$(printf '%s\n' "${pull[@]}" | best); s=$(printf '%s\n' "${sbom[@]}" | best)
 t=$(printf '%s\n' "${image_total[@]}" | best); m=$(printf '%s\n' "${matching[@]}" | best)
 printf '\n%s:%s, %d layers, %.1f MB compressed; best of %d runs; load average before: %s\n' \
-  "$IMAGE_REPO" "$TAG" "${#layers[@]}" "$(echo "$bytes / 1000000" | bc -l)" "$RUNS" "$(cut -d' ' -f1-3 /proc/loadavg)"
+  "$IMAGE_REPO" "$TAG" "${#layers[@]}" "$(calc "$bytes / 1000000")" "$RUNS" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-44s %8.3f s\n' "pull alone (curl of every layer blob)" "$p"
 printf '%-44s %8.3f s\n' "plimsoll sbom (pull + analysis, streamed)" "$s"
-printf '%-44s %8.3f s\n' "  of which analysis beyond the pull" "$(echo "$s - $p" | bc)"
+printf '%-44s %8.3f s\n' "  of which analysis beyond the pull" "$(calc "$s - $p")"
 printf '%-44s %8.3f s\n' "plimsoll image (pull + analysis + matching)" "$t"
-printf '%-44s %8.3f s\n' "  of which matching (from its timings log)" "$(echo "$m / 1000" | bc -l)"
+printf '%-44s %8.3f s\n' "  of which matching (from its timings log)" "$(calc "$m / 1000")"
