@@ -1,13 +1,13 @@
 use std::borrow::Cow;
-use std::cell::OnceCell;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::OnceLock;
 
 use plimsoll_types::{
     Cvss, Finding, FixState, ImageInventory, Package, PackageKind, Severity, SeveritySource,
 };
 use plimsoll_version::{
-    CompiledRange, Event, Range, RangeKind, Semver, Version, VersionScheme, scheme_for,
+    CompiledRange, Event, RangeKind, Semver, Version, VersionScheme, scheme_for,
 };
 use plimsoll_vulndb::{Advisory, Affected, VulnDb, normalise_package_name};
 
@@ -47,9 +47,9 @@ struct PreparedEntry<'db> {
     compiled: std::result::Result<CompiledEntry, String>,
     entry: &'db Affected,
     /// The explicit `versions` list as a set: PYSEC records list hundreds of versions.
-    versions: HashSet<&'db str>,
+    versions: HashSet<&'db str, foldhash::fast::RandomState>,
     /// The entry's severity, the same for every package it affects; computed at the first hit.
-    severity: OnceCell<(Severity, SeveritySource, Option<Cvss>)>,
+    severity: OnceLock<(Severity, SeveritySource, Option<Cvss>)>,
 }
 
 fn compile_entry(
@@ -58,7 +58,7 @@ fn compile_entry(
 ) -> std::result::Result<CompiledEntry, String> {
     let mut ranges = Vec::with_capacity(entry.ranges.len());
     let mut fixed: Vec<(Version, String)> = Vec::new();
-    for range in convert_ranges(entry) {
+    for range in &entry.ranges {
         let (is_semver, range_scheme): (bool, &dyn VersionScheme) = match range.kind {
             RangeKind::Semver => (true, &Semver),
             _ => (false, scheme),
@@ -79,13 +79,36 @@ fn compile_entry(
     Ok(CompiledEntry { ranges, fixed })
 }
 
+/// Hash maps keyed by strings the matcher builds itself (ecosystems, package names): a fast
+/// non-cryptographic hasher, since look-ups dominate matching and the keys are not hostile
+/// (they come from the database and from inventories, and a collision only costs time).
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
+/// One affected entry naming a package: the advisory and its prepared entries, and which entry.
+struct Candidate<'db> {
+    advisory: &'db Arc<Advisory>,
+    entries: Arc<[PreparedEntry<'db>]>,
+    entry: usize,
+}
+
+/// Everything needed to match one (ecosystem, package name), worked out at its first look-up.
+struct PackageAdvisories<'db> {
+    scheme: Option<&'static dyn VersionScheme>,
+    candidates: Vec<Candidate<'db>>,
+}
+
 /// Matches inventories against one database, keeping every advisory it has prepared (entries'
-/// names normalised, ranges compiled) for the next package and the next inventory: re-matching
-/// many stored inventories after a database update pays each advisory's preparation once.
+/// names normalised, ranges compiled) and, per package name, the entries that name it: the
+/// next package and the next inventory pay a hash look-up and the version comparisons only.
+/// Re-matching many stored inventories after a database update thus prepares each advisory
+/// once.
 pub struct Matcher<'db> {
     db: &'db VulnDb,
     /// Prepared entries by advisory address; advisories live as long as the database.
-    prepared: HashMap<usize, Arc<[PreparedEntry<'db>]>>,
+    prepared: FastMap<usize, Arc<[PreparedEntry<'db>]>>,
+    /// Per ecosystem, per package name as inventories spell it: its candidates (empty for the
+    /// many packages no advisory names, so those cost one look-up the next time).
+    packages: FastMap<String, FastMap<Box<str>, Arc<PackageAdvisories<'db>>>>,
 }
 
 impl<'db> Matcher<'db> {
@@ -93,7 +116,8 @@ impl<'db> Matcher<'db> {
     pub fn new(db: &'db VulnDb) -> Self {
         Matcher {
             db,
-            prepared: HashMap::new(),
+            prepared: FastMap::default(),
+            packages: FastMap::default(),
         }
     }
 
@@ -117,11 +141,51 @@ impl<'db> Matcher<'db> {
                 },
                 entry,
                 versions: entry.versions.iter().map(String::as_str).collect(),
-                severity: OnceCell::new(),
+                severity: OnceLock::new(),
             })
             .collect();
         self.prepared.insert(key, Arc::clone(&entries));
         entries
+    }
+
+    /// The candidates for a package, from the cache or worked out and cached.
+    fn package_advisories(
+        &mut self,
+        ecosystem: &str,
+        name: &str,
+    ) -> Result<Arc<PackageAdvisories<'db>>> {
+        if let Some(known) = self
+            .packages
+            .get(ecosystem)
+            .and_then(|names| names.get(name))
+        {
+            return Ok(Arc::clone(known));
+        }
+        let db = self.db;
+        let advisories = db.advisories_for(ecosystem, name)?;
+        let wanted_name = normalise_package_name(ecosystem, name);
+        let mut candidates = Vec::new();
+        for advisory in advisories {
+            let entries = self.prepare(advisory);
+            for (index, entry) in entries.iter().enumerate() {
+                if entry.ecosystem == ecosystem && entry.name == wanted_name {
+                    candidates.push(Candidate {
+                        advisory,
+                        entries: Arc::clone(&entries),
+                        entry: index,
+                    });
+                }
+            }
+        }
+        let found = Arc::new(PackageAdvisories {
+            scheme: scheme_for(ecosystem),
+            candidates,
+        });
+        self.packages
+            .entry(ecosystem.to_owned())
+            .or_default()
+            .insert(name.into(), Arc::clone(&found));
+        Ok(found)
     }
 
     /// Matches every package of `image`.
@@ -142,11 +206,11 @@ impl<'db> Matcher<'db> {
                 continue;
             };
             outcome.packages_checked += 1;
-            let advisories = db.advisories_for(&target.ecosystem, target.name)?;
-            if advisories.is_empty() {
+            let known = self.package_advisories(&target.ecosystem, target.name)?;
+            if known.candidates.is_empty() {
                 continue;
             }
-            let Some(scheme) = scheme_for(&target.ecosystem) else {
+            let Some(scheme) = known.scheme else {
                 outcome.problems.push(format!(
                     "{} {}: no version ordering for ecosystem {}",
                     package.name, package.version, target.ecosystem
@@ -165,47 +229,42 @@ impl<'db> Matcher<'db> {
             };
             // Parsed as SemVer only if some advisory has a SEMVER range for it.
             let mut as_semver: Option<Option<Version>> = None;
-            let wanted_name = normalise_package_name(&target.ecosystem, target.name);
             let mut hits = Vec::new();
-            for advisory in advisories {
-                let prepared = self.prepare(advisory);
-                for entry in prepared
-                    .iter()
-                    .filter(|e| e.ecosystem == target.ecosystem.as_ref() && e.name == wanted_name)
-                {
-                    let compiled = match &entry.compiled {
-                        Ok(c) => c,
-                        Err(e) => {
-                            outcome.problems.push(format!(
-                                "{} {}: advisory {} has a range this ordering cannot evaluate: {e}",
-                                package.name, package.version, advisory.id
-                            ));
-                            continue;
-                        }
-                    };
-                    let in_range = compiled.ranges.iter().any(|(is_semver, range)| {
-                        if *is_semver {
-                            as_semver
-                                .get_or_insert_with(|| Semver.parse(target.version).ok())
-                                .as_ref()
-                                .is_some_and(|v| range.includes(v))
-                        } else {
-                            range.includes(&installed)
-                        }
-                    });
-                    if in_range || entry.versions.contains(target.version) {
-                        let severity = entry
-                            .severity
-                            .get_or_init(|| entry_severity(db, advisory, entry.entry));
-                        hits.push(finding(
-                            advisory,
-                            package,
-                            &target,
-                            &installed,
-                            compiled,
-                            severity.clone(),
+            for candidate in &known.candidates {
+                let advisory = candidate.advisory;
+                let entry = &candidate.entries[candidate.entry];
+                let compiled = match &entry.compiled {
+                    Ok(c) => c,
+                    Err(e) => {
+                        outcome.problems.push(format!(
+                            "{} {}: advisory {} has a range this ordering cannot evaluate: {e}",
+                            package.name, package.version, advisory.id
                         ));
+                        continue;
                     }
+                };
+                let in_range = compiled.ranges.iter().any(|(is_semver, range)| {
+                    if *is_semver {
+                        as_semver
+                            .get_or_insert_with(|| Semver.parse(target.version).ok())
+                            .as_ref()
+                            .is_some_and(|v| range.includes(v))
+                    } else {
+                        range.includes(&installed)
+                    }
+                });
+                if in_range || entry.versions.contains(target.version) {
+                    let severity = entry
+                        .severity
+                        .get_or_init(|| entry_severity(db, advisory, entry.entry));
+                    hits.push(finding(
+                        advisory,
+                        package,
+                        &target,
+                        &installed,
+                        compiled,
+                        severity.clone(),
+                    ));
                 }
             }
             outcome.findings.extend(merge_aliases(hits));
@@ -224,29 +283,6 @@ impl<'db> Matcher<'db> {
 /// Matches every package of `image` against `db` (a one-off [`Matcher`]).
 pub fn match_inventory(db: &VulnDb, image: &ImageInventory) -> Result<MatchOutcome> {
     Matcher::new(db).match_inventory(image)
-}
-
-fn convert_ranges(entry: &Affected) -> Vec<Range> {
-    entry
-        .ranges
-        .iter()
-        .map(|range| Range {
-            kind: match range.kind {
-                plimsoll_vulndb::RangeKind::Semver => RangeKind::Semver,
-                plimsoll_vulndb::RangeKind::Ecosystem => RangeKind::Ecosystem,
-            },
-            events: range
-                .events
-                .iter()
-                .map(|event| match event {
-                    plimsoll_vulndb::Event::Introduced(v) => Event::Introduced(v.clone()),
-                    plimsoll_vulndb::Event::Fixed(v) => Event::Fixed(v.clone()),
-                    plimsoll_vulndb::Event::LastAffected(v) => Event::LastAffected(v.clone()),
-                    plimsoll_vulndb::Event::Limit(v) => Event::Limit(v.clone()),
-                })
-                .collect(),
-        })
-        .collect()
 }
 
 /// `fixed` events above the installed version: the upgrades that remove the vulnerability.
@@ -384,4 +420,14 @@ fn merge_aliases(mut hits: Vec<Finding>) -> Vec<Finding> {
             primary
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The registry scan hands one warm matcher from task to task.
+    #[test]
+    fn matcher_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<super::Matcher<'static>>();
+    }
 }

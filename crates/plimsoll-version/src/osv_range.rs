@@ -18,10 +18,13 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
+use serde::{Deserialize, Serialize};
+
 use crate::{Result, Semver, Version, VersionScheme};
 
 /// How a range's event versions are ordered (`affected[].ranges[].type`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[non_exhaustive]
 pub enum RangeKind {
     /// The ecosystem's own ordering (dpkg, PEP 440, Maven, …).
@@ -33,7 +36,8 @@ pub enum RangeKind {
 }
 
 /// One event of a range (`affected[].ranges[].events[]`).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Event {
     /// Vulnerable from this version on; `"0"` means from the very first version.
@@ -55,11 +59,12 @@ impl Event {
     }
 }
 
-/// One affected range (`affected[].ranges[]`), free of any serialisation format: the
-/// vulnerability database converts its records into these.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One affected range (`affected[].ranges[]`). The vulnerability database stores its records
+/// with these very types (serialised as OSV spells them), so there is one model of a range.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Range {
     /// How `events` are ordered.
+    #[serde(rename = "type")]
     pub kind: RangeKind,
     /// The events in the record's order; evaluation sorts them.
     pub events: Vec<Event>,

@@ -116,48 +116,7 @@ pub struct Affected {
     pub severity_hint: Option<String>,
 }
 
-/// A version range (`affected[].ranges[]` in the OSV schema).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Range {
-    /// How the versions in `events` are ordered.
-    #[serde(rename = "type")]
-    pub kind: RangeKind,
-    /// Events in the order the record gives them; the OSV evaluation algorithm sorts them by
-    /// version, which is the matcher's job.
-    pub events: Vec<Event>,
-}
-
-/// The ordering of a range's versions. OSV 1.x defines exactly these plus `GIT`, which a
-/// package scanner cannot evaluate and the import drops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RangeKind {
-    /// Semantic Versioning 2.0 ordering (a leading `v` is not part of the version, per the schema).
-    Semver,
-    /// The ecosystem's own ordering (PEP 440, dpkg, apk, Maven…).
-    Ecosystem,
-}
-
-/// One range event. OSV 1.x defines exactly these four; an event with another key makes the
-/// record malformed rather than being guessed at.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Event {
-    /// Vulnerable from this version on (`"0"`: from the beginning).
-    Introduced(String),
-    /// Not vulnerable from this version on.
-    Fixed(String),
-    /// Vulnerable up to and including this version.
-    LastAffected(String),
-    /// Upper bound of the range, exclusive (not a fix).
-    Limit(String),
-}
-
-impl Event {
-    /// The version the event names.
-    pub fn version(&self) -> &str {
-        match self {
-            Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => v,
-        }
-    }
-}
+/// Ranges, their kinds and events are `plimsoll-version`'s own types (one model of a range,
+/// serialised as OSV spells it): the matcher evaluates stored records without converting them.
+/// `GIT` ranges are dropped at import; a package scanner cannot order commits.
+pub use plimsoll_version::{Event, Range, RangeKind};
