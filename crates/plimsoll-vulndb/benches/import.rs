@@ -1,5 +1,6 @@
 //! The vulnerability database's figures from issue 3: import time of the whole advisory corpus
-//! (`../shared/advisories`, goal ≤ 10 s), on-disk size against the JSON size (goal ≤ 0.5×),
+//! (`../shared/advisories`, goal ≤ 10 s) and of its Debian and Alpine native files alone,
+//! on-disk size against the JSON size (goal ≤ 0.5×),
 //! the cold cost of the first query of an ecosystem, and `advisories_for` look-ups per second
 //! (goal ≥ 1,000,000/s).
 //!
@@ -144,6 +145,26 @@ fn bench(c: &mut Criterion) {
         });
     });
     group.finish();
+
+    // The distributions' native formats alone (Debian tracker lists, Alpine secdb), which the
+    // import converts rather than normalises.
+    let native: Vec<ImportSource> = ["debian", "alpine"]
+        .iter()
+        .map(|folder| corpus.join(folder))
+        .filter(|dir| dir.is_dir())
+        .map(ImportSource::Dir)
+        .collect();
+    if !native.is_empty() {
+        let mut group = c.benchmark_group("import");
+        group.sample_size(10);
+        group.bench_function("native_debian_alpine", |b| {
+            b.iter(|| {
+                let dir = tempfile::tempdir().unwrap();
+                import(dir.path(), &native, &replace).unwrap()
+            });
+        });
+        group.finish();
+    }
 
     let mut group = c.benchmark_group("open");
     group.bench_function("open_and_first_pypi_query", |b| {

@@ -120,6 +120,13 @@ pub fn normalise_package_name<'a>(ecosystem: &str, name: &'a str) -> Cow<'a, str
     }
 }
 
+/// Whether `ecosystem`'s version ordering can read `version` (a fixed version converted from a
+/// native distribution format). The import compares nothing; it only counts and names versions
+/// the matcher would later have to report as unreadable.
+pub(crate) fn readable_version(ecosystem: &str, version: &str) -> bool {
+    plimsoll_version::scheme_for(ecosystem).is_none_or(|scheme| scheme.parse(version).is_ok())
+}
+
 /// PEP 503 normalisation: `re.sub(r"[-_.]+", "-", name).lower()`.
 fn pep503(name: &str) -> Cow<'_, str> {
     let is_sep = |c: char| matches!(c, '-' | '_' | '.');

@@ -84,14 +84,19 @@ pub enum Error {
         #[source]
         source: zip::result::ZipError,
     },
-    /// A source path is neither a directory, a zip archive nor a JSON file.
-    #[error("import source {} is neither a directory, a zip archive nor a JSON file", path.display())]
+    /// A source path is neither a directory, a zip archive, a JSON file nor a Debian
+    /// security-tracker list.
+    #[error(
+        "import source {} is neither a directory, a zip archive, a JSON file nor a Debian security-tracker list",
+        path.display()
+    )]
     UnknownSource {
         /// The path given.
         path: PathBuf,
     },
-    /// A source holds no JSON document at all, which is almost always a wrong path.
-    #[error("import source {location} contains no JSON files")]
+    /// A source holds no document at all (no JSON, no tracker list), which is almost always a
+    /// wrong path.
+    #[error("import source {location} contains no JSON files or Debian tracker lists")]
     EmptySource {
         /// The source.
         location: String,

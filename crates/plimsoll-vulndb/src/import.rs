@@ -1,6 +1,6 @@
 //! Building a new generation from sources: [`import`].
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
@@ -12,8 +12,9 @@ use crate::error::{Error, Result};
 use crate::meta::{DbMeta, ImportCounts, SCHEMA_VERSION, SourceMeta};
 use crate::model::Advisory;
 use crate::osv::{DocumentError, Record, parse_document};
-use crate::source::{ImportSource, Payload};
+use crate::source::{ImportSource, Payload, SourceFormat};
 use crate::store::{self, GEN_PREFIX, ImportLock, WriteStep};
+use crate::{alpine_secdb, debian_tracker};
 
 /// At most this many warnings are kept in an [`ImportReport`]; all are logged and counted.
 const MAX_REPORTED_WARNINGS: usize = 200;
@@ -158,17 +159,23 @@ struct Slot {
 
 /// Imports `sources` into the database at `db_dir` as a new generation, atomically.
 ///
-/// Semantics (see `docs/architecture.md`):
+/// Semantics (see `docs/architecture.md`, and `docs/matching.md` for the distribution data):
+/// - Each document's format is recognised by its content ([`SourceFormat`], counted per source
+///   in [`SourceMeta::formats`]): OSV records are normalised, Debian security-tracker lists and
+///   Alpine secdb files are converted to records of the same model.
 /// - [`ImportMode::Merge`] starts from the current records; [`ImportMode::Replace`] from none.
 /// - Records are keyed by id. Of two copies the later `modified` wins; on a tie the one read
 ///   later wins (sources in argument order, all after the existing database), so re-importing
 ///   a feed replaces its records even when, like Go's vulndb repository, it leaves `modified`
 ///   unset (`0001-01-01`).
 /// - A withdrawn record is excluded and, if it wins, deletes the stored copy of its id.
-/// - Malformed documents and records, non-OSV JSON and unknown ecosystems are skipped, counted
-///   and warned about, never fatal. A source that cannot be read at all (missing directory,
-///   corrupt zip, I/O error) or holds no JSON aborts the import, leaving the previous
-///   database current.
+/// - A converted Alpine record holds one release of its id (one secdb file): it is merged into
+///   the stored copy, its entries replacing those of the same release and package, rather
+///   than replacing the record.
+/// - Malformed documents, records and native lines, JSON in no known format, unknown
+///   ecosystems and releases are skipped, counted and warned about, never fatal. A source that
+///   cannot be read at all (missing directory, corrupt zip, I/O error) or holds no document
+///   aborts the import, leaving the previous database current.
 /// - The source entries in the metadata are keyed by location: importing the same path or URL
 ///   again replaces its entry.
 ///
@@ -221,12 +228,6 @@ pub fn import(
     }
 
     let mut warnings = Vec::new();
-    let warn = |warning: ImportWarning, warnings: &mut Vec<ImportWarning>| {
-        tracing::warn!(origin = %warning.origin, id = ?warning.id, "{}", warning.message);
-        if warnings.len() < MAX_REPORTED_WARNINGS {
-            warnings.push(warning);
-        }
-    };
     let now = OffsetDateTime::now_utc();
     let mut source_metas = Vec::with_capacity(sources.len());
     let mut advisories_per_source = vec![0_usize; sources.len()];
@@ -234,99 +235,24 @@ pub fn import(
         options.emit(&ImportEvent::Reading {
             location: source.location(),
         });
-        let mut counts = ImportCounts::default();
+        let mut read = SourceRead {
+            number,
+            counts: ImportCounts::default(),
+            formats: BTreeMap::new(),
+            partial: BTreeMap::new(),
+            advisories: 0,
+        };
         let documents = source.for_each_document(&mut |origin, payload| {
-            let bytes = match payload {
-                Payload::Bytes(bytes) => bytes,
-                Payload::TooLarge => {
-                    counts.malformed += 1;
-                    warn(
-                        ImportWarning {
-                            origin: origin.to_owned(),
-                            id: None,
-                            message: "document larger than 64 MiB skipped".to_owned(),
-                        },
-                        &mut warnings,
-                    );
-                    return;
-                }
-            };
-            let document = match parse_document(bytes) {
-                Ok(document) => document,
-                Err(DocumentError::NotOsv) => {
-                    counts.not_osv += 1;
-                    warn(
-                        ImportWarning {
-                            origin: origin.to_owned(),
-                            id: None,
-                            message: "not an OSV record (no `id`), skipped".to_owned(),
-                        },
-                        &mut warnings,
-                    );
-                    return;
-                }
-                Err(DocumentError::InvalidJson(reason)) => {
-                    counts.malformed += 1;
-                    warn(
-                        ImportWarning {
-                            origin: origin.to_owned(),
-                            id: None,
-                            message: format!("invalid JSON, skipped: {reason}"),
-                        },
-                        &mut warnings,
-                    );
-                    return;
-                }
-            };
-            for (ecosystem, entries) in document.unknown_ecosystems {
-                *counts.unknown_ecosystems.entry(ecosystem).or_default() += entries;
-            }
-            for message in document.unsupported_ranges {
-                warn(
-                    ImportWarning {
-                        origin: origin.to_owned(),
-                        id: None,
-                        message,
-                    },
-                    &mut warnings,
-                );
-            }
-            for record in document.records {
-                counts.records += 1;
-                match record {
-                    Record::Advisory(advisory) => {
-                        advisories_per_source[number] += 1;
-                        let id = advisory.id.clone();
-                        upsert(
-                            &mut table,
-                            id,
-                            advisory.modified,
-                            Some(advisory),
-                            Origin::Source(number),
-                        );
-                    }
-                    Record::Withdrawn { id, modified } => {
-                        counts.withdrawn += 1;
-                        upsert(&mut table, id, modified, None, Origin::Source(number));
-                    }
-                    Record::NoPackages { id } => {
-                        counts.no_packages += 1;
-                        tracing::debug!(%origin, %id, "no package in a known ecosystem");
-                    }
-                    Record::Malformed { id, reason } => {
-                        counts.malformed += 1;
-                        warn(
-                            ImportWarning {
-                                origin: origin.to_owned(),
-                                id,
-                                message: format!("malformed OSV record, skipped: {reason}"),
-                            },
-                            &mut warnings,
-                        );
-                    }
-                }
-            }
+            read.document(&mut table, &mut warnings, origin, payload);
         })?;
+        read.flush_partial(&mut table);
+        let SourceRead {
+            mut counts,
+            formats,
+            advisories,
+            ..
+        } = read;
+        advisories_per_source[number] = advisories;
         counts.documents = documents;
         let (etag, last_modified) = match source {
             ImportSource::Download(d) => (d.etag.clone(), d.last_modified.clone()),
@@ -338,6 +264,7 @@ pub fn import(
             etag,
             last_modified,
             imported_at: now,
+            formats,
             counts,
         });
     }
@@ -379,7 +306,7 @@ pub fn import(
         built_at,
         built_by: concat!(env!("CARGO_PKG_NAME"), " ", env!("CARGO_PKG_VERSION")).to_owned(),
         records: 0,
-        ecosystems: std::collections::BTreeMap::new(),
+        ecosystems: BTreeMap::new(),
         sources: all_sources,
         files: Vec::new(),
     };
@@ -409,6 +336,240 @@ pub fn import(
         warnings,
         duration: started.elapsed(),
     })
+}
+
+/// Logs a warning and keeps the first [`MAX_REPORTED_WARNINGS`] for the report.
+fn warn(warning: ImportWarning, warnings: &mut Vec<ImportWarning>) {
+    tracing::warn!(origin = %warning.origin, id = ?warning.id, "{}", warning.message);
+    if warnings.len() < MAX_REPORTED_WARNINGS {
+        warnings.push(warning);
+    }
+}
+
+/// The documents of one source being read into the table.
+struct SourceRead {
+    number: usize,
+    counts: ImportCounts,
+    formats: BTreeMap<SourceFormat, usize>,
+    /// Alpine records of this source, folded per id over its documents (each secdb file holds
+    /// one release of a record) before they meet the table: see [`merge_partial`].
+    partial: BTreeMap<String, Advisory>,
+    /// Advisories this source offered the table (the ones it did not win are `superseded`).
+    advisories: usize,
+}
+
+impl SourceRead {
+    /// Reads one document, whatever its format: a Debian tracker list (by its first line), else
+    /// JSON that is OSV, an Alpine secdb file or the tracker's `config.json` (by its keys).
+    fn document(
+        &mut self,
+        table: &mut HashMap<String, Slot>,
+        warnings: &mut Vec<ImportWarning>,
+        origin: &str,
+        payload: Payload<'_>,
+    ) {
+        let skipped = |message: String| ImportWarning {
+            origin: origin.to_owned(),
+            id: None,
+            message,
+        };
+        let bytes = match payload {
+            Payload::Bytes(bytes) => bytes,
+            Payload::TooLarge => {
+                self.counts.malformed += 1;
+                warn(
+                    skipped("document larger than 64 MiB skipped".to_owned()),
+                    warnings,
+                );
+                return;
+            }
+        };
+        if debian_tracker::looks_like_list(bytes) {
+            *self.formats.entry(SourceFormat::DebianTracker).or_default() += 1;
+            let advisories = debian_tracker::convert(origin, bytes, &mut self.counts, &mut |w| {
+                warn(w, warnings);
+            });
+            for advisory in advisories {
+                self.offer(table, advisory);
+            }
+            return;
+        }
+        let document = match parse_document(bytes) {
+            Ok(document) => document,
+            Err(DocumentError::NotOsv) => {
+                self.native_json(origin, bytes, warnings);
+                return;
+            }
+            Err(DocumentError::InvalidJson(reason)) => {
+                self.counts.malformed += 1;
+                warn(
+                    skipped(format!("invalid JSON, skipped: {reason}")),
+                    warnings,
+                );
+                return;
+            }
+        };
+        *self.formats.entry(SourceFormat::Osv).or_default() += 1;
+        for (ecosystem, entries) in document.unknown_ecosystems {
+            *self.counts.unknown_ecosystems.entry(ecosystem).or_default() += entries;
+        }
+        for message in document.unsupported_ranges {
+            warn(skipped(message), warnings);
+        }
+        for record in document.records {
+            self.counts.records += 1;
+            match record {
+                Record::Advisory(advisory) => self.offer(table, advisory),
+                Record::Withdrawn { id, modified } => {
+                    self.counts.withdrawn += 1;
+                    upsert(table, id, modified, None, Origin::Source(self.number));
+                }
+                Record::NoPackages { id } => {
+                    self.counts.no_packages += 1;
+                    tracing::debug!(%origin, %id, "no package in a known ecosystem");
+                }
+                Record::Malformed { id, reason } => {
+                    self.counts.malformed += 1;
+                    warn(
+                        ImportWarning {
+                            origin: origin.to_owned(),
+                            id,
+                            message: format!("malformed OSV record, skipped: {reason}"),
+                        },
+                        warnings,
+                    );
+                }
+            }
+        }
+    }
+
+    /// JSON that is not OSV: an Alpine secdb file, the tracker's `config.json`, or neither.
+    fn native_json(&mut self, origin: &str, bytes: &[u8], warnings: &mut Vec<ImportWarning>) {
+        // Only documents without an OSV `id` pay for this second parse.
+        let value: Option<serde_json::Value> = serde_json::from_slice(bytes).ok();
+        match value {
+            Some(value) if alpine_secdb::is_secdb(&value) => {
+                *self.formats.entry(SourceFormat::AlpineSecdb).or_default() += 1;
+                let advisories = alpine_secdb::convert(origin, value, &mut self.counts, &mut |w| {
+                    warn(w, warnings);
+                });
+                for advisory in advisories {
+                    fold_partial(&mut self.partial, advisory);
+                }
+            }
+            Some(value) if debian_tracker::is_config(&value) => {
+                *self.formats.entry(SourceFormat::DebianTracker).or_default() += 1;
+                tracing::debug!(%origin, "Debian security-tracker config: no advisories");
+            }
+            _ => {
+                self.counts.not_osv += 1;
+                warn(
+                    ImportWarning {
+                        origin: origin.to_owned(),
+                        id: None,
+                        message: "neither an OSV record (no `id`), an Alpine secdb file nor a Debian tracker config, skipped".to_owned(),
+                    },
+                    warnings,
+                );
+            }
+        }
+    }
+
+    /// A complete record: replaces a stored copy of its id if not older.
+    fn offer(&mut self, table: &mut HashMap<String, Slot>, advisory: Advisory) {
+        self.advisories += 1;
+        let id = advisory.id.clone();
+        upsert(
+            table,
+            id,
+            advisory.modified,
+            Some(advisory),
+            Origin::Source(self.number),
+        );
+    }
+
+    /// Hands the source's folded Alpine records to the table, each merged into a stored copy.
+    fn flush_partial(&mut self, table: &mut HashMap<String, Slot>) {
+        let origin = Origin::Source(self.number);
+        for advisory in std::mem::take(&mut self.partial).into_values() {
+            self.counts.records += 1;
+            self.advisories += 1;
+            match table.get_mut(&advisory.id) {
+                Some(slot) => {
+                    let merged = match slot.advisory.take() {
+                        Some(stored) => merge_partial(stored, advisory),
+                        None => advisory,
+                    };
+                    slot.modified = slot.modified.max(merged.modified);
+                    slot.advisory = Some(merged);
+                    slot.origin = origin;
+                }
+                None => {
+                    table.insert(
+                        advisory.id.clone(),
+                        Slot {
+                            modified: advisory.modified,
+                            advisory: Some(advisory),
+                            origin,
+                            existed: false,
+                        },
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn fold_partial(partial: &mut BTreeMap<String, Advisory>, advisory: Advisory) {
+    match partial.remove(&advisory.id) {
+        Some(stored) => {
+            partial.insert(advisory.id.clone(), merge_partial(stored, advisory));
+        }
+        None => {
+            partial.insert(advisory.id.clone(), advisory);
+        }
+    }
+}
+
+/// Merges a record that describes only some of its id's packages (an Alpine secdb file: one
+/// release) into a stored copy of the id. The new record's affected entries replace the
+/// stored entries of the same (ecosystem, package) and join the others, so importing
+/// `v3.10/main.json` and then `v3.11/main.json`, in one import or two, keeps both releases;
+/// ids, references and severities are united. An entry that upstream later drops stays
+/// until a [`ImportMode::Replace`] import, as do records deleted upstream.
+fn merge_partial(mut stored: Advisory, new: Advisory) -> Advisory {
+    stored.affected.retain(|old| {
+        !new.affected
+            .iter()
+            .any(|a| a.ecosystem == old.ecosystem && a.name == old.name)
+    });
+    stored.affected.extend(new.affected);
+    for (list, more) in [
+        (&mut stored.aliases, new.aliases),
+        (&mut stored.related, new.related),
+        (&mut stored.upstream, new.upstream),
+    ] {
+        for id in more {
+            if !list.contains(&id) {
+                list.push(id);
+            }
+        }
+    }
+    for reference in new.references {
+        if !stored.references.contains(&reference) {
+            stored.references.push(reference);
+        }
+    }
+    for severity in new.severity {
+        if !stored.severity.contains(&severity) {
+            stored.severity.push(severity);
+        }
+    }
+    stored.modified = stored.modified.max(new.modified);
+    stored.published = stored.published.or(new.published);
+    stored.summary = stored.summary.or(new.summary);
+    stored.database_severity = stored.database_severity.or(new.database_severity);
+    stored
 }
 
 fn upsert(
@@ -455,4 +616,71 @@ fn generation_name(db_dir: &Path, at: OffsetDateTime) -> String {
         name = format!("{GEN_PREFIX}{stamp}-{n}");
     }
     name
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Affected, Event, Range, RangeKind};
+
+    fn alpine(release: &str, package: &str, fixed: &str) -> Advisory {
+        Advisory {
+            id: "ALPINE-CVE-1".to_owned(),
+            aliases: vec!["CVE-1".to_owned()],
+            related: Vec::new(),
+            upstream: vec!["CVE-1".to_owned()],
+            modified: OffsetDateTime::UNIX_EPOCH,
+            published: None,
+            summary: None,
+            severity: Vec::new(),
+            database_severity: None,
+            references: Vec::new(),
+            affected: vec![Affected {
+                ecosystem: format!("Alpine:{release}"),
+                name: package.to_owned(),
+                purl: None,
+                ranges: vec![Range {
+                    kind: RangeKind::Ecosystem,
+                    events: vec![Event::Introduced("0".into()), Event::Fixed(fixed.into())],
+                }],
+                versions: Vec::new(),
+                severity: Vec::new(),
+                severity_hint: None,
+            }],
+        }
+    }
+
+    fn packages(advisory: &Advisory) -> Vec<(&str, &str, &Event)> {
+        advisory
+            .affected
+            .iter()
+            .map(|a| {
+                (
+                    a.ecosystem.as_str(),
+                    a.name.as_str(),
+                    &a.ranges[0].events[1],
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn partial_records_merge_by_release_and_package() {
+        let mut stored = alpine("v3.10", "openssl", "1.0.2o-r1");
+        stored.summary = Some("from another feed".to_owned());
+        let merged = merge_partial(stored, alpine("v3.11", "openssl", "1.1.1-r0"));
+        let merged = merge_partial(merged, alpine("v3.11", "libressl", "2.7.4-r0"));
+        // A corrected fix for one release and package replaces that entry only.
+        let merged = merge_partial(merged, alpine("v3.11", "openssl", "1.1.1a-r0"));
+        assert_eq!(
+            packages(&merged),
+            [
+                ("Alpine:v3.10", "openssl", &Event::Fixed("1.0.2o-r1".into())),
+                ("Alpine:v3.11", "libressl", &Event::Fixed("2.7.4-r0".into())),
+                ("Alpine:v3.11", "openssl", &Event::Fixed("1.1.1a-r0".into())),
+            ]
+        );
+        assert_eq!(merged.aliases, ["CVE-1"], "ids united, not repeated");
+        assert_eq!(merged.summary.as_deref(), Some("from another feed"));
+    }
 }

@@ -1,11 +1,17 @@
 //! Plimsoll's local vulnerability database, built from OSV records
-//! (<https://ossf.github.io/osv-schema/>).
+//! (<https://ossf.github.io/osv-schema/>) and from the distributions' native advisory formats
+//! converted to the same model.
 //!
 //! - [`import`] reads [`ImportSource`]s (directories of OSV JSON, OSV `all.zip` archives,
 //!   single files, completed downloads), normalises each record to an [`Advisory`] (dropping
 //!   `details`, `GIT` ranges, withdrawn records, unknown ecosystems; counting and naming every
 //!   skipped document) and writes a new database *generation* that replaces the previous one
 //!   atomically: a crash at any point leaves the previous database current and intact.
+//!   Documents are recognised by content ([`SourceFormat`]): besides OSV, Debian
+//!   security-tracker lists (`data/DSA/list`…) become `DSA-…`/`DLA-…`/`DTSA-…` records in
+//!   `Debian:<release>` and Alpine secdb files become `ALPINE-CVE-…` records in
+//!   `Alpine:v<release>`, the way OSV's own Debian and Alpine feeds express them
+//!   (`docs/matching.md`, "Distribution data").
 //! - [`update`] (async) downloads feed URLs conditionally (`ETag`, `Last-Modified`) and imports
 //!   the ones that changed.
 //! - [`VulnDb`] opens the current generation and answers [`VulnDb::advisories_for`]
@@ -43,7 +49,9 @@
 
 #![deny(missing_docs)]
 
+mod alpine_secdb;
 mod db;
+mod debian_tracker;
 mod download;
 mod ecosystem;
 mod error;
@@ -68,7 +76,7 @@ pub use crate::import::{
 };
 pub use crate::meta::{DataFile, DbMeta, ImportCounts, SCHEMA_VERSION, SourceMeta};
 pub use crate::model::{Advisory, Affected, Event, Range, RangeKind, Reference, Severity};
-pub use crate::source::{ImportSource, SourceKind};
+pub use crate::source::{ImportSource, SourceFormat, SourceKind};
 
 /// The database directory when none is given: `$PLIMSOLL_DB_DIR`, else
 /// `$XDG_CACHE_HOME/plimsoll/db` (XDG base directory spec: only an absolute value counts),

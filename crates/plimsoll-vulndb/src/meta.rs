@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::source::SourceKind;
+use crate::source::{SourceFormat, SourceKind};
 
 /// On-disk schema this build reads and writes. Bump it whenever the layout, a file format or
 /// the meaning of a stored field changes; a database of another version is refused with
@@ -34,6 +34,18 @@ pub struct DbMeta {
 }
 
 impl DbMeta {
+    /// Distribution releases without an OSV ecosystem over all sources (Debian `sid`):
+    /// release → native entries skipped.
+    pub fn unknown_releases(&self) -> BTreeMap<String, usize> {
+        let mut total = BTreeMap::new();
+        for source in &self.sources {
+            for (name, count) in &source.counts.unknown_releases {
+                *total.entry(name.clone()).or_default() += count;
+            }
+        }
+        total
+    }
+
     /// Unknown ecosystems over all sources: ecosystem string → `affected[]` entries dropped.
     pub fn unknown_ecosystems(&self) -> BTreeMap<String, usize> {
         let mut total = BTreeMap::new();
@@ -71,6 +83,11 @@ pub struct SourceMeta {
     /// When it was imported.
     #[serde(with = "time::serde::rfc3339")]
     pub imported_at: OffsetDateTime,
+    /// What the source held: documents read per format (a directory such as the advisory
+    /// corpus mixes OSV records, Debian tracker lists and Alpine secdb files). Documents that
+    /// were neither (invalid or unrecognised JSON) are not counted here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub formats: BTreeMap<SourceFormat, usize>,
     /// What the import of this source found.
     pub counts: ImportCounts,
 }
@@ -80,9 +97,10 @@ pub struct SourceMeta {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ImportCounts {
-    /// JSON documents read (files, archive entries).
+    /// Documents read (files, archive entries).
     pub documents: usize,
-    /// OSV records in them.
+    /// Records in them: OSV records; for the native formats, Debian tracker entries and the
+    /// `ALPINE-…` records converted from secdb files.
     pub records: usize,
     /// Advisories of this source present in the database after the import.
     pub imported: usize,
@@ -91,14 +109,35 @@ pub struct ImportCounts {
     pub superseded: usize,
     /// Withdrawn records (excluded; they also remove an older copy of their id).
     pub withdrawn: usize,
-    /// Documents that are not JSON, and records that break the OSV schema (skipped).
+    /// Documents that are not JSON, records that break the OSV schema, and lines or entries
+    /// of a native format that could not be read (skipped).
     pub malformed: usize,
-    /// JSON documents that are not OSV records at all (Alpine secdb, config files).
+    /// JSON documents in no format the import reads (neither OSV, Alpine secdb nor the Debian
+    /// tracker's `config.json`).
     pub not_osv: usize,
-    /// Valid records with no package in a known ecosystem (nothing could match them).
+    /// Valid records with no package in a known ecosystem (nothing could match them), such as
+    /// Debian tracker entries without a release line (announcements, key changes).
     pub no_packages: usize,
     /// `affected[]` entries dropped per unknown ecosystem string.
     pub unknown_ecosystems: BTreeMap<String, usize>,
+    /// Native entries stating that a release was never affected (Debian `<not-affected>`, an
+    /// Alpine secfix under version `0`), one per package and vulnerability: nothing to store.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub not_affected: usize,
+    /// Native entries skipped per distribution release without an OSV ecosystem (Debian
+    /// `sid`, which has no release number; an unknown codename).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub unknown_releases: BTreeMap<String, usize>,
+    /// Fixed versions of native entries that the ecosystem's version ordering cannot read
+    /// (Alpine's `0.8.21.r2`). They are stored as written; the matcher reports them as
+    /// problems rather than guessing.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub unreadable_versions: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl ImportCounts {
@@ -114,6 +153,11 @@ impl ImportCounts {
         for (name, count) in &other.unknown_ecosystems {
             *self.unknown_ecosystems.entry(name.clone()).or_default() += count;
         }
+        self.not_affected += other.not_affected;
+        for (name, count) in &other.unknown_releases {
+            *self.unknown_releases.entry(name.clone()).or_default() += count;
+        }
+        self.unreadable_versions += other.unreadable_versions;
     }
 }
 

@@ -13,7 +13,8 @@ use crate::ecosystem::{canonical_ecosystem, normalise_package_name};
 /// One OSV advisory as stored in the database. Withdrawn records are never stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Advisory {
-    /// OSV id (`GHSA-…`, `PYSEC-…`, `GO-…`, `RUSTSEC-…`, `USN-…`).
+    /// OSV id (`GHSA-…`, `PYSEC-…`, `GO-…`, `RUSTSEC-…`, `USN-…`; `DSA-…`/`DLA-…`/`DTSA-…` and
+    /// `ALPINE-CVE-…` for records converted from the distributions' native formats).
     pub id: String,
     /// Other ids of the same vulnerability (`aliases`), CVE ↔ GHSA ↔ PYSEC.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -21,6 +22,14 @@ pub struct Advisory {
     /// Ids of related but different vulnerabilities (`related`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<String>,
+    /// The upstream vulnerabilities a distribution advisory fixes (`upstream`, OSV 1.7): a
+    /// DSA's or an Alpine secfix's CVEs, a USN's `UBUNTU-CVE-…` ids. Unlike `aliases`, these do
+    /// not make the record the *same* vulnerability, so they never join alias groups: one DSA
+    /// fixing ten CVEs would otherwise merge ten unrelated groups. The distribution converters
+    /// also list them in `aliases`, which is what findings show and where the matcher looks for
+    /// an alias's severity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub upstream: Vec<String>,
     /// Last modification (`modified`); on import the record with the later time wins.
     #[serde(with = "time::serde::rfc3339")]
     pub modified: OffsetDateTime,

@@ -62,6 +62,7 @@ struct RawRecord {
     withdrawn: Option<IgnoredAny>,
     aliases: Option<Vec<String>>,
     related: Option<Vec<String>>,
+    upstream: Option<Vec<String>>,
     summary: Option<String>,
     severity: Option<Vec<RawSeverity>>,
     affected: Option<Vec<RawAffected>>,
@@ -281,6 +282,7 @@ fn normalise(raw: RawRecord, doc: &mut Document) -> Record {
     Record::Advisory(Advisory {
         aliases: clean_ids(raw.aliases, &id),
         related: clean_ids(raw.related, &id),
+        upstream: clean_ids(raw.upstream, &id),
         modified,
         published: raw.published.as_deref().and_then(parse_time),
         summary: raw.summary.filter(|s| !s.is_empty()),

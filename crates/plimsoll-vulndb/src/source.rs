@@ -1,4 +1,5 @@
-//! Import sources: where OSV JSON documents come from.
+//! Import sources: where advisory documents come from (OSV JSON, and the distributions' native
+//! formats that [`import`](crate::import()) converts: Debian security-tracker lists, Alpine secdb).
 
 use std::io::{self, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -13,17 +14,20 @@ use crate::error::{Error, Result};
 /// import allocate.
 pub(crate) const MAX_DOCUMENT_BYTES: u64 = 64 * 1024 * 1024;
 
-/// Where an import reads OSV records from.
+/// Where an import reads advisories from. What a document holds is decided by its content
+/// ([`SourceFormat`]), so any source may mix OSV records and the native distribution formats.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum ImportSource {
-    /// A directory searched recursively for `*.json` files. Hidden entries (`.git`) and other
-    /// extensions are ignored; symbolic links to files are followed, to directories not (no
-    /// cycles).
+    /// A directory searched recursively for `*.json` files and for Debian security-tracker
+    /// lists (`DSA/list`, `DLA/list`, `DTSA/list`, as in the tracker's `data/` directory).
+    /// Hidden entries (`.git`) and other files are ignored; symbolic links to files are
+    /// followed, to directories not (no cycles).
     Dir(PathBuf),
     /// A zip archive of OSV JSON files, such as OSV's per-ecosystem `all.zip`.
     Zip(PathBuf),
-    /// One JSON file holding an OSV record or an array of them.
+    /// One file: an OSV record or an array of them, an Alpine secdb file, or a Debian
+    /// security-tracker list.
     File(PathBuf),
     /// A completed download (see [`download`](crate::download)); recorded in the database's
     /// sources with its URL and HTTP validators.
@@ -45,7 +49,23 @@ pub enum SourceKind {
     Url,
 }
 
+/// The format of a document, as recorded per source in the database metadata
+/// ([`SourceMeta::formats`](crate::SourceMeta::formats)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum SourceFormat {
+    /// OSV JSON records (<https://ossf.github.io/osv-schema/>).
+    Osv,
+    /// Debian security-tracker text (`data/DSA/list`, `DLA/list`, `DTSA/list`) and its
+    /// `data/config.json`, converted to `DSA-…`/`DLA-…`/`DTSA-…` records.
+    DebianTracker,
+    /// Alpine secdb JSON (`v3.11/main.json`), converted to `ALPINE-CVE-…` records.
+    AlpineSecdb,
+}
+
 /// One document handed to the parser.
+#[derive(Clone, Copy)]
 pub(crate) enum Payload<'a> {
     /// The document's bytes.
     Bytes(&'a [u8]),
@@ -55,7 +75,8 @@ pub(crate) enum Payload<'a> {
 
 impl ImportSource {
     /// Picks the kind of a local path: a directory, a zip archive (by its magic bytes, whatever
-    /// its name) or a JSON file (by extension or a leading `{`/`[`).
+    /// its name) or a single file: JSON (by extension or a leading `{`/`[`), which includes a
+    /// Debian security-tracker list (its entries start with `[date]`).
     pub fn from_path(path: impl Into<PathBuf>) -> Result<Self> {
         let path = path.into();
         let metadata = fs_err::metadata(&path).map_err(|source| Error::ReadSource {
@@ -89,9 +110,10 @@ impl ImportSource {
         }
     }
 
-    /// Calls `visit(origin, payload)` for every JSON document of the source, in a stable order
+    /// Calls `visit(origin, payload)` for every document of the source, in a stable order
     /// (sorted paths, archive order). Returns the number of documents; zero is an error, as it
-    /// almost always means a wrong path.
+    /// almost always means a wrong path. Directories yield `*.json` files and tracker lists;
+    /// archives yield `*.json` entries.
     pub(crate) fn for_each_document(
         &self,
         visit: &mut dyn FnMut(&str, Payload<'_>),
@@ -162,7 +184,7 @@ fn visit_file(path: &Path, visit: &mut dyn FnMut(&str, Payload<'_>)) -> Result<u
 
 fn visit_dir(dir: &Path, visit: &mut dyn FnMut(&str, Payload<'_>)) -> Result<usize> {
     let mut files = Vec::new();
-    collect_json_files(dir, &mut files)?;
+    collect_files(dir, &mut files)?;
     files.sort();
     for path in &files {
         visit_file(path, visit)?;
@@ -170,7 +192,27 @@ fn visit_dir(dir: &Path, visit: &mut dyn FnMut(&str, Payload<'_>)) -> Result<usi
     Ok(files.len())
 }
 
-fn collect_json_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+/// The Debian security tracker keeps each advisory list in `data/<kind>/list`.
+const TRACKER_LISTS: &[&str] = &["DSA", "DLA", "DTSA"];
+
+/// Whether a directory walk reads `path`: a `*.json` file, or a tracker list (`DSA/list`…;
+/// `data/CVE/list`, the per-CVE tracker, is a different format and not read).
+fn wanted(path: &Path) -> bool {
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return true;
+    }
+    path.file_name().is_some_and(|name| name == "list")
+        && path
+            .parent()
+            .and_then(Path::file_name)
+            .and_then(|dir| dir.to_str())
+            .is_some_and(|dir| TRACKER_LISTS.contains(&dir))
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let read_err = |source| Error::ReadSource {
         location: dir.display().to_string(),
         source,
@@ -183,15 +225,12 @@ fn collect_json_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         let path = entry.path();
         let file_type = entry.file_type().map_err(read_err)?;
         if file_type.is_dir() {
-            collect_json_files(&path, out)?;
+            collect_files(&path, out)?;
             continue;
         }
-        let is_json = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
         // A symlink counts when it points at a file; symlinked directories are not walked.
         let is_file = file_type.is_file() || (file_type.is_symlink() && path.is_file());
-        if is_json && is_file {
+        if is_file && wanted(&path) {
             out.push(path);
         }
     }
@@ -243,4 +282,26 @@ fn visit_zip(path: &Path, label: &str, visit: &mut dyn FnMut(&str, Payload<'_>))
         visit(&origin, Payload::Bytes(&buffer));
     }
     Ok(count)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_directory_walk_reads_json_and_tracker_lists() {
+        for (path, read) in [
+            ("pypi/PYSEC-1.json", true),
+            ("alpine/v3.11/main.JSON", true),
+            ("security-tracker/data/DSA/list", true),
+            ("debian/DLA/list", true),
+            ("DTSA/list", true),
+            ("security-tracker/data/CVE/list", false),
+            ("data/dsa/list", false),
+            ("DSA/list.txt", false),
+            ("INDEX.tsv", false),
+        ] {
+            assert_eq!(wanted(Path::new(path)), read, "{path}");
+        }
+    }
 }

@@ -451,7 +451,13 @@ fn alias_groups(records: &[Advisory]) -> Vec<Vec<String>> {
     };
     for advisory in records {
         let a = forest.node(&advisory.id);
-        for alias in &advisory.aliases {
+        // An upstream id is a link, not an identity (see `Advisory::upstream`): a DSA fixing
+        // CVE-1 and CVE-2 must not make those one vulnerability.
+        for alias in advisory
+            .aliases
+            .iter()
+            .filter(|alias| !advisory.upstream.contains(alias))
+        {
             let b = forest.node(alias);
             forest.union(a, b);
         }
@@ -517,6 +523,7 @@ mod tests {
             id: id.to_owned(),
             aliases: aliases.iter().map(|s| (*s).to_owned()).collect(),
             related: vec![],
+            upstream: vec![],
             modified: OffsetDateTime::UNIX_EPOCH,
             published: None,
             summary: None,
@@ -551,6 +558,20 @@ mod tests {
                 vec!["CVE-2", "CVE-3", "RUSTSEC-1", "RUSTSEC-2"],
             ]
         );
+    }
+
+    #[test]
+    fn upstream_ids_do_not_join_groups() {
+        // DSA-1 fixes two CVEs: listed as aliases for findings, but as upstream ids they
+        // neither merge CVE-1's and CVE-2's groups nor pull the DSA into them.
+        let mut dsa = advisory("DSA-1", &["CVE-1", "CVE-2"]);
+        dsa.upstream = vec!["CVE-1".into(), "CVE-2".into()];
+        let groups = alias_groups(&[
+            dsa,
+            advisory("GHSA-a", &["CVE-1"]),
+            advisory("GHSA-b", &["CVE-2"]),
+        ]);
+        assert_eq!(groups, [vec!["CVE-1", "GHSA-a"], vec!["CVE-2", "GHSA-b"]]);
     }
 
     #[test]

@@ -4,17 +4,24 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use plimsoll_vulndb::{ImportOptions, ImportSource, VulnDb, import};
+use plimsoll_vulndb::{ImportOptions, ImportSource, SourceFormat, VulnDb, import};
 
 use crate::ids;
 
-/// Folders of `INDEX.tsv` that are not OSV (native Debian and Alpine formats).
+/// Folders of `INDEX.tsv` that are not OSV (native Debian and Alpine formats, converted on
+/// import; their facts are checked in `distro`).
 const NOT_OSV_FOLDERS: &[&str] = &["alpine", "debian"];
+
+/// Records converted from them (see `distro::the_real_native_corpus`): Debian tracker entries
+/// with an affected release, and Alpine vulnerabilities.
+const DEBIAN_RECORDS: usize = 9118;
+const DEBIAN_ENTRIES_WITHOUT_PACKAGES: usize = 30;
+const ALPINE_RECORDS: usize = 2469;
 
 /// Withdrawn records per SOURCES.md: 17 Go, 13 crates.io, 10 PyPI.
 const WITHDRAWN: usize = 40;
 
-fn corpus() -> Option<PathBuf> {
+pub(crate) fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("PLIMSOLL_ADVISORIES").map_or_else(
         || {
             PathBuf::from(concat!(
@@ -63,6 +70,7 @@ fn the_whole_corpus_matches_its_index() {
         .filter(|r| !NOT_OSV_FOLDERS.contains(&r.folder.as_str()))
         .collect();
     let alpine_files = rows.iter().filter(|r| r.folder == "alpine").count();
+    let debian_files = rows.iter().filter(|r| r.folder == "debian").count();
 
     let db_dir = tempfile::tempdir().unwrap();
     let report = import(
@@ -72,19 +80,36 @@ fn the_whole_corpus_matches_its_index() {
     )
     .unwrap();
     let counts = &report.sources[0].counts;
-    // Every .json file is read: the OSV ones, the Alpine secdb files and debian/config.json.
-    assert_eq!(counts.documents, osv.len() + alpine_files + 1);
-    assert_eq!(counts.records, osv.len());
-    assert_eq!(counts.not_osv, alpine_files + 1);
+    // Every data file is read, in its format: the OSV records, the Alpine secdb files, the
+    // Debian tracker's three lists and its config.json.
+    assert_eq!(counts.documents, rows.len());
+    assert_eq!(
+        report.sources[0].formats,
+        BTreeMap::from([
+            (SourceFormat::Osv, osv.len()),
+            (SourceFormat::DebianTracker, debian_files),
+            (SourceFormat::AlpineSecdb, alpine_files),
+        ])
+    );
+    let native = DEBIAN_RECORDS + ALPINE_RECORDS;
+    assert_eq!(
+        counts.records,
+        osv.len() + native + DEBIAN_ENTRIES_WITHOUT_PACKAGES
+    );
+    assert_eq!(counts.not_osv, 0);
     assert_eq!(counts.withdrawn, WITHDRAWN);
-    assert_eq!((counts.malformed, counts.no_packages), (0, 0));
+    assert_eq!(
+        (counts.malformed, counts.no_packages),
+        (1, DEBIAN_ENTRIES_WITHOUT_PACKAGES),
+        "heimdal's null secfix list in alpine/v3.6/main.json"
+    );
     assert!(
         counts.unknown_ecosystems.is_empty(),
         "{:?}",
         counts.unknown_ecosystems
     );
-    assert_eq!(counts.imported, osv.len() - WITHDRAWN);
-    assert_eq!(report.meta.records, osv.len() - WITHDRAWN);
+    assert_eq!(counts.imported, osv.len() - WITHDRAWN + native);
+    assert_eq!(report.meta.records, osv.len() - WITHDRAWN + native);
 
     let db = VulnDb::open(db_dir.path()).unwrap();
     let mut per_folder: BTreeMap<&str, usize> = BTreeMap::new();

@@ -168,7 +168,7 @@ fn bad_input_is_skipped_counted_and_named() {
     assert_eq!(edge.documents, 7);
     assert_eq!(edge.withdrawn, 1, "RUSTSEC-2019-0031");
     assert_eq!(edge.malformed, 3, "truncated, missing-modified, bad-event");
-    assert_eq!(edge.not_osv, 1, "the Alpine secdb file");
+    assert_eq!(edge.not_osv, 1, "an npm package.json");
     assert_eq!(edge.no_packages, 1, "only an unknown ecosystem");
     assert_eq!(edge.imported, 1, "mixed-ecosystems keeps its PyPI package");
     assert_eq!(
@@ -185,7 +185,7 @@ fn bad_input_is_skipped_counted_and_named() {
         "truncated.json",
         "missing-modified.json (PLIMSOLL-TEST-MISSING-MODIFIED)",
         "bad-event.json (PLIMSOLL-TEST-BAD-EVENT)",
-        "alpine-secdb-not-osv.json",
+        "not-osv.json: neither an OSV record",
     ] {
         assert!(
             warned.iter().any(|w| w.contains(needle)),

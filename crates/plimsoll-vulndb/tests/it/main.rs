@@ -9,12 +9,15 @@
 //! - `http`: `update` against a loopback HTTP server (`ETag` / 304, truncated bodies).
 //! - `corpus`: the whole `../shared/advisories` corpus against its `INDEX.tsv` (skipped with a
 //!   message when the corpus is absent).
+//! - `distro`: Debian security-tracker lists and Alpine secdb files converted on import, the
+//!   real corpus's facts, and matching end to end through `plimsoll-matcher`.
 
 // Test helpers: a failure should fail the test loudly; skipped tests say why on stderr.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stderr)]
 
 mod atomic;
 mod corpus;
+mod distro;
 mod http;
 mod import;
 mod merge;
