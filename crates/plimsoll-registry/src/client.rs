@@ -23,7 +23,7 @@ use plimsoll_types::Digest;
 
 use crate::auth::{Challenge, CredentialStore, Credentials, parse_challenge};
 use crate::manifest::{self, FetchedManifest};
-use crate::reference::is_loopback_host;
+use crate::reference::{api_host, is_loopback_host};
 use crate::{Error, Reference, Result};
 
 /// Manifests above this size are refused (Distribution's own limit is 4 `MiB`).
@@ -206,23 +206,12 @@ impl RegistryClient {
         let response = self
             .get(reference, &path, Some(MANIFEST_ACCEPT), &what)
             .await?;
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned());
-        let header_digest = response
-            .headers()
-            .get("docker-content-digest")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<Digest>().ok());
+        let content_type = media_type(response.headers());
+        let header_digest = header_digest(response.headers());
         let bytes = read_limited(response, MAX_MANIFEST_BYTES, &what).await?;
         // Schema 1 digests cover the payload without its JWS signatures, so a plain sha256
         // would not match; say what it is before checking.
-        if content_type
-            .as_deref()
-            .is_some_and(|t| t.starts_with("application/vnd.docker.distribution.manifest.v1"))
-        {
+        if content_type.as_deref().is_some_and(is_schema1) {
             return Err(Error::Schema1 {
                 reference: reference.to_string(),
             });
@@ -243,6 +232,52 @@ impl RegistryClient {
             content_type.as_deref(),
             actual,
         )
+    }
+
+    /// The digest of the manifest `reference` names, without downloading it: a `HEAD` with
+    /// the same `Accept` list as [`RegistryClient::fetch_manifest`], read from
+    /// `Docker-Content-Digest`. A registry that omits the header (or sends a digest that is not
+    /// sha256) costs a `GET`, and the digest is the sha256 of the bytes received. For an index
+    /// this is the index's digest, not a platform's. A reference pinning a digest must match it.
+    pub async fn manifest_digest(&self, reference: &Reference) -> Result<Digest> {
+        let path = format!(
+            "/v2/{}/manifests/{}",
+            reference.repository(),
+            reference.manifest_reference()
+        );
+        let what = format!("manifest `{}`", reference.manifest_reference());
+        let mut call = Call {
+            method: Method::HEAD,
+            registry: reference.registry(),
+            resource: Resource::Repository(reference.repository()),
+            path: &path,
+            accept: Some(MANIFEST_ACCEPT),
+            what: &what,
+        };
+        let response = self.send(&call).await?;
+        let digest = if let Some(digest) = header_digest(response.headers()) {
+            digest
+        } else {
+            tracing::debug!(%reference, "no usable Docker-Content-Digest on HEAD; hashing the manifest");
+            call.method = Method::GET;
+            let response = self.send(&call).await?;
+            if media_type(response.headers()).is_some_and(|t| is_schema1(&t)) {
+                return Err(Error::Schema1 {
+                    reference: reference.to_string(),
+                });
+            }
+            Digest::sha256_of(&read_limited(response, MAX_MANIFEST_BYTES, &what).await?)
+        };
+        if let Some(pinned) = reference.digest()
+            && *pinned != digest
+        {
+            return Err(Error::DigestMismatch {
+                what,
+                expected: pinned.clone(),
+                actual: digest,
+            });
+        }
+        Ok(digest)
     }
 
     /// Fetches a small blob (an image config) into memory, verifying its digest.
@@ -286,7 +321,7 @@ impl RegistryClient {
         Ok((length, Box::pin(stream)))
     }
 
-    /// GET with scheme choice, auth and retries. Non-success statuses become errors.
+    /// GET of something in `reference`'s repository; see [`RegistryClient::send`].
     async fn get(
         &self,
         reference: &Reference,
@@ -294,26 +329,38 @@ impl RegistryClient {
         accept: Option<&str>,
         what: &str,
     ) -> Result<Response> {
-        let host = reference.api_host().to_owned();
-        let scope = format!("repository:{}:pull", reference.repository());
+        self.send(&Call {
+            method: Method::GET,
+            registry: reference.registry(),
+            resource: Resource::Repository(reference.repository()),
+            path,
+            accept,
+            what,
+        })
+        .await
+    }
+
+    /// One request with scheme choice, auth and retries. Non-success statuses become errors.
+    pub(crate) async fn send(&self, call: &Call<'_>) -> Result<Response> {
+        let host = api_host(call.registry);
         let mut authenticated_after_challenge = false;
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let url = format!("{}://{host}{path}", self.scheme(&host));
-            let mut request = self.http.request(Method::GET, &url);
-            if let Some(accept) = accept {
+            let url = format!("{}://{host}{}", self.scheme(host), call.path);
+            let mut request = self.http.request(call.method.clone(), &url);
+            if let Some(accept) = call.accept {
                 request = request.header(ACCEPT, accept);
             }
             if let Some(value) = self
-                .authorization(&host, reference.registry(), &scope)
+                .authorization(host, call.registry, call.resource)
                 .await?
             {
                 request = request.header(AUTHORIZATION, sensitive(&value)?);
             }
             let response = match request.send().await {
                 Ok(r) => r,
-                Err(e) if e.is_connect() && self.try_plain_http(&host) => {
+                Err(e) if e.is_connect() && self.try_plain_http(host) => {
                     tracing::debug!(%host, "https failed on a loopback registry; retrying over plain http");
                     attempt -= 1;
                     continue;
@@ -347,7 +394,7 @@ impl RegistryClient {
                     .and_then(|v| v.to_str().ok())
                     .and_then(parse_challenge);
                 if let Some(challenge) = challenge {
-                    self.host_state(&host, |s| s.challenge = Some(challenge));
+                    self.host_state(host, |s| s.challenge = Some(challenge));
                     authenticated_after_challenge = true;
                     attempt -= 1;
                     continue;
@@ -361,18 +408,11 @@ impl RegistryClient {
             }
             let detail = error_detail(response).await;
             return Err(match status {
-                StatusCode::UNAUTHORIZED => Error::Unauthorized {
-                    registry: reference.registry().to_owned(),
-                    repository: reference.repository().to_owned(),
-                    detail,
-                },
-                StatusCode::FORBIDDEN => Error::Denied {
-                    registry: reference.registry().to_owned(),
-                    repository: reference.repository().to_owned(),
-                    detail,
-                },
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                    call.resource.refused(call.registry, status, detail)
+                }
                 StatusCode::NOT_FOUND => Error::NotFound {
-                    what: what.to_owned(),
+                    what: call.what.to_owned(),
                     detail,
                 },
                 s if is_retryable(s) => Error::RetriesExhausted {
@@ -389,7 +429,7 @@ impl RegistryClient {
         }
     }
 
-    fn scheme(&self, host: &str) -> &'static str {
+    pub(crate) fn scheme(&self, host: &str) -> &'static str {
         if self.plain_http || self.host_state(host, |s| s.http) {
             "http"
         } else {
@@ -420,7 +460,7 @@ impl RegistryClient {
         &self,
         host: &str,
         registry: &str,
-        scope: &str,
+        resource: Resource<'_>,
     ) -> Result<Option<String>> {
         let credentials = self.credentials.get(registry);
         match self.host_state(host, |s| s.challenge.clone()) {
@@ -431,7 +471,7 @@ impl RegistryClient {
                     .token(
                         &realm,
                         service.as_deref(),
-                        scope,
+                        resource,
                         host,
                         registry,
                         credentials,
@@ -442,20 +482,21 @@ impl RegistryClient {
         }
     }
 
-    /// A bearer token for `scope`, from the cache or the realm.
+    /// A bearer token for `resource`'s scope, from the cache or the realm.
     async fn token(
         &self,
         realm: &str,
         service: Option<&str>,
-        scope: &str,
+        resource: Resource<'_>,
         host: &str,
         registry: &str,
         credentials: Option<&Credentials>,
     ) -> Result<String> {
+        let scope = resource.scope();
         let key = (
             realm.to_owned(),
             service.unwrap_or_default().to_owned(),
-            scope.to_owned(),
+            scope.clone(),
         );
         {
             let tokens = self
@@ -486,7 +527,7 @@ impl RegistryClient {
             if let Some(service) = service {
                 query.append_pair("service", service);
             }
-            query.append_pair("scope", scope);
+            query.append_pair("scope", &scope);
         }
         let mut attempt = 0;
         let response = loop {
@@ -509,15 +550,9 @@ impl RegistryClient {
         let status = response.status();
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             let detail = error_detail(response).await;
-            let repository = scope
-                .trim_start_matches("repository:")
-                .trim_end_matches(":pull")
-                .to_owned();
-            return Err(Error::Unauthorized {
-                registry: registry.to_owned(),
-                repository,
-                detail,
-            });
+            // The realm refusing to issue a token is an authentication failure whatever its
+            // status: report it as a 401 of the resource.
+            return Err(resource.refused(registry, StatusCode::UNAUTHORIZED, detail));
         }
         if !status.is_success() {
             return Err(token_error(format!("status {}", status.as_u16())));
@@ -556,6 +591,80 @@ impl RegistryClient {
             .unwrap_or(exponential + jitter)
             .min(self.max_delay)
     }
+}
+
+/// One request: where it goes and what it is for.
+pub(crate) struct Call<'a> {
+    pub(crate) method: Method,
+    /// Registry host as users write it (credentials and messages use this name).
+    pub(crate) registry: &'a str,
+    pub(crate) resource: Resource<'a>,
+    /// Path and query, starting with `/v2/`.
+    pub(crate) path: &'a str,
+    pub(crate) accept: Option<&'a str>,
+    /// What is fetched, for messages (``manifest `1` ``).
+    pub(crate) what: &'a str,
+}
+
+/// What a request touches: decides the token scope and how a refusal is reported.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Resource<'a> {
+    /// Manifests, blobs and tags of one repository (`repository:<name>:pull`).
+    Repository(&'a str),
+    /// The registry's list of repositories (`registry:catalog:*`).
+    Catalog,
+}
+
+impl Resource<'_> {
+    /// The bearer token scope (distribution `token-scope.md`).
+    fn scope(self) -> String {
+        match self {
+            Resource::Repository(name) => format!("repository:{name}:pull"),
+            Resource::Catalog => "registry:catalog:*".to_owned(),
+        }
+    }
+
+    /// The error for a 401 or 403 on this resource.
+    fn refused(self, registry: &str, status: StatusCode, detail: String) -> Error {
+        let registry = registry.to_owned();
+        match (self, status) {
+            (Resource::Catalog, status) => Error::CatalogDenied {
+                registry,
+                status: status.as_u16(),
+                detail,
+            },
+            (Resource::Repository(repository), StatusCode::FORBIDDEN) => Error::Denied {
+                registry,
+                repository: repository.to_owned(),
+                detail,
+            },
+            (Resource::Repository(repository), _) => Error::Unauthorized {
+                registry,
+                repository: repository.to_owned(),
+                detail,
+            },
+        }
+    }
+}
+
+/// The media type of a response, without parameters.
+fn media_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or(v).trim().to_owned())
+}
+
+fn is_schema1(media_type: &str) -> bool {
+    media_type.starts_with("application/vnd.docker.distribution.manifest.v1")
+}
+
+/// `Docker-Content-Digest`, if present and a sha256 digest.
+fn header_digest(headers: &HeaderMap) -> Option<Digest> {
+    headers
+        .get("docker-content-digest")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<Digest>().ok())
 }
 
 /// The token endpoint's answer (distribution `token.md`; `access_token` is the `OAuth2` spelling).
@@ -626,7 +735,7 @@ async fn error_detail(response: Response) -> String {
     }
 }
 
-async fn read_limited(response: Response, limit: u64, what: &str) -> Result<Bytes> {
+pub(crate) async fn read_limited(response: Response, limit: u64, what: &str) -> Result<Bytes> {
     if response.content_length().is_some_and(|n| n > limit) {
         return Err(Error::TooLarge {
             what: what.to_owned(),

@@ -73,6 +73,54 @@ pub enum Error {
         /// `: CODE: message` from the registry, or empty.
         detail: String,
     },
+    /// 404 on a repository's tag list: the registry does not know the repository.
+    #[error("repository {registry}/{repository} not found (404{detail})")]
+    RepositoryUnknown {
+        /// Registry host.
+        registry: String,
+        /// Repository.
+        repository: String,
+        /// `: CODE: message` from the registry (`NAME_UNKNOWN`), or empty.
+        detail: String,
+    },
+    /// 401/403 on `/v2/_catalog`: listing repositories needs rights that pulling does not.
+    #[error(
+        "listing the repositories of {registry} was refused ({status}{detail}); the `_catalog` API needs credentials granted the `registry:catalog:*` scope (pass --username/--password or log in with `docker login {registry}`)"
+    )]
+    CatalogDenied {
+        /// Registry host.
+        registry: String,
+        /// 401 or 403.
+        status: u16,
+        /// `: CODE: message` from the registry, or empty.
+        detail: String,
+    },
+    /// A `Link: <…>; rel="next"` header that cannot be followed.
+    #[error("cannot follow the next-page link `{link}` of {url}: {reason}")]
+    PageLink {
+        /// The page that sent the link (no query).
+        url: String,
+        /// The link as sent.
+        link: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// A listing page (catalog, tags) that is not the JSON the spec describes.
+    #[error("malformed answer from {url}: {reason}")]
+    InvalidResponse {
+        /// URL requested (no query).
+        url: String,
+        /// Parser message.
+        reason: String,
+    },
+    /// A repository or registry name that cannot be put in a URL.
+    #[error("invalid {what} `{name}`")]
+    InvalidName {
+        /// `registry host` or `repository name`.
+        what: &'static str,
+        /// As given.
+        name: String,
+    },
     /// Any other unexpected HTTP status.
     #[error("{url} answered {status}{detail}")]
     Status {

@@ -6,7 +6,10 @@
 //! - [`RegistryClient`]: anonymous, basic and bearer-token auth (the `WWW-Authenticate`
 //!   challenge flow, tokens cached per scope), credentials from a [`CredentialStore`] that only
 //!   ever hands a secret to the host it belongs to, retries with exponential backoff that
-//!   honour `Retry-After`, plain-HTTP fallback for loopback registries.
+//!   honour `Retry-After`, plain-HTTP fallback for loopback registries; manifest digests by
+//!   `HEAD` ([`RegistryClient::manifest_digest`]).
+//! - Listing: [`RegistryClient::catalog`] (`/v2/_catalog`) and [`RegistryClient::tags`]
+//!   (`/v2/<name>/tags/list`), following `Link: <…>; rel="next"` pages on the same host only.
 //! - [`manifest`]: parsing of OCI/Docker manifests and indexes (schema 1 refused with a clear
 //!   error) and platform selection, also used for OCI layouts and docker archives.
 //!
@@ -27,11 +30,13 @@
 mod auth;
 mod client;
 mod error;
+mod listing;
 pub mod manifest;
 mod reference;
 
 pub use crate::auth::{CredentialStore, Credentials};
 pub use crate::client::{ByteStream, RegistryClient, RegistryClientBuilder};
 pub use crate::error::{Error, Result};
+pub use crate::listing::MAX_PAGE_SIZE;
 pub use crate::manifest::{FetchedManifest, Manifest, PlatformManifest};
 pub use crate::reference::{DOCKER_HUB, Reference};

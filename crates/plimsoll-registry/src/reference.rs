@@ -49,11 +49,7 @@ impl Reference {
 
     /// The host the API is served from (`registry-1.docker.io` for `docker.io`).
     pub fn api_host(&self) -> &str {
-        if self.registry == DOCKER_HUB {
-            DOCKER_HUB_API
-        } else {
-            &self.registry
-        }
+        api_host(&self.registry)
     }
 
     /// Repository path (`library/alpine`).
@@ -94,6 +90,24 @@ impl Reference {
     pub fn is_loopback(&self) -> bool {
         is_loopback_host(&self.registry)
     }
+}
+
+/// The host serving `registry`'s API (`registry-1.docker.io` for Docker Hub, as users write it).
+pub(crate) fn api_host(registry: &str) -> &str {
+    if registry == DOCKER_HUB || registry == "index.docker.io" {
+        DOCKER_HUB_API
+    } else {
+        registry
+    }
+}
+
+/// Whether `registry` can be a registry host (`host[:port]`): nothing that would change the
+/// meaning of a URL built from it.
+pub(crate) fn valid_registry(registry: &str) -> bool {
+    !registry.is_empty()
+        && !registry
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "/@?#\\".contains(c))
 }
 
 /// Whether `host[:port]` names this machine.
@@ -197,7 +211,7 @@ fn valid_tag(tag: &str) -> bool {
 }
 
 /// OCI distribution spec: `[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*(\/[a-z0-9]+((\.|_|__|-+)[a-z0-9]+)*)*`.
-fn valid_repository(repository: &str) -> bool {
+pub(crate) fn valid_repository(repository: &str) -> bool {
     !repository.is_empty()
         && repository.len() <= 255
         && repository.split('/').all(|component| {

@@ -6,6 +6,8 @@
 //!   will not produce on demand (429/5xx, bearer token realms, cross-host redirects, content
 //!   that does not match its digest) and record what the client sent.
 //! - [`redaction`]: no error or `Debug` output carries a password.
+//! - [`listing`]: catalog and tag pagination and `HEAD` digests, against both kinds of server
+//!   (it pushes its own repository, `paging/tags`, to the open lab registry).
 //!
 //! All traffic stays on 127.0.0.0/8.
 
@@ -16,6 +18,7 @@
 
 mod faults;
 mod lab;
+mod listing;
 mod real;
 mod redaction;
 mod server;

@@ -1,0 +1,48 @@
+use crate::Vendor;
+
+/// What went wrong discovering a registry's contents. The registry's own error is the
+/// `source` (boxed, to keep `Result` small), so messages do not repeat it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A registry `type` that is not in [`Vendor::ALL`].
+    #[error("unknown registry type `{name}`; known types: {known}")]
+    UnknownType {
+        /// As configured.
+        name: String,
+        /// The accepted names, comma-separated.
+        known: String,
+    },
+    /// A known vendor whose discovery has not been written yet.
+    #[error(
+        "discovery for `{vendor}` is not implemented yet; use type = \"distribution\" if the registry exposes /v2/_catalog"
+    )]
+    NotImplemented {
+        /// The vendor configured.
+        vendor: Vendor,
+    },
+    /// Listing the repositories failed.
+    #[error("cannot list the repositories of {registry}")]
+    Repositories {
+        /// Registry host.
+        registry: String,
+        /// The registry's error.
+        #[source]
+        source: Box<plimsoll_registry::Error>,
+    },
+    /// Listing the tags of one repository failed.
+    #[error("cannot list the tags of {registry}/{repository}")]
+    Tags {
+        /// Registry host.
+        registry: String,
+        /// Repository.
+        repository: String,
+        /// The registry's error ([`plimsoll_registry::Error::RepositoryUnknown`] for a
+        /// repository the registry does not know).
+        #[source]
+        source: Box<plimsoll_registry::Error>,
+    },
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

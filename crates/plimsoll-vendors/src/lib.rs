@@ -1,0 +1,106 @@
+//! Registry discovery: which repositories and tags a registry holds, behind one trait so that
+//! `plimsoll registry scan` does not care which vendor it talks to.
+//!
+//! - [`Discovery`]: the seam. Two questions, asked per registry: its repositories (optionally
+//!   only the first N) and the tags of one repository. Object safe, so a run holds a
+//!   `Vec<Box<dyn Discovery>>` built from configuration.
+//! - [`Endpoint`]: what an implementation is built from: the registry host as image
+//!   references name it and the shared [`RegistryClient`] (credentials, CA certificates,
+//!   retries). Vendors that need more (an API URL, a region) grow it with builder methods.
+//! - [`Vendor`] and [`discovery`] (`src/all.rs`): the closed list of registry types a
+//!   configuration may name, mapped to implementations; types without an implementation yet
+//!   are refused with a message that says so.
+//! - One module per vendor. Only [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog`
+//!   and `/v2/<name>/tags/list`) exists now.
+//!
+//! Discovery stops at names. Which images to scan (age, patterns, caps) is decided by
+//! `plimsoll-filter`; digests and creation dates come from `plimsoll-registry`
+//! ([`RegistryClient::manifest_digest`], the image config).
+//!
+//! ## Why boxed futures
+//!
+//! Rust 1.95 has `async fn` in traits, but such traits are not object safe: a
+//! `Box<dyn Discovery>` needs a nameable future type. The methods therefore return
+//! [`BoxFuture`], a pinned boxed `Send` future; implementations write
+//! `Box::pin(async move { … })`. One allocation per listing call is nothing next to the HTTP
+//! round trips behind it, and it spares a macro crate (`async-trait`).
+//!
+//! Depends only on `plimsoll-registry`.
+
+#![deny(missing_docs)]
+
+mod all;
+mod distribution;
+mod error;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use plimsoll_registry::RegistryClient;
+
+pub use crate::all::{Vendor, discovery};
+pub use crate::distribution::Distribution;
+pub use crate::error::{Error, Result};
+
+/// A boxed future that may move between threads, as [`Discovery`]'s methods return.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Finds what one registry holds.
+pub trait Discovery: Send + Sync {
+    /// The vendor this implementation speaks.
+    fn vendor(&self) -> Vendor;
+
+    /// The registry host, as image references name it (`registry.example.com`,
+    /// `127.0.0.1:5000`).
+    fn registry(&self) -> &str;
+
+    /// The registry's repositories, sorted and without duplicates. With `limit`, only the
+    /// first `limit` of that sorted list, and implementations stop listing early where the
+    /// vendor's API allows it.
+    fn repositories(&self, limit: Option<usize>) -> BoxFuture<'_, Result<Vec<String>>>;
+
+    /// The tags of `repository` (a name from [`Discovery::repositories`]), sorted and without
+    /// duplicates. Tags sharing one manifest are all listed.
+    fn tags<'a>(&'a self, repository: &'a str) -> BoxFuture<'a, Result<Vec<String>>>;
+}
+
+/// Where a registry is and how to talk to it: what every [`Discovery`] is built from.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    registry: String,
+    client: Arc<RegistryClient>,
+    page_size: usize,
+}
+
+impl Endpoint {
+    /// The default number of names asked for per page of a listing.
+    pub const DEFAULT_PAGE_SIZE: usize = 100;
+
+    /// `registry` is the host as image references name it (`127.0.0.1:5000`, `docker.io`);
+    /// `client` is shared by every registry of a run.
+    pub fn new(registry: impl Into<String>, client: Arc<RegistryClient>) -> Self {
+        Endpoint {
+            registry: registry.into(),
+            client,
+            page_size: Self::DEFAULT_PAGE_SIZE,
+        }
+    }
+
+    /// Names per page of a listing (at least 1; registries cap it, Distribution at 1000).
+    #[must_use]
+    pub fn page_size(mut self, page_size: usize) -> Self {
+        self.page_size = page_size.max(1);
+        self
+    }
+
+    /// The registry host.
+    pub fn registry(&self) -> &str {
+        &self.registry
+    }
+
+    /// The shared registry client.
+    pub fn client(&self) -> &RegistryClient {
+        &self.client
+    }
+}
