@@ -1,0 +1,101 @@
+//! The look-ups of a warm re-scan: `manifest_meta` and `has_inventory`, each called once per
+//! unchanged tag, on a store holding 10,000 manifests and 10,000 inventories. Criterion
+//! reports throughput in look-ups per second (`thrpt`).
+//!
+//! The store is synthetic (built here, in a temporary directory): the figures depend on the
+//! number of rows and the SQL, not on what the values contain.
+
+#![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use tokio::runtime::Runtime;
+
+use plimsoll_store::{ManifestMeta, PlatformImage, Store};
+use plimsoll_types::{Digest, ImageInventory, ImageSource, Platform};
+
+const ENTRIES: usize = 10_000;
+const ANALYZER: &str = "apk=1,dpkg=2,npm=1,os-release=1,python=3";
+
+fn meta(i: usize) -> ManifestMeta {
+    let digest = Digest::sha256_of(format!("index {i}").as_bytes());
+    let platforms = ["linux/amd64", "linux/arm64/v8"]
+        .iter()
+        .map(|platform| PlatformImage {
+            platform: platform.parse::<Platform>().unwrap(),
+            manifest_digest: Digest::sha256_of(format!("image {i} {platform}").as_bytes()),
+            config_digest: Digest::sha256_of(format!("config {i} {platform}").as_bytes()),
+            created: None,
+        })
+        .collect();
+    ManifestMeta {
+        digest,
+        media_type: "application/vnd.oci.image.index.v1+json".into(),
+        platforms,
+    }
+}
+
+fn inventory(image: &PlatformImage) -> ImageInventory {
+    ImageInventory {
+        source: ImageSource::Registry {
+            reference: "registry.example.com/team/app:latest".into(),
+        },
+        manifest_digest: image.manifest_digest.clone(),
+        index_digest: None,
+        config_digest: image.config_digest.clone(),
+        platform: image.platform.clone(),
+        created: None,
+        os: None,
+        layers: vec![],
+        packages: vec![],
+        warnings: vec![],
+    }
+}
+
+fn lookups(c: &mut Criterion) {
+    let runtime = Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, metas) = runtime.block_on(async {
+        let store = Store::open(&dir.path().join("store.sqlite")).await.unwrap();
+        let metas: Vec<ManifestMeta> = (0..ENTRIES).map(meta).collect();
+        for meta in &metas {
+            store.put_manifest_meta(meta).await.unwrap();
+            store
+                .put_inventory(&inventory(&meta.platforms[0]), ANALYZER)
+                .await
+                .unwrap();
+        }
+        (store, metas)
+    });
+    let images: Vec<Digest> = metas
+        .iter()
+        .map(|m| m.platforms[0].manifest_digest.clone())
+        .collect();
+
+    let mut group = c.benchmark_group("rescan 10,000 tags");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(ENTRIES as u64));
+    group.bench_function("manifest_meta", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                for meta in &metas {
+                    black_box(store.manifest_meta(&meta.digest).await.unwrap().unwrap());
+                }
+            });
+        });
+    });
+    group.bench_function("has_inventory", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                for image in &images {
+                    assert!(store.has_inventory(image, ANALYZER).await.unwrap());
+                }
+            });
+        });
+    });
+    group.finish();
+}
+
+criterion_group!(benches, lookups);
+criterion_main!(benches);
