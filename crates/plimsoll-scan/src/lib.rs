@@ -22,5 +22,8 @@ mod store;
 
 pub use crate::analyse::{analyse_layer, analyzer_versions};
 pub use crate::error::{Error, Result};
-pub use crate::scanner::{ScanOptions, Scanner};
+pub use crate::scanner::{
+    BoxFuture, FactsCache, ImageDescription, PlatformDescription, ScanOptions, Scanner,
+    current_analyzer_key,
+};
 pub use crate::source::SourceSpec;

@@ -13,7 +13,7 @@ use plimsoll_catalog::Cataloger;
 use plimsoll_inventory::fold;
 use plimsoll_layer::{Limits, WalkOptions};
 use plimsoll_registry::manifest::ImageManifest;
-use plimsoll_registry::{Manifest, RegistryClient, manifest};
+use plimsoll_registry::{Manifest, Reference, RegistryClient, manifest};
 use plimsoll_types::{Digest, ImageInventory, ImageSource, LayerFacts, LayerSummary, Platform};
 
 use crate::analyse::analyse_layer;
@@ -35,16 +35,69 @@ pub struct ScanOptions {
     pub layer_concurrency: Option<usize>,
 }
 
+/// Version of the fold from layer facts to an inventory; part of [`Scanner::analyzer_key`], so
+/// a change to folding invalidates stored inventories but not stored layer facts.
+const FOLD_VERSION: u32 = 1;
+
+/// What a registry manifest is, read without touching a layer: see [`Scanner::describe`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageDescription {
+    /// Digest of the top manifest (the index, or the image manifest itself).
+    pub digest: Digest,
+    /// Its media type.
+    pub media_type: String,
+    /// Every container image it holds, one per platform.
+    pub platforms: Vec<PlatformDescription>,
+    /// Why it holds no container image at all, when it does not.
+    pub not_an_image: Option<String>,
+}
+
+/// One platform image of an [`ImageDescription`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformDescription {
+    /// Its platform, from the image config.
+    pub platform: Platform,
+    /// Its image manifest digest (the top digest for a single-platform image).
+    pub manifest_digest: Digest,
+    /// Its config digest.
+    pub config_digest: Digest,
+    /// The config's `created` (RFC 3339), as written.
+    pub created: Option<String>,
+}
+
+/// A boxed future, for the object-safe [`FactsCache`].
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+
+/// A persistent store of layer facts, consulted before a layer is downloaded: facts are a pure
+/// function of `(layer digest, analyzer key)`, so a hit means the blob is never fetched again.
+/// Implemented by the results store; errors are the cache's to log, a failed load is a miss.
+pub trait FactsCache: Send + Sync {
+    /// The facts of layer `digest` produced by the catalogers `analyzer_key` names, if stored.
+    fn load<'a>(
+        &'a self,
+        digest: &'a Digest,
+        analyzer_key: &'a str,
+    ) -> BoxFuture<'a, Option<LayerFacts>>;
+    /// Keeps freshly computed facts.
+    fn save<'a>(&'a self, facts: &'a LayerFacts, analyzer_key: &'a str) -> BoxFuture<'a, ()>;
+}
+
+/// One layer's facts, computed by whichever image asked first while the others wait: two
+/// workers scanning images with a common base layer analyse it once.
+type FactsCell = Arc<tokio::sync::OnceCell<Arc<LayerFacts>>>;
+
 /// Scans images into inventories. Shares one registry client, one cataloger set and one
 /// layer-facts cache across every image it scans, so a layer shared by several images or
 /// platforms is read once.
 pub struct Scanner {
     client: Arc<RegistryClient>,
     catalogers: Arc<Vec<Box<dyn Cataloger>>>,
+    analyzer_key: String,
     options: ScanOptions,
     /// Facts by layer digest. The cataloger set is fixed for a `Scanner`, so the digest alone
-    /// is the cache key here; persistent caches add the analyzer versions.
-    cache: Mutex<HashMap<Digest, Arc<LayerFacts>>>,
+    /// is the key here; the persistent cache adds the analyzer key.
+    cache: Mutex<HashMap<Digest, FactsCell>>,
+    persistent: Option<Arc<dyn FactsCache>>,
 }
 
 /// How to get one image's layer bytes.
@@ -73,12 +126,126 @@ struct Resolved {
 impl Scanner {
     /// A scanner using `client` for registry sources and every built-in cataloger.
     pub fn new(client: Arc<RegistryClient>, options: ScanOptions) -> Self {
+        let catalogers = plimsoll_catalog::all();
+        let analyzer_key = analyzer_key(&catalogers);
         Scanner {
             client,
-            catalogers: Arc::new(plimsoll_catalog::all()),
+            catalogers: Arc::new(catalogers),
+            analyzer_key,
             options,
             cache: Mutex::new(HashMap::new()),
+            persistent: None,
         }
+    }
+
+    /// Consults `cache` before downloading a layer and saves what it analyses there.
+    #[must_use]
+    pub fn with_facts_cache(mut self, cache: Arc<dyn FactsCache>) -> Self {
+        self.persistent = Some(cache);
+        self
+    }
+
+    /// Names the cataloger versions and the fold version (`apk@1,dpkg@2,…;fold@1`): stored
+    /// layer facts and inventories are valid only under the key that produced them.
+    pub fn analyzer_key(&self) -> &str {
+        &self.analyzer_key
+    }
+
+    /// Reads what a registry manifest is without touching a layer: its digest and, per
+    /// platform image, the manifest and config digests and the creation date (the metadata
+    /// phase of a registry scan, whose filters need dates). An index entry that is not a
+    /// container image (an attestation, an artifact) is left out; a top manifest that is not
+    /// one at all gives an empty `platforms` and the reason in `not_an_image`.
+    pub async fn describe(&self, reference: &Reference) -> Result<ImageDescription> {
+        let display = reference.to_string();
+        let store = Store::Registry {
+            client: Arc::clone(&self.client),
+            reference: reference.clone(),
+        };
+        let fetched = store.manifest(None, &display).await?;
+        let mut description = ImageDescription {
+            digest: fetched.digest.clone(),
+            media_type: fetched.media_type.clone(),
+            platforms: Vec::new(),
+            not_an_image: None,
+        };
+        let images = match &fetched.manifest {
+            Manifest::Image(image) => vec![(fetched.digest.clone(), (**image).clone())],
+            Manifest::Index(index) => {
+                let mut images = Vec::new();
+                for entry in manifest::index_platforms(&display, index)? {
+                    let child = store.manifest(Some(&entry.digest), &display).await?;
+                    if let Manifest::Image(image) = child.manifest {
+                        images.push((child.digest, *image));
+                    }
+                }
+                images
+            }
+        };
+        for (manifest_digest, image) in images {
+            let config_type = image.config().media_type().to_string();
+            if !is_image_config(&config_type) {
+                description.not_an_image = Some(format!(
+                    "config media type `{config_type}` is not a container image config (an artifact?)"
+                ));
+                continue;
+            }
+            let config_digest: Digest = image.config().digest().to_string().parse().map_err(
+                |e: plimsoll_types::Error| Error::NotAnImage {
+                    reference: display.clone(),
+                    reason: e.to_string(),
+                },
+            )?;
+            let config =
+                ImageConfig::parse(&store.small_blob(&config_digest).await?, &config_digest)?;
+            description.platforms.push(PlatformDescription {
+                platform: config.platform(),
+                manifest_digest,
+                config_digest,
+                created: config.created.clone(),
+            });
+        }
+        if !description.platforms.is_empty() {
+            description.not_an_image = None;
+        }
+        Ok(description)
+    }
+
+    /// Scans one platform image of a registry repository: `reference` names it as the user
+    /// knows it (`registry/repo:tag`, kept as the inventory's source), `manifest_digest` is the
+    /// image manifest to read and `index_digest` the index it was picked from, if any.
+    pub async fn scan_image(
+        &self,
+        reference: &Reference,
+        manifest_digest: &Digest,
+        index_digest: Option<Digest>,
+    ) -> Result<ImageInventory> {
+        let display = reference.to_string();
+        let store = Store::Registry {
+            client: Arc::clone(&self.client),
+            reference: reference.clone(),
+        };
+        let fetched = store.manifest(Some(manifest_digest), &display).await?;
+        let Manifest::Image(image) = fetched.manifest else {
+            return Err(Error::NotAnImage {
+                reference: display,
+                reason: format!("{manifest_digest} is an index, not an image manifest"),
+            });
+        };
+        let source = ImageSource::Registry {
+            reference: display.clone(),
+        };
+        let resolved = self
+            .resolve_image(
+                &store,
+                &display,
+                &source,
+                index_digest,
+                fetched.digest,
+                &image,
+            )
+            .await?;
+        self.inventory(resolved).await
     }
 
     /// Scans one source: one inventory, or one per platform with `all_platforms`.
@@ -184,11 +351,7 @@ impl Scanner {
             reason,
         };
         let config_type = image.config().media_type().to_string();
-        if !matches!(
-            config_type.as_str(),
-            "application/vnd.oci.image.config.v1+json"
-                | "application/vnd.docker.container.image.v1+json"
-        ) {
+        if !is_image_config(&config_type) {
             return Err(not_image(format!(
                 "config media type `{config_type}` is not a container image config (an artifact?)"
             )));
@@ -301,16 +464,43 @@ impl Scanner {
         index: usize,
         digest: Option<Digest>,
     ) -> Result<Arc<LayerFacts>> {
-        if let Some(d) = &digest
-            && let Some(hit) = self
-                .cache
+        // Docker archives name layers by diff-id only; those are analysed without caching.
+        let Some(d) = &digest else {
+            return self.compute_layer_facts(image, index, None).await;
+        };
+        let cell = Arc::clone(
+            self.cache
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .get(d)
-        {
-            tracing::debug!(layer = %d, "layer facts from cache");
-            return Ok(Arc::clone(hit));
-        }
+                .entry(d.clone())
+                .or_default(),
+        );
+        let facts = cell
+            .get_or_try_init(|| async {
+                if let Some(persistent) = &self.persistent
+                    && let Some(facts) = persistent.load(d, &self.analyzer_key).await
+                {
+                    tracing::debug!(layer = %d, "layer facts from the store");
+                    return Ok(Arc::new(facts));
+                }
+                let facts = self
+                    .compute_layer_facts(image, index, digest.clone())
+                    .await?;
+                if let Some(persistent) = &self.persistent {
+                    persistent.save(&facts, &self.analyzer_key).await;
+                }
+                Ok::<_, Error>(facts)
+            })
+            .await?;
+        Ok(Arc::clone(facts))
+    }
+
+    async fn compute_layer_facts(
+        &self,
+        image: &Resolved,
+        index: usize,
+        digest: Option<Digest>,
+    ) -> Result<Arc<LayerFacts>> {
         let expected_diff_id = image.config.rootfs.diff_ids[index].clone();
         let options = WalkOptions {
             limits: self.options.limits,
@@ -349,13 +539,33 @@ impl Scanner {
                     digest: layer_digest_for_error,
                     source,
                 })?;
-        let facts = Arc::new(facts);
-        self.cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(facts.digest.clone(), Arc::clone(&facts));
-        Ok(facts)
+        Ok(Arc::new(facts))
     }
+}
+
+/// Whether a manifest's config media type is a container image's (not an artifact's).
+fn is_image_config(media_type: &str) -> bool {
+    matches!(
+        media_type,
+        "application/vnd.oci.image.config.v1+json"
+            | "application/vnd.docker.container.image.v1+json"
+    )
+}
+
+/// The analyzer key of a [`Scanner`] with the built-in catalogers: what stored inventories of
+/// this build are filed under (for reading the store without scanning).
+pub fn current_analyzer_key() -> String {
+    analyzer_key(&plimsoll_catalog::all())
+}
+
+/// `apk@1,dpkg@1,…;fold@1`: the analyzer versions in a stable order, then the fold's.
+fn analyzer_key(catalogers: &[Box<dyn Cataloger>]) -> String {
+    let mut key: Vec<String> = crate::analyse::analyzer_versions(catalogers)
+        .into_iter()
+        .map(|a| format!("{}@{}", a.name, a.version))
+        .collect();
+    key.sort();
+    format!("{};fold@{FOLD_VERSION}", key.join(","))
 }
 
 /// The top descriptor of an OCI layout's `index.json` for `tag` (or its only entry).
