@@ -42,6 +42,218 @@ pub(crate) enum Command {
     /// Manage the local vulnerability database (OSV).
     #[command(subcommand)]
     Db(DbCommand),
+    /// Scan whole registries (discover, filter, scan in parallel, store), or re-match what
+    /// the results store holds.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// Read what the results store holds.
+    #[command(subcommand)]
+    Results(ResultsCommand),
+    /// Export the latest results of every image in the store to a directory: one report per
+    /// image plus summary.csv.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RegistryCommand {
+    /// Discover every repository and tag of the configured registries, filter them, scan the
+    /// rest with --max-workers in parallel, and store inventories and findings. Layers and
+    /// images already analysed are never pulled again.
+    Scan(Box<ScanArgs>),
+    /// Match every stored inventory again against the current vulnerability database,
+    /// without contacting any registry (after `plimsoll db update`).
+    Rematch(RematchArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!(
+    "Configuration: a TOML file (--config), then PLIMSOLL_* variables (PLIMSOLL_MAX_WORKERS,\n",
+    "PLIMSOLL_FILTER__MAX_AGE_DAYS, …), then these flags, each overriding the one before.\n",
+    "--registry-url replaces the file's registries with that one registry.\n\n",
+    "The last log line is `Total: N = Success: X + Failed: Y + Skipped: Z`. Exit status: 0 when\n",
+    "every image was scanned or skipped, 1 when any failed or the run could not start.\n\n",
+    "Examples:\n",
+    "  plimsoll registry scan --registry-url http://127.0.0.1:5000 --max-age-days 365\n",
+    "  plimsoll registry scan --config plimsoll.toml --dry-run\n",
+    "  plimsoll registry scan --config plimsoll.toml --report-dir ./reports"
+))]
+pub(crate) struct ScanArgs {
+    #[command(flatten)]
+    pub(crate) config: ScanConfigArgs,
+
+    /// Discovery, metadata and filters only: list which images would be scanned and why the
+    /// others would not. Pulls nothing, stores no run.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+
+    /// Wait for a run in progress on the same store instead of exiting at once.
+    #[arg(long)]
+    pub(crate) wait: bool,
+}
+
+/// Everything a registry scan can be configured with on the command line.
+#[derive(Debug, Args)]
+pub(crate) struct ScanConfigArgs {
+    /// TOML configuration file (registries, filter, max_workers, platforms).
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Registry to scan: https://host[:port], http://host:port (plain HTTP) or host[:port].
+    #[arg(long, value_name = "URL", help_heading = "Registry")]
+    pub(crate) registry_url: Option<String>,
+
+    /// Its name in logs and reports [default: the host].
+    #[arg(long, value_name = "NAME", help_heading = "Registry")]
+    pub(crate) registry_name: Option<String>,
+
+    /// Its discovery API [default: distribution].
+    #[arg(long, value_name = "TYPE", help_heading = "Registry")]
+    pub(crate) registry_type: Option<String>,
+
+    /// User name.
+    #[arg(long, value_name = "USER", help_heading = "Registry")]
+    pub(crate) registry_user: Option<String>,
+
+    /// File holding the password or token.
+    #[arg(long, value_name = "FILE", help_heading = "Registry")]
+    pub(crate) registry_password_file: Option<PathBuf>,
+
+    /// Environment variable holding the password or token.
+    #[arg(long, value_name = "VAR", help_heading = "Registry")]
+    pub(crate) registry_password_env: Option<String>,
+
+    /// Extra PEM CA certificate to trust.
+    #[arg(long, value_name = "FILE", help_heading = "Registry")]
+    pub(crate) registry_ca_cert: Option<PathBuf>,
+
+    /// Accept any TLS certificate (lab registries only).
+    #[arg(long, help_heading = "Registry")]
+    pub(crate) registry_insecure: bool,
+
+    /// Requests in flight to the registry at most [default: 8].
+    #[arg(long, value_name = "N", help_heading = "Registry")]
+    pub(crate) registry_max_concurrency: Option<usize>,
+
+    /// Images scanned at once [default: 5; 1–64].
+    #[arg(long, value_name = "N")]
+    pub(crate) max_workers: Option<usize>,
+
+    /// Platform to scan of multi-platform images (repeatable) [default: all].
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub(crate) platform: Vec<String>,
+
+    /// Scan only images matching this pattern (repeatable; see the filter docs).
+    #[arg(long, value_name = "PATTERN", help_heading = "Filters")]
+    pub(crate) include: Vec<String>,
+
+    /// Skip images matching this pattern unless an include pattern matches too (repeatable).
+    #[arg(long, value_name = "PATTERN", help_heading = "Filters")]
+    pub(crate) exclude: Vec<String>,
+
+    /// Skip images created more than N days ago [default: 90; 1–365].
+    #[arg(long, value_name = "N", help_heading = "Filters")]
+    pub(crate) max_age_days: Option<u32>,
+
+    /// Scan the N newest tags of each repository [default: 5; 1–50].
+    #[arg(long, value_name = "N", help_heading = "Filters")]
+    pub(crate) max_tags_per_repository: Option<u32>,
+
+    /// Scan the first N repositories of each registry [default: 500; 1–10000].
+    #[arg(long, value_name = "N", help_heading = "Filters")]
+    pub(crate) max_repositories_per_registry: Option<u32>,
+
+    /// Results store (SQLite) [default: $XDG_DATA_HOME/plimsoll/store.sqlite].
+    #[arg(long, value_name = "FILE")]
+    pub(crate) store: Option<PathBuf>,
+
+    /// Vulnerability database directory.
+    #[arg(long, env = "PLIMSOLL_DB_DIR", value_name = "DIR")]
+    pub(crate) db_dir: Option<PathBuf>,
+
+    /// After the run, write every image's report and summary.csv here.
+    #[arg(long, value_name = "DIR")]
+    pub(crate) report_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RematchArgs {
+    /// Results store (SQLite) [default: $XDG_DATA_HOME/plimsoll/store.sqlite].
+    #[arg(long, env = "PLIMSOLL_STORE", value_name = "FILE")]
+    pub(crate) store: Option<PathBuf>,
+
+    /// Vulnerability database directory.
+    #[arg(long, env = "PLIMSOLL_DB_DIR", value_name = "DIR")]
+    pub(crate) db_dir: Option<PathBuf>,
+
+    /// Wait for a run in progress on the same store instead of exiting at once.
+    #[arg(long)]
+    pub(crate) wait: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ResultsCommand {
+    /// One line per image and platform: severity counts, fixable findings, status.
+    List(ResultsListArgs),
+    /// The findings of one image (REGISTRY/REPOSITORY:TAG as `results list` shows it).
+    Show(ResultsShowArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ResultsListArgs {
+    /// Results store (SQLite) [default: $XDG_DATA_HOME/plimsoll/store.sqlite].
+    #[arg(long, env = "PLIMSOLL_STORE", value_name = "FILE")]
+    pub(crate) store: Option<PathBuf>,
+
+    /// Only this registry (its name).
+    #[arg(long)]
+    pub(crate) registry: Option<String>,
+
+    /// Only repositories containing this text.
+    #[arg(long)]
+    pub(crate) repository: Option<String>,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_parser = ["table", "json"], default_value = "table")]
+    pub(crate) format: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ResultsShowArgs {
+    /// REGISTRY/REPOSITORY:TAG.
+    #[arg(value_name = "IMAGE")]
+    pub(crate) image: String,
+
+    /// Results store (SQLite) [default: $XDG_DATA_HOME/plimsoll/store.sqlite].
+    #[arg(long, env = "PLIMSOLL_STORE", value_name = "FILE")]
+    pub(crate) store: Option<PathBuf>,
+
+    /// Output format [default: table on a terminal, json otherwise].
+    #[arg(long, short = 'f', value_parser = ["table", "json", "sarif"])]
+    pub(crate) format: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// json: one Plimsoll JSON report per image; sarif: one SARIF log per image; csv:
+    /// findings.csv. Each with summary.csv.
+    #[arg(long, short = 'f', value_parser = ["json", "sarif", "csv"], default_value = "json")]
+    pub(crate) format: String,
+
+    /// Directory to write (created if missing).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub(crate) output: PathBuf,
+
+    /// Results store (SQLite) [default: $XDG_DATA_HOME/plimsoll/store.sqlite].
+    #[arg(long, env = "PLIMSOLL_STORE", value_name = "FILE")]
+    pub(crate) store: Option<PathBuf>,
+
+    /// Only this registry (its name).
+    #[arg(long)]
+    pub(crate) registry: Option<String>,
+
+    /// Only repositories containing this text.
+    #[arg(long)]
+    pub(crate) repository: Option<String>,
 }
 
 /// Which image to read and how: shared by `sbom` and `image`.

@@ -133,7 +133,7 @@ pub(crate) async fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-async fn open_db(dir: PathBuf) -> anyhow::Result<VulnDb> {
+pub(crate) async fn open_db(dir: PathBuf) -> anyhow::Result<VulnDb> {
     let db = tokio::task::spawn_blocking(move || VulnDb::open(&dir))
         .await
         .context("opening task failed")??;

@@ -9,7 +9,11 @@ mod ignore;
 mod image;
 mod logging;
 mod output;
+mod progress;
+mod registry;
+mod results;
 mod sbom;
+mod scan_config;
 mod target;
 
 use std::io::Write;
@@ -40,6 +44,9 @@ fn main() -> ExitCode {
             Command::Sbom(args) => sbom::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Image(args) => image::run(args).await,
             Command::Db(command) => db::run(command).await.map(|()| ExitCode::SUCCESS),
+            Command::Registry(command) => registry::run(command, cli.log_format).await,
+            Command::Results(command) => results::run(command).await,
+            Command::Report(args) => results::report(args).await,
         }
     });
     match result {

@@ -1,0 +1,386 @@
+//! What `plimsoll registry scan` is told to do. The binary merges a TOML file, `PLIMSOLL_…`
+//! variables and flags into a [`ScanConfig`] (figment); [`ScanConfig::validate`] then rejects
+//! anything out of range before a single request is sent.
+//!
+//! Keys mirror the Sysdig registry scanner's chart (`registries`, `filter.*`, `max_workers`),
+//! but one configuration holds any number of registries.
+
+use std::path::PathBuf;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use plimsoll_filter::FilterConfig;
+use plimsoll_registry::{CredentialStore, Credentials, RegistryClient};
+use plimsoll_types::Platform;
+use plimsoll_vendors::Vendor;
+
+use crate::{Error, Result};
+
+/// Most images scanned at once.
+pub const MAX_WORKERS_LIMIT: usize = 64;
+/// Most requests in flight to one registry.
+pub const MAX_CONCURRENCY_LIMIT: usize = 64;
+
+/// A registry scan's whole configuration.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScanConfig {
+    /// The registries to scan.
+    #[serde(default)]
+    pub registries: Vec<RegistryConfig>,
+    /// Which discovered images to scan.
+    #[serde(default)]
+    pub filter: FilterConfig,
+    /// Images scanned at once (default 5, 1–64).
+    #[serde(default = "default_max_workers")]
+    pub max_workers: usize,
+    /// Platforms to scan of a multi-platform image (`linux/amd64`, …); empty: all of them.
+    #[serde(default)]
+    pub platforms: Vec<String>,
+    /// The results store (default: the XDG data directory).
+    #[serde(default)]
+    pub store: Option<PathBuf>,
+    /// The vulnerability database directory (default: the XDG cache directory).
+    #[serde(default)]
+    pub db_dir: Option<PathBuf>,
+    /// Write reports of every image here after the run (one JSON per image + `summary.csv`).
+    #[serde(default)]
+    pub report_dir: Option<PathBuf>,
+}
+
+fn default_max_workers() -> usize {
+    5
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        ScanConfig {
+            registries: Vec::new(),
+            filter: FilterConfig::default(),
+            max_workers: default_max_workers(),
+            platforms: Vec::new(),
+            store: None,
+            db_dir: None,
+            report_dir: None,
+        }
+    }
+}
+
+/// One registry: where it is, what kind, how to log in.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryConfig {
+    /// A name for logs and reports (default: the host).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Its discovery API: `distribution` (plain `/v2/_catalog`; the default) or a vendor.
+    #[serde(rename = "type", default = "default_type")]
+    pub kind: Vendor,
+    /// `https://host[:port]`, `http://host:port` (plain HTTP) or `host[:port]`.
+    pub url: String,
+    /// User name.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// Password or token, inline (prefer `password_file` or `password_env`).
+    #[serde(default)]
+    pub password: Option<SecretString>,
+    /// A file holding the password (trailing newline ignored).
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
+    /// An environment variable holding the password.
+    #[serde(default)]
+    pub password_env: Option<String>,
+    /// An extra PEM CA certificate to trust.
+    #[serde(default)]
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any TLS certificate (lab registries only).
+    #[serde(default)]
+    pub insecure: bool,
+    /// Requests in flight to this registry at most (default 8, 1–64).
+    #[serde(default = "default_max_concurrency")]
+    pub max_concurrency: usize,
+}
+
+fn default_type() -> Vendor {
+    Vendor::Distribution
+}
+
+fn default_max_concurrency() -> usize {
+    8
+}
+
+impl RegistryConfig {
+    /// A registry at `url` with every other key at its default.
+    pub fn new(url: impl Into<String>) -> Self {
+        RegistryConfig {
+            name: None,
+            kind: default_type(),
+            url: url.into(),
+            user: None,
+            password: None,
+            password_file: None,
+            password_env: None,
+            ca_cert: None,
+            insecure: false,
+            max_concurrency: default_max_concurrency(),
+        }
+    }
+
+    /// `host[:port]` as image references spell it.
+    pub fn host(&self) -> Result<String> {
+        let rest = self
+            .url
+            .strip_prefix("https://")
+            .or_else(|| self.url.strip_prefix("http://"))
+            .unwrap_or(&self.url)
+            .trim_end_matches('/');
+        if rest.is_empty() || rest.contains('/') || rest.contains('@') || rest.contains(' ') {
+            return Err(Error::Config(format!(
+                "registry url `{}` must be scheme://host[:port] with no path",
+                self.url
+            )));
+        }
+        Ok(rest.to_owned())
+    }
+
+    /// The name in logs and reports.
+    pub fn display_name(&self) -> String {
+        self.name
+            .clone()
+            .unwrap_or_else(|| self.host().unwrap_or_else(|_| self.url.clone()))
+    }
+
+    /// Whether the URL asks for plain HTTP.
+    pub fn plain_http(&self) -> bool {
+        self.url.starts_with("http://")
+    }
+
+    /// The password from whichever one source is configured.
+    pub fn password(&self) -> Result<Option<SecretString>> {
+        let name = self.display_name();
+        let sources = [
+            self.password.is_some(),
+            self.password_file.is_some(),
+            self.password_env.is_some(),
+        ];
+        if sources.iter().filter(|s| **s).count() > 1 {
+            return Err(Error::Config(format!(
+                "registry `{name}`: set only one of password, password_file, password_env"
+            )));
+        }
+        if let Some(p) = &self.password {
+            return Ok(Some(p.clone()));
+        }
+        if let Some(path) = &self.password_file {
+            let text = fs_err::read_to_string(path)
+                .map_err(|e| Error::Config(format!("registry `{name}`: password_file: {e}")))?;
+            return Ok(Some(SecretString::from(
+                text.trim_end_matches(['\n', '\r']).to_owned(),
+            )));
+        }
+        if let Some(var) = &self.password_env {
+            let value = std::env::var(var).map_err(|_| {
+                Error::Config(format!(
+                    "registry `{name}`: password_env names `{var}`, which is not set"
+                ))
+            })?;
+            return Ok(Some(SecretString::from(value)));
+        }
+        Ok(None)
+    }
+
+    /// A client for this registry, its credentials scoped to its host alone.
+    pub fn client(&self) -> Result<RegistryClient> {
+        let host = self.host()?;
+        let mut credentials = CredentialStore::new();
+        match (&self.user, self.password()?) {
+            (Some(user), Some(password)) => {
+                credentials.insert(&host, Credentials::new(user, password.expose_secret()));
+            }
+            (Some(_), None) => {
+                return Err(Error::Config(format!(
+                    "registry `{}`: user is set but no password, password_file or password_env",
+                    self.display_name()
+                )));
+            }
+            (None, Some(_)) => {
+                return Err(Error::Config(format!(
+                    "registry `{}`: a password is set but no user",
+                    self.display_name()
+                )));
+            }
+            (None, None) => {}
+        }
+        let mut builder = RegistryClient::builder()
+            .credentials(credentials)
+            .insecure(self.insecure)
+            .plain_http(self.plain_http());
+        if let Some(ca) = &self.ca_cert {
+            builder = builder.ca_cert(ca.clone());
+        }
+        builder.build().map_err(|source| Error::Registry {
+            registry: self.display_name(),
+            source,
+        })
+    }
+}
+
+impl ScanConfig {
+    /// Checks every value; the first problem is the error, naming the key.
+    pub fn validate(&self) -> Result<()> {
+        if self.registries.is_empty() {
+            return Err(Error::Config(
+                "no registry to scan: add a [[registries]] entry or pass --registry-url".into(),
+            ));
+        }
+        if !(1..=MAX_WORKERS_LIMIT).contains(&self.max_workers) {
+            return Err(Error::Config(format!(
+                "max_workers = {} is out of range (1..={MAX_WORKERS_LIMIT})",
+                self.max_workers
+            )));
+        }
+        self.filter
+            .validate()
+            .map_err(|e| Error::Config(format!("filter: {e}")))?;
+        self.platforms()?;
+        let mut names = std::collections::BTreeSet::new();
+        for registry in &self.registries {
+            registry.host()?;
+            let name = registry.display_name();
+            if !names.insert(name.clone()) {
+                return Err(Error::Config(format!(
+                    "two registries are named `{name}`; give each a distinct name"
+                )));
+            }
+            if !(1..=MAX_CONCURRENCY_LIMIT).contains(&registry.max_concurrency) {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: max_concurrency = {} is out of range (1..={MAX_CONCURRENCY_LIMIT})",
+                    registry.max_concurrency
+                )));
+            }
+            if !registry.kind.is_implemented() {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: discovery for `{}` is not implemented yet; use type = \"distribution\" if the registry exposes /v2/_catalog",
+                    registry.kind
+                )));
+            }
+            registry.password()?;
+        }
+        Ok(())
+    }
+
+    /// The `platforms` key parsed.
+    pub fn platforms(&self) -> Result<Vec<Platform>> {
+        self.platforms
+            .iter()
+            .map(|p| {
+                p.parse::<Platform>()
+                    .map_err(|e| Error::Config(format!("platforms: `{p}`: {e}")))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_and_scheme_come_from_the_url() {
+        let r = RegistryConfig::new("http://127.0.0.1:5000/");
+        assert_eq!(r.host().unwrap(), "127.0.0.1:5000");
+        assert!(r.plain_http());
+        let r = RegistryConfig::new("registry.example.com");
+        assert_eq!(r.host().unwrap(), "registry.example.com");
+        assert!(!r.plain_http());
+        assert!(
+            RegistryConfig::new("https://example.com/v2/")
+                .host()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn one_password_source_only() {
+        let mut r = RegistryConfig::new("127.0.0.1:5001");
+        r.user = Some("u".into());
+        r.password = Some(SecretString::from("p".to_owned()));
+        r.password_env = Some("HOME".into());
+        let e = r.password().unwrap_err().to_string();
+        assert!(e.contains("only one of"), "{e}");
+        r.password_env = None;
+        assert_eq!(r.password().unwrap().unwrap().expose_secret(), "p");
+        r.password = None;
+        r.password_env = Some("PLIMSOLL_SURELY_UNSET_VARIABLE".into());
+        let e = r.password().unwrap_err().to_string();
+        assert!(e.contains("PLIMSOLL_SURELY_UNSET_VARIABLE"), "{e}");
+    }
+
+    #[test]
+    fn password_file_is_read_without_its_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        fs_err::write(&file, "s3cret\n").unwrap();
+        let mut r = RegistryConfig::new("127.0.0.1:5001");
+        r.password_file = Some(file);
+        assert_eq!(r.password().unwrap().unwrap().expose_secret(), "s3cret");
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let mut r = RegistryConfig::new("127.0.0.1:5001");
+        r.password = Some(SecretString::from("hunter2-very-secret".to_owned()));
+        let shown = format!("{r:?}");
+        assert!(!shown.contains("hunter2-very-secret"), "{shown}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused_naming_the_key() {
+        let mut c = ScanConfig {
+            registries: vec![RegistryConfig::new("127.0.0.1:5000")],
+            ..ScanConfig::default()
+        };
+        c.validate().unwrap();
+        c.max_workers = 0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_workers = 0")
+        );
+        c.max_workers = 65;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_workers = 65")
+        );
+        c.max_workers = 5;
+        c.registries[0].max_concurrency = 0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_concurrency")
+        );
+        c.registries[0].max_concurrency = 8;
+        c.platforms = vec!["linux".into(), "not a platform/x/y/z".into()];
+        assert!(c.validate().unwrap_err().to_string().contains("platforms"));
+        c.platforms.clear();
+        c.registries.push(RegistryConfig::new("127.0.0.1:5000"));
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("two registries")
+        );
+        c.registries.clear();
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("no registry")
+        );
+    }
+}

@@ -1,0 +1,692 @@
+//! A registry scan run: discovery → metadata → filters → scan (pull, analyse, fold) → match →
+//! store, with `max_workers` images in flight and each registry's own request cap.
+//!
+//! Content addressing decides what is done: a platform image whose inventory is stored is
+//! not pulled again (only re-matched if the database changed since), a layer whose facts are
+//! stored is not downloaded again, and tags sharing one digest are scanned once. Every store
+//! write is one transaction, so a run killed at any moment loses only the images in flight
+//! and the next run picks up where it stopped.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use time::OffsetDateTime;
+use tokio::sync::Semaphore;
+
+use plimsoll_filter::{Candidate, Decision, Filter};
+use plimsoll_registry::RegistryClient;
+use plimsoll_scan::{BoxFuture, FactsCache, ScanOptions, Scanner};
+use plimsoll_store::{ImageOutcome, OutcomeStatus, RunEnd, RunId, RunTotals, Store};
+use plimsoll_types::{Digest, ImageInventory, LayerFacts, Platform};
+use plimsoll_vulndb::VulnDb;
+
+use crate::config::ScanConfig;
+use crate::discover::{self, DiscoveredTag};
+use crate::matching::MatchService;
+use crate::{Error, Result};
+
+/// How to run.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunOptions {
+    /// Discovery, metadata and filters only: say what would be scanned and why the rest
+    /// would not; no lock, no run record, no pull.
+    pub dry_run: bool,
+    /// Wait for a run in progress on the same store instead of exiting at once.
+    pub wait: bool,
+}
+
+/// The phases of a run, for progress reporting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Listing repositories and tags.
+    Discovery,
+    /// Reading each tag's digest and creation date.
+    Metadata,
+    /// Pulling, analysing and matching.
+    Scan,
+}
+
+impl std::fmt::Display for Phase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Phase::Discovery => "discovery",
+            Phase::Metadata => "metadata fetching",
+            Phase::Scan => "scan",
+        })
+    }
+}
+
+/// Where a run reports its progress (a progress bar on a terminal, log lines otherwise).
+pub trait Progress: Send + Sync {
+    /// A phase starts with `total` items (0 when unknown).
+    fn start(&self, phase: Phase, total: u64);
+    /// `n` more items of the current phase are done.
+    fn advance(&self, n: u64);
+    /// The current phase is over.
+    fn finish(&self);
+}
+
+/// A [`Progress`] that reports nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn start(&self, _: Phase, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn finish(&self) {}
+}
+
+/// One tag's fate in a run.
+#[derive(Clone, Debug)]
+pub struct TagOutcome {
+    /// The tag.
+    pub tag: DiscoveredTag,
+    /// Success, Failed or Skipped.
+    pub status: OutcomeStatus,
+    /// Why it failed or was skipped; for a success, whether stored results were reused.
+    pub cause: Option<String>,
+}
+
+/// What a run did.
+#[derive(Debug, Default)]
+pub struct RunSummary {
+    /// The run's id in the store (none for a dry run).
+    pub run: Option<RunId>,
+    /// Tags discovered in every registry.
+    pub discovered: usize,
+    /// The filters' verdict on each discovered tag whose metadata could be read.
+    pub decisions: Vec<(DiscoveredTag, Decision)>,
+    /// Outcome of every tag considered (selected by the filters, or failed before them).
+    pub outcomes: Vec<TagOutcome>,
+    /// Platform images pulled and analysed in this run.
+    pub images_analysed: usize,
+    /// Platform images whose stored inventory was reused (re-matched if the database changed).
+    pub images_reused: usize,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+impl RunSummary {
+    /// Counts of `outcomes` by status: (total, success, failed, skipped).
+    pub fn totals(&self) -> RunTotals {
+        let count =
+            |s: OutcomeStatus| self.outcomes.iter().filter(|o| o.status == s).count() as u64;
+        let (success, failed, skipped) = (
+            count(OutcomeStatus::Success),
+            count(OutcomeStatus::Failed),
+            count(OutcomeStatus::Skipped),
+        );
+        RunTotals {
+            total: success + failed + skipped,
+            success,
+            failed,
+            skipped,
+        }
+    }
+
+    /// The Sysdig registry scanner's summary line: `Total: N = Success: X + Failed: Y + Skipped: Z`.
+    pub fn line(&self) -> String {
+        let t = self.totals();
+        format!(
+            "Total: {} = Success: {} + Failed: {} + Skipped: {}",
+            t.total, t.success, t.failed, t.skipped
+        )
+    }
+}
+
+/// Layer facts kept in the results store, for the scanner.
+struct StoreFacts(Store);
+
+impl FactsCache for StoreFacts {
+    fn load<'a>(
+        &'a self,
+        digest: &'a Digest,
+        analyzer_key: &'a str,
+    ) -> BoxFuture<'a, Option<LayerFacts>> {
+        Box::pin(async move {
+            self.0
+                .layer_facts(digest, analyzer_key)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::warn!(layer = %digest, "store: {e}; analysing the layer again");
+                    None
+                })
+        })
+    }
+
+    fn save<'a>(&'a self, facts: &'a LayerFacts, analyzer_key: &'a str) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Err(e) = self.0.put_layer_facts(facts, analyzer_key).await {
+                tracing::warn!(layer = %facts.digest, "store: cannot keep layer facts: {e}");
+            }
+        })
+    }
+}
+
+/// One registry, ready to talk to.
+pub(crate) struct Connected {
+    pub(crate) client: Arc<RegistryClient>,
+    pub(crate) scanner: Arc<Scanner>,
+    /// Requests (images) in flight to this registry at most.
+    permits: Arc<Semaphore>,
+}
+
+/// Scans every registry of `config` into `store`, matching against `db`.
+pub async fn run(
+    config: &ScanConfig,
+    store: &Store,
+    db: VulnDb,
+    options: RunOptions,
+    progress: &dyn Progress,
+) -> Result<RunSummary> {
+    config.validate()?;
+    let started = Instant::now();
+    let _lock = if options.dry_run {
+        None
+    } else {
+        Some(store.lock_runs(options.wait).await?)
+    };
+    let run_id = if options.dry_run {
+        None
+    } else {
+        let id = store.start_run(&describe(config)).await?;
+        tracing::info!(run = id.get(), store = %store.path().display(), "run started");
+        Some(id)
+    };
+    let mut summary = RunSummary {
+        run: run_id,
+        ..RunSummary::default()
+    };
+    let result = run_phases(config, store, db, options, progress, &mut summary).await;
+    summary.elapsed = started.elapsed();
+    if let Some(id) = run_id {
+        let status = if result.is_ok() {
+            RunEnd::Completed
+        } else {
+            RunEnd::Failed
+        };
+        store.finish_run(id, status, summary.totals()).await?;
+    }
+    result.map(|()| summary)
+}
+
+async fn run_phases(
+    config: &ScanConfig,
+    store: &Store,
+    db: VulnDb,
+    options: RunOptions,
+    progress: &dyn Progress,
+    summary: &mut RunSummary,
+) -> Result<()> {
+    let platforms = config.platforms()?;
+    let scan_options = ScanOptions::default();
+    let mut connected = Vec::new();
+    for registry in &config.registries {
+        let client = Arc::new(registry.client()?);
+        let scanner = Scanner::new(Arc::clone(&client), scan_options.clone())
+            .with_facts_cache(Arc::new(StoreFacts(store.clone())));
+        connected.push(Connected {
+            client,
+            scanner: Arc::new(scanner),
+            permits: Arc::new(Semaphore::new(registry.max_concurrency)),
+        });
+    }
+
+    // Discovery.
+    progress.start(Phase::Discovery, config.registries.len() as u64);
+    let phase = Instant::now();
+    let mut listings = Vec::new();
+    for (index, registry) in config.registries.iter().enumerate() {
+        let listing = discover::list(
+            registry,
+            &connected[index].client,
+            config.filter.max_repositories_per_registry as usize,
+            registry.max_concurrency,
+        )
+        .await;
+        match &listing {
+            Ok(l) => {
+                tracing::info!(registry = %registry.display_name(), repositories = l.repositories, tags = l.tags.len(), "discovery");
+            }
+            Err(e) => tracing::error!(registry = %registry.display_name(), "discovery failed: {e}"),
+        }
+        listings.push(listing);
+        progress.advance(1);
+    }
+    progress.finish();
+    tracing::info!(
+        phase = %Phase::Discovery,
+        seconds = phase.elapsed().as_secs_f64(),
+        tags = listings.iter().flatten().map(|l| l.tags.len()).sum::<usize>(),
+        "phase complete"
+    );
+
+    // Metadata.
+    let total_tags: usize = listings.iter().flatten().map(|l| l.tags.len()).sum();
+    progress.start(Phase::Metadata, total_tags as u64);
+    let phase = Instant::now();
+    let mut discovered: Vec<DiscoveredTag> = Vec::new();
+    for (index, (registry, listing)) in config.registries.iter().zip(listings).enumerate() {
+        let listing = match listing {
+            Ok(listing) => listing,
+            Err(e) => {
+                // The whole registry counts as one failure: nothing of it could be seen.
+                summary.outcomes.push(TagOutcome {
+                    tag: DiscoveredTag {
+                        registry: index,
+                        registry_name: registry.display_name(),
+                        host: registry.host().unwrap_or_default(),
+                        repository: String::new(),
+                        tag: String::new(),
+                        image: Err(e.clone()),
+                    },
+                    status: OutcomeStatus::Failed,
+                    cause: Some(format!("registry {}: {e}", registry.display_name())),
+                });
+                continue;
+            }
+        };
+        let tags = discover::describe_tags(
+            index,
+            registry,
+            &connected[index],
+            store,
+            listing.tags,
+            progress,
+        )
+        .await;
+        if !options.dry_run {
+            record_tags(store, &tags).await?;
+        }
+        discovered.extend(tags);
+    }
+    progress.finish();
+    summary.discovered = discovered.len();
+    tracing::info!(
+        phase = %Phase::Metadata,
+        seconds = phase.elapsed().as_secs_f64(),
+        tags = discovered.len(),
+        failed = discovered.iter().filter(|t| t.image.is_err()).count(),
+        "phase complete"
+    );
+
+    // Filters.
+    let now = OffsetDateTime::now_utc();
+    let candidates: Vec<Candidate> = discovered
+        .iter()
+        .map(|t| Candidate {
+            registry: t.host.clone(),
+            repository: t.repository.clone(),
+            tag: t.tag.clone(),
+            // A tag whose manifest could not be read has no digest; the filters decide on
+            // names and dates, so a stand-in derived from the name serves.
+            digest: t
+                .digest()
+                .cloned()
+                .unwrap_or_else(|| Digest::sha256_of(t.reference_string().as_bytes())),
+            created: t.created(),
+        })
+        .collect();
+    let decisions = Filter::new(config.filter.clone())
+        .map_err(|e| Error::Config(format!("filter: {e}")))?
+        .decide(&candidates, now);
+    let mut selected = Vec::new();
+    for (tag, decision) in discovered.into_iter().zip(decisions) {
+        if decision.is_scan() {
+            selected.push(tag.clone());
+        }
+        summary.decisions.push((tag, decision));
+    }
+    tracing::info!(
+        discovered = summary.discovered,
+        selected = selected.len(),
+        filtered_out = summary.discovered - selected.len(),
+        "filters applied"
+    );
+    if options.dry_run {
+        return Ok(());
+    }
+
+    // Scan: one job per distinct (registry, digest); the job's outcome is every tag's.
+    let mut jobs: BTreeMap<(usize, String), Vec<DiscoveredTag>> = BTreeMap::new();
+    for tag in selected {
+        match &tag.image {
+            Ok(image) => jobs
+                .entry((tag.registry, image.meta.digest.to_string()))
+                .or_default()
+                .push(tag),
+            Err(e) => {
+                let cause = format!("{}: {e}", tag.reference_string());
+                tracing::error!(image = %tag.reference_string(), "{e}");
+                store_outcome(
+                    store,
+                    summary.run,
+                    &tag,
+                    OutcomeStatus::Failed,
+                    Some(&cause),
+                    None,
+                )
+                .await?;
+                summary.outcomes.push(TagOutcome {
+                    tag,
+                    status: OutcomeStatus::Failed,
+                    cause: Some(cause),
+                });
+            }
+        }
+    }
+    let tag_count: usize = jobs.values().map(Vec::len).sum();
+    progress.start(Phase::Scan, tag_count as u64);
+    let phase = Instant::now();
+    let (matcher, matcher_thread) = MatchService::start(db)?;
+    let context = JobContext {
+        store,
+        matcher: &matcher,
+        connected: &connected,
+        platforms: &platforms,
+    };
+    let context = &context;
+    let run = summary.run;
+    // Every store write happens inside the job futures: awaiting the store in this loop while
+    // suspended jobs hold pool connections could starve it.
+    let mut results = futures_util::stream::iter(jobs.into_values())
+        .map(|tags| async move {
+            let job = context.scan(&tags).await;
+            let mut stored = Ok(());
+            for tag in &tags {
+                if job.status == OutcomeStatus::Failed {
+                    tracing::error!(image = %tag.reference_string(), "{}", job.cause.as_deref().unwrap_or("failed"));
+                }
+                if stored.is_ok() {
+                    stored = store_outcome(store, run, tag, job.status, job.cause.as_deref(), Some(&job)).await;
+                }
+            }
+            (tags, job, stored)
+        })
+        .buffer_unordered(config.max_workers);
+    while let Some((tags, job, stored)) = results.next().await {
+        stored?;
+        summary.images_analysed += job.analysed;
+        summary.images_reused += job.reused;
+        progress.advance(tags.len() as u64);
+        for tag in tags {
+            summary.outcomes.push(TagOutcome {
+                tag,
+                status: job.status,
+                cause: job.cause.clone(),
+            });
+        }
+    }
+    drop(results);
+    progress.finish();
+    drop(matcher);
+    matcher_thread
+        .join()
+        .map_err(|_| Error::Task("the matching thread panicked".into()))?;
+    tracing::info!(
+        phase = %Phase::Scan,
+        seconds = phase.elapsed().as_secs_f64(),
+        analysed = summary.images_analysed,
+        reused = summary.images_reused,
+        "phase complete"
+    );
+    Ok(())
+}
+
+/// The shared state of scan jobs.
+struct JobContext<'a> {
+    store: &'a Store,
+    matcher: &'a MatchService,
+    connected: &'a [Connected],
+    platforms: &'a [Platform],
+}
+
+/// What one job (one digest) came to.
+#[derive(Debug)]
+struct JobResult {
+    status: OutcomeStatus,
+    cause: Option<String>,
+    analysed: usize,
+    reused: usize,
+    digest: Option<Digest>,
+    scan_ms: u64,
+    matching_ms: u64,
+}
+
+impl JobContext<'_> {
+    async fn scan(&self, tags: &[DiscoveredTag]) -> JobResult {
+        let first = &tags[0];
+        let mut result = JobResult {
+            status: OutcomeStatus::Success,
+            cause: None,
+            analysed: 0,
+            reused: 0,
+            digest: first.digest().cloned(),
+            scan_ms: 0,
+            matching_ms: 0,
+        };
+        if let Err(cause) = self.scan_digest(first, &mut result).await {
+            result.status = OutcomeStatus::Failed;
+            result.cause = Some(cause);
+        }
+        result
+    }
+
+    async fn scan_digest(
+        &self,
+        tag: &DiscoveredTag,
+        result: &mut JobResult,
+    ) -> std::result::Result<(), String> {
+        let image = tag.image.as_ref().map_err(Clone::clone)?;
+        if let Some(reason) = &image.not_an_image {
+            result.status = OutcomeStatus::Skipped;
+            result.cause = Some(reason.clone());
+            return Ok(());
+        }
+        let wanted: Vec<_> = image
+            .meta
+            .platforms
+            .iter()
+            .filter(|p| {
+                self.platforms.is_empty() || self.platforms.iter().any(|w| w.selects(&p.platform))
+            })
+            .collect();
+        if wanted.is_empty() {
+            let has: Vec<String> = image
+                .meta
+                .platforms
+                .iter()
+                .map(|p| p.platform.to_string())
+                .collect();
+            let want: Vec<String> = self.platforms.iter().map(ToString::to_string).collect();
+            result.status = OutcomeStatus::Skipped;
+            result.cause = Some(format!(
+                "no platform wanted (platforms = {}; the image has {})",
+                want.join(", "),
+                if has.is_empty() {
+                    "none".to_owned()
+                } else {
+                    has.join(", ")
+                }
+            ));
+            return Ok(());
+        }
+        let connected = &self.connected[tag.registry];
+        let _permit = connected
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| "the run is shutting down".to_owned())?;
+        let reference = tag
+            .reference()
+            .ok_or_else(|| format!("{}: not a valid reference", tag.reference_string()))?;
+        let key = connected.scanner.analyzer_key();
+        for platform_image in wanted {
+            let digest = &platform_image.manifest_digest;
+            let stored = self
+                .store
+                .has_inventory(digest, key)
+                .await
+                .map_err(|e| e.to_string())?;
+            let inventory = if stored {
+                let up_to_date = self
+                    .store
+                    .findings(digest)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .is_some_and(|f| f.db_built_at.as_deref() == self.matcher.built_at());
+                result.reused += 1;
+                if up_to_date {
+                    continue;
+                }
+                self.store
+                    .inventory(digest, key)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or_else(|| format!("stored inventory {digest} vanished"))?
+            } else {
+                let index_digest =
+                    (image.meta.digest != *digest).then(|| image.meta.digest.clone());
+                let started = Instant::now();
+                let inventory = connected
+                    .scanner
+                    .scan_image(&reference, digest, index_digest)
+                    .await
+                    .map_err(|e| {
+                        format!(
+                            "{} ({}): {}",
+                            tag.reference_string(),
+                            platform_image.platform,
+                            error_chain(&e)
+                        )
+                    })?;
+                result.scan_ms += millis(started.elapsed());
+                self.store
+                    .put_inventory(&inventory, key)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                result.analysed += 1;
+                inventory
+            };
+            self.match_and_store(inventory, result).await?;
+        }
+        if result.analysed == 0 {
+            result.cause = Some("results reused from the store".to_owned());
+        }
+        Ok(())
+    }
+
+    async fn match_and_store(
+        &self,
+        inventory: ImageInventory,
+        result: &mut JobResult,
+    ) -> std::result::Result<(), String> {
+        let started = Instant::now();
+        let (inventory, outcome) = self
+            .matcher
+            .match_inventory(inventory)
+            .await
+            .map_err(|e| e.to_string())?;
+        for problem in &outcome.problems {
+            tracing::warn!(image = %inventory.source.display_name(), "{problem}");
+        }
+        self.store
+            .put_findings(
+                &inventory.manifest_digest,
+                self.matcher.built_at(),
+                &outcome.findings,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        result.matching_ms += millis(started.elapsed());
+        Ok(())
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// `error: cause: cause`, the way the CLI prints errors.
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        source = s.source();
+    }
+    out
+}
+
+/// Tags are filed under their registry's host, so stored results name images the way
+/// references do (`127.0.0.1:5000/lab/app:1`).
+async fn record_tags(store: &Store, tags: &[DiscoveredTag]) -> Result<()> {
+    let mut by_repository: HashMap<(&str, &str), Vec<(String, Digest)>> = HashMap::new();
+    for tag in tags {
+        if let Some(digest) = tag.digest() {
+            by_repository
+                .entry((tag.host.as_str(), tag.repository.as_str()))
+                .or_default()
+                .push((tag.tag.clone(), digest.clone()));
+        }
+    }
+    for ((registry, repository), tags) in by_repository {
+        store.record_tags(registry, repository, &tags).await?;
+    }
+    Ok(())
+}
+
+/// Stores one tag's outcome in the run record (nothing for a dry run).
+async fn store_outcome(
+    store: &Store,
+    run: Option<RunId>,
+    tag: &DiscoveredTag,
+    status: OutcomeStatus,
+    cause: Option<&str>,
+    job: Option<&JobResult>,
+) -> Result<()> {
+    let Some(run) = run else {
+        return Ok(());
+    };
+    store
+        .record_outcome(
+            run,
+            &ImageOutcome {
+                registry: tag.host.clone(),
+                repository: tag.repository.clone(),
+                tag: tag.tag.clone(),
+                digest: job
+                    .and_then(|j| j.digest.clone())
+                    .or_else(|| tag.digest().cloned()),
+                platform: None,
+                status,
+                cause: cause.map(str::to_owned),
+                pull_ms: None,
+                analysis_ms: job.map(|j| j.scan_ms),
+                matching_ms: job.map(|j| j.matching_ms),
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// What the run record says about the configuration: registries and key limits, no secrets.
+fn describe(config: &ScanConfig) -> String {
+    let registries: Vec<String> = config
+        .registries
+        .iter()
+        .map(crate::config::RegistryConfig::display_name)
+        .collect();
+    format!(
+        "registries: {}; max_workers {}; max_age_days {}; max_tags_per_repository {}",
+        registries.join(", "),
+        config.max_workers,
+        config.filter.max_age_days,
+        config.filter.max_tags_per_repository
+    )
+}

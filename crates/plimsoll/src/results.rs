@@ -1,0 +1,115 @@
+//! `plimsoll results list|show` and `plimsoll report`: what the results store holds.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, bail};
+
+use plimsoll_report::VulnFormat;
+use plimsoll_store::ResultFilter;
+
+use crate::cli::{ReportArgs, ResultsCommand};
+use crate::output::{stdout_is_terminal, write_report};
+use crate::scan_config::{open_store, store_path};
+
+pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        ResultsCommand::List(args) => {
+            let store = open_store(&store_path(args.store.as_ref(), None)).await?;
+            let filter = ResultFilter {
+                registry: args.registry.clone(),
+                repository: args.repository.clone(),
+            };
+            let rows = store.results(&filter).await?;
+            if args.format == "json" {
+                let mut out = std::io::stdout().lock();
+                serde_json::to_writer_pretty(&mut out, &rows)?;
+                writeln!(out)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "IMAGE\tPLATFORM\tOS\tCRITICAL\tHIGH\tMEDIUM\tLOW\tUNKNOWN\tFIXABLE\tSTATUS"
+            )?;
+            for r in &rows {
+                writeln!(
+                    out,
+                    "{}/{}:{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    r.registry,
+                    r.repository,
+                    r.tag,
+                    r.platform
+                        .as_ref()
+                        .map_or_else(|| "-".into(), ToString::to_string),
+                    r.os.as_deref().unwrap_or("-"),
+                    r.counts.critical,
+                    r.counts.high,
+                    r.counts.medium,
+                    r.counts.low,
+                    r.counts.unknown,
+                    r.fixable,
+                    r.status.as_str()
+                )?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        ResultsCommand::Show(args) => {
+            let store = open_store(&store_path(args.store.as_ref(), None)).await?;
+            let (registry, rest) = args
+                .image
+                .split_once('/')
+                .context("IMAGE is REGISTRY/REPOSITORY:TAG, as `results list` shows it")?;
+            let (repository, tag) = rest
+                .rsplit_once(':')
+                .context("IMAGE is REGISTRY/REPOSITORY:TAG, as `results list` shows it")?;
+            let rows = store.results(&ResultFilter::default()).await?;
+            let key = plimsoll_scan::current_analyzer_key();
+            let mut reports = Vec::new();
+            for row in rows.iter().filter(|r| {
+                (r.registry == registry || r.digest.to_string() == registry)
+                    && r.repository == repository
+                    && r.tag == tag
+            }) {
+                if let Some(digest) = &row.manifest_digest
+                    && let Some(report) = plimsoll_worker::load_report(&store, &key, digest).await?
+                {
+                    reports.push(report);
+                }
+            }
+            if reports.is_empty() {
+                bail!("the store holds no results for {}", args.image);
+            }
+            let format: VulnFormat = match &args.format {
+                Some(f) => f.parse()?,
+                None if stdout_is_terminal(None) => VulnFormat::Table,
+                None => VulnFormat::Json,
+            };
+            write_report(None, |out| {
+                Ok(plimsoll_report::write_vulnerability_reports(
+                    format, &reports, out,
+                )?)
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub(crate) async fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
+    let store = open_store(&store_path(args.store.as_ref(), None)).await?;
+    let format: plimsoll_worker::ExportFormat = args.format.parse()?;
+    let key = plimsoll_scan::current_analyzer_key();
+    let filter = ResultFilter {
+        registry: args.registry.clone(),
+        repository: args.repository.clone(),
+    };
+    let summary = plimsoll_worker::export(&store, &key, &filter, format, &args.output).await?;
+    tracing::info!(
+        dir = %args.output.display(),
+        images = summary.images,
+        reports = summary.reports,
+        summary = %summary.summary_csv.display(),
+        "reports written"
+    );
+    Ok(ExitCode::SUCCESS)
+}
