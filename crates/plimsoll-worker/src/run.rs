@@ -566,6 +566,13 @@ impl JobContext<'_> {
                     .put_inventory(&inventory, key)
                     .await
                     .map_err(|e| e.to_string())?;
+                tracing::info!(
+                    image = %tag.reference_string(),
+                    platform = %platform_image.platform,
+                    manifest = %digest,
+                    packages = inventory.packages.len(),
+                    "inventory stored"
+                );
                 result.analysed += 1;
                 inventory
             };

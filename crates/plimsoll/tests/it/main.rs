@@ -7,6 +7,8 @@
 //! - `sources.rs`: the other image sources (OCI layout, docker archive), zstd, multi-platform
 //!   indexes, whiteouts, authenticated registries, SBOM files.
 //! - `bad_input.rs`: hostile and broken images fail with one clear line, no panic, nothing lost.
+//! - `registry_scan.rs`: `plimsoll registry scan|rematch`, `results`, `report` on images pushed at
+//!   test time into namespaces of their own: filters, content addressing, kill -9, the lock.
 //! - `vulnerabilities.rs`: `plimsoll db` and `plimsoll image` with a database built from the
 //!   repo's OSV fixtures (`testdata/osv/`).
 //!
@@ -19,6 +21,7 @@
 mod bad_input;
 mod cli;
 mod oracles;
+mod registry_scan;
 mod sources;
 mod vulnerabilities;
 

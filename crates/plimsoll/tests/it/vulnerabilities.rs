@@ -13,7 +13,7 @@ fn fixtures() -> PathBuf {
 }
 
 /// A fresh database from the fixtures, in a temporary directory.
-fn fixture_db() -> tempfile::TempDir {
+pub(crate) fn fixture_db() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let output = plimsoll(&[
         "db",
