@@ -642,7 +642,7 @@ fn a_run_killed_mid_way_loses_nothing_and_the_next_run_finishes_the_rest() {
         .spawn()
         .unwrap();
     // Kill it -9 once a few images are stored, early in the thirty.
-    let deadline = Instant::now() + Duration::from_secs(120);
+    let deadline = Instant::now() + Duration::from_mins(2);
     loop {
         let stored = fs_err::read_to_string(&log_path)
             .unwrap_or_default()
