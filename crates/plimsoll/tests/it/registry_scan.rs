@@ -594,7 +594,7 @@ fn a_second_run_on_the_same_store_exits_at_once_unless_it_waits() {
     // Hold the run lock the way a running scan does (flock on <store>.lock).
     let lock = format!("{}.lock", setup.store().display());
     let mut holder = Command::new("flock")
-        .args(["--exclusive", &lock, "sleep", "3"])
+        .args(["--exclusive", &lock, "sleep", "6"])
         .stdout(Stdio::null())
         .spawn()
         .expect("flock");
