@@ -296,9 +296,6 @@ async fn run_phases(
             progress,
         )
         .await;
-        if !options.dry_run {
-            record_tags(store, &tags).await?;
-        }
         discovered.extend(tags);
     }
     progress.finish();
@@ -347,6 +344,9 @@ async fn run_phases(
     if options.dry_run {
         return Ok(());
     }
+    // Only selected tags enter the store's results: reports list what was scanned (or failed
+    // or was skipped), not every tag the filters left out.
+    record_tags(store, &selected).await?;
 
     // Scan: one job per distinct (registry, digest); the job's outcome is every tag's.
     let mut jobs: BTreeMap<(usize, String), Vec<DiscoveredTag>> = BTreeMap::new();

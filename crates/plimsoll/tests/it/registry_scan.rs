@@ -225,6 +225,8 @@ fn a_registry_scan_stores_results_reports_and_scans_each_digest_once() {
     );
     let ours: Vec<&str> = csv.lines().filter(|l| l.contains(&ns)).collect();
     assert_eq!(ours.len(), 6, "{csv}");
+    // Only what the run selected: the rest of the registry was filtered out.
+    assert_eq!(csv.lines().count(), 1 + 6, "{csv}");
     let node_row = ours.iter().find(|l| l.contains("/node-app,")).unwrap();
     let report_file = node_row.rsplit(',').next().unwrap();
     let report: Value =
