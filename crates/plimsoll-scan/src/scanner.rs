@@ -86,6 +86,31 @@ pub trait FactsCache: Send + Sync {
 /// workers scanning images with a common base layer analyse it once.
 type FactsCell = Arc<tokio::sync::OnceCell<Arc<LayerFacts>>>;
 
+/// Most bytes of manifests and configs (counted as served) that [`Scanner::describe`] keeps for
+/// [`Scanner::scan_image`]: about 25,000 images of a few layers and a short history. Past it,
+/// `scan_image` reads them from the registry again.
+const DESCRIBED_BUDGET_BYTES: usize = 64 << 20;
+
+/// What [`Scanner::describe`] read of one platform image, kept until [`Scanner::scan_image`]
+/// asks for it. A registry scan describes every tag (its filters need the creation dates)
+/// before it scans the chosen ones; reading each manifest and config again for the scan made
+/// five registry requests per new image instead of three (the layer aside), and the lab
+/// registry spends about 2 ms of CPU on a manifest and 4 ms on a blob
+/// (`docs/performance.md`, "Registry scan at scale"). Keyed by the manifest digest, so what is
+/// kept is never stale: the bytes were verified against it when they were read.
+struct Described {
+    manifest: ImageManifest,
+    config: ImageConfig,
+    bytes: usize,
+}
+
+/// The [`Described`] images not scanned yet, within [`DESCRIBED_BUDGET_BYTES`].
+#[derive(Default)]
+struct DescribedCache {
+    images: HashMap<Digest, Described>,
+    bytes: usize,
+}
+
 /// Scans images into inventories. Shares one registry client, one cataloger set and one
 /// layer-facts cache across every image it scans, so a layer shared by several images or
 /// platforms is read once.
@@ -98,6 +123,8 @@ pub struct Scanner {
     /// is the key here; the persistent cache adds the analyzer key.
     cache: Mutex<HashMap<Digest, FactsCell>>,
     persistent: Option<Arc<dyn FactsCache>>,
+    /// Manifests and configs read by `describe`, taken by `scan_image`.
+    described: Mutex<DescribedCache>,
 }
 
 /// How to get one image's layer bytes.
@@ -108,6 +135,15 @@ enum Layers {
         path: PathBuf,
         offsets: Vec<(u64, u64)>,
     },
+}
+
+/// One image manifest chosen to be scanned: from an index (its digest then given) or on its
+/// own, with its config when it was already read.
+struct Pick<'a> {
+    index_digest: Option<Digest>,
+    manifest_digest: Digest,
+    image: &'a ImageManifest,
+    config: Option<ImageConfig>,
 }
 
 /// One image, resolved to its manifest and config, ready for layer analysis.
@@ -135,6 +171,7 @@ impl Scanner {
             options,
             cache: Mutex::new(HashMap::new()),
             persistent: None,
+            described: Mutex::new(DescribedCache::default()),
         }
     }
 
@@ -156,6 +193,9 @@ impl Scanner {
     /// phase of a registry scan, whose filters need dates). An index entry that is not a
     /// container image (an attestation, an artifact) is left out; a top manifest that is not
     /// one at all gives an empty `platforms` and the reason in `not_an_image`.
+    ///
+    /// The platform images' manifests and configs are kept (within a memory budget) until
+    /// [`Scanner::scan_image`] scans them, so a scan after a describe reads only layers.
     pub async fn describe(&self, reference: &Reference) -> Result<ImageDescription> {
         let display = reference.to_string();
         let store = Store::Registry {
@@ -169,20 +209,20 @@ impl Scanner {
             platforms: Vec::new(),
             not_an_image: None,
         };
-        let images = match &fetched.manifest {
-            Manifest::Image(image) => vec![(fetched.digest.clone(), (**image).clone())],
+        let images = match fetched.manifest {
+            Manifest::Image(image) => vec![(fetched.digest, *image, fetched.bytes.len())],
             Manifest::Index(index) => {
                 let mut images = Vec::new();
-                for entry in manifest::index_platforms(&display, index)? {
+                for entry in manifest::index_platforms(&display, &index)? {
                     let child = store.manifest(Some(&entry.digest), &display).await?;
                     if let Manifest::Image(image) = child.manifest {
-                        images.push((child.digest, *image));
+                        images.push((child.digest, *image, child.bytes.len()));
                     }
                 }
                 images
             }
         };
-        for (manifest_digest, image) in images {
+        for (manifest_digest, image, manifest_bytes) in images {
             let config_type = image.config().media_type().to_string();
             if !is_image_config(&config_type) {
                 description.not_an_image = Some(format!(
@@ -196,14 +236,22 @@ impl Scanner {
                     reason: e.to_string(),
                 },
             )?;
-            let config =
-                ImageConfig::parse(&store.small_blob(&config_digest).await?, &config_digest)?;
+            let config_bytes = store.small_blob(&config_digest).await?;
+            let config = ImageConfig::parse(&config_bytes, &config_digest)?;
             description.platforms.push(PlatformDescription {
                 platform: config.platform(),
-                manifest_digest,
+                manifest_digest: manifest_digest.clone(),
                 config_digest,
                 created: config.created.clone(),
             });
+            self.keep_described(
+                manifest_digest,
+                Described {
+                    manifest: image,
+                    config,
+                    bytes: manifest_bytes + config_bytes.len(),
+                },
+            );
         }
         if !description.platforms.is_empty() {
             description.not_an_image = None;
@@ -225,12 +273,17 @@ impl Scanner {
             client: Arc::clone(&self.client),
             reference: reference.clone(),
         };
-        let fetched = store.manifest(Some(manifest_digest), &display).await?;
-        let Manifest::Image(image) = fetched.manifest else {
-            return Err(Error::NotAnImage {
-                reference: display,
-                reason: format!("{manifest_digest} is an index, not an image manifest"),
-            });
+        let (image, config) = if let Some(described) = self.take_described(manifest_digest) {
+            (described.manifest, Some(described.config))
+        } else {
+            let fetched = store.manifest(Some(manifest_digest), &display).await?;
+            let Manifest::Image(image) = fetched.manifest else {
+                return Err(Error::NotAnImage {
+                    reference: display,
+                    reason: format!("{manifest_digest} is an index, not an image manifest"),
+                });
+            };
+            (*image, None)
         };
         let source = ImageSource::Registry {
             reference: display.clone(),
@@ -240,12 +293,42 @@ impl Scanner {
                 &store,
                 &display,
                 &source,
-                index_digest,
-                fetched.digest,
-                &image,
+                Pick {
+                    index_digest,
+                    manifest_digest: manifest_digest.clone(),
+                    image: &image,
+                    config,
+                },
             )
             .await?;
         self.inventory(resolved).await
+    }
+
+    /// Keeps what `describe` read of a platform image for `scan_image`, unless that would
+    /// overrun the budget.
+    fn keep_described(&self, manifest_digest: Digest, described: Described) {
+        let mut cache = self
+            .described
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if cache.bytes + described.bytes > DESCRIBED_BUDGET_BYTES {
+            return;
+        }
+        cache.bytes += described.bytes;
+        if let Some(replaced) = cache.images.insert(manifest_digest, described) {
+            cache.bytes -= replaced.bytes;
+        }
+    }
+
+    /// What `describe` kept of a platform image, handed over once: a job scans a digest once.
+    fn take_described(&self, manifest_digest: &Digest) -> Option<Described> {
+        let mut cache = self
+            .described
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let described = cache.images.remove(manifest_digest)?;
+        cache.bytes -= described.bytes;
+        Some(described)
     }
 
     /// Scans one source: one inventory, or one per platform with `all_platforms`.
@@ -327,9 +410,12 @@ impl Scanner {
                     store,
                     display,
                     image_source,
-                    index_digest,
-                    manifest_digest,
-                    &image,
+                    Pick {
+                        index_digest,
+                        manifest_digest,
+                        image: &image,
+                        config: None,
+                    },
                 )
                 .await?,
             );
@@ -342,10 +428,14 @@ impl Scanner {
         store: &Store,
         display: &str,
         image_source: &ImageSource,
-        index_digest: Option<Digest>,
-        manifest_digest: Digest,
-        image: &ImageManifest,
+        pick: Pick<'_>,
     ) -> Result<Resolved> {
+        let Pick {
+            index_digest,
+            manifest_digest,
+            image,
+            config,
+        } = pick;
         let not_image = |reason: String| Error::NotAnImage {
             reference: display.to_owned(),
             reason,
@@ -362,8 +452,10 @@ impl Scanner {
             .to_string()
             .parse()
             .map_err(|e: plimsoll_types::Error| not_image(e.to_string()))?;
-        let config_bytes = store.small_blob(&config_digest).await?;
-        let config = ImageConfig::parse(&config_bytes, &config_digest)?;
+        let config = match config {
+            Some(config) => config,
+            None => ImageConfig::parse(&store.small_blob(&config_digest).await?, &config_digest)?,
+        };
         if index_digest.is_none()
             && let Some(wanted) = &self.options.platform
             && !wanted.selects(&config.platform())

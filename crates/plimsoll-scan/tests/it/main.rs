@@ -1,7 +1,10 @@
 //! `analyse_layer` on layers built in memory: catalogers see the files they want, hard links
-//! and whiteouts are recorded, and the facts are a pure function of the bytes.
+//! and whiteouts are recorded, and the facts are a pure function of the bytes. `describe`:
+//! the registry requests of a describe followed by a scan.
 
 #![allow(clippy::unwrap_used)] // test helpers: a failure should fail loudly
+
+mod describe;
 
 use std::io::Write;
 
