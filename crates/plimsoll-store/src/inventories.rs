@@ -1,17 +1,24 @@
 use plimsoll_types::{Digest, ImageInventory};
 
 use crate::codec;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::store::Store;
 
 impl Store {
     /// The stored inventory of a platform image (by its image manifest digest), if it was
     /// built with the analyzer key `analyzer`.
+    ///
+    /// Decoded on tokio's blocking pool, not inline like the other values: an inventory is the
+    /// largest of them (tens of kB of JSON for a hundred packages), and `plimsoll registry
+    /// rematch` reads thousands, several at a time. Decoded inline, they all queued on the one
+    /// task that drives the re-match's futures and took half of its CPU on one core; on the
+    /// blocking pool they use every core (`docs/performance.md`, "Registry scan at scale").
     pub async fn inventory(
         &self,
         manifest_digest: &Digest,
         analyzer: &str,
     ) -> Result<Option<ImageInventory>> {
+        let action = "read an inventory";
         let blob: Option<Vec<u8>> = sqlx::query_scalar(
             "SELECT inventory FROM inventories WHERE manifest_digest = $1 AND analyzer = $2",
         )
@@ -19,9 +26,24 @@ impl Store {
         .bind(analyzer)
         .fetch_optional(&self.pool)
         .await
-        .map_err(self.query_err("read an inventory"))?;
-        blob.map(|blob| self.decode_inventory(manifest_digest.as_str(), &blob))
-            .transpose()
+        .map_err(self.query_err(action))?;
+        let Some(blob) = blob else {
+            return Ok(None);
+        };
+        let store = self.clone();
+        let digest = manifest_digest.clone();
+        match tokio::task::spawn_blocking(move || store.decode_inventory(digest.as_str(), &blob))
+            .await
+        {
+            Ok(decoded) => decoded.map(Some),
+            Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+            // Cancelled: the runtime is shutting down.
+            Err(cancelled) => Err(Error::Query {
+                path: self.path().to_owned(),
+                action,
+                source: cancelled.into(),
+            }),
+        }
     }
 
     /// Whether an inventory of the platform image is stored under `analyzer`, without reading

@@ -24,8 +24,9 @@
 //! refused with [`Error::TooNew`] and left untouched. The SQL sticks to what `PostgreSQL` also
 //! speaks where that costs nothing (`$n` parameters, `ON CONFLICT … DO UPDATE`, `RETURNING`).
 //!
-//! Everything is async (tokio). Encoding and decoding run inline: even a large inventory is a
-//! few milliseconds of zstd.
+//! Everything is async (tokio). Encoding and decoding run inline (each thread reuses one zstd
+//! context), except decoding an inventory, which runs on tokio's blocking pool so that a
+//! re-match reading thousands of them decodes on every core.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
