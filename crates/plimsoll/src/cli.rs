@@ -175,11 +175,18 @@ pub(crate) struct ScanConfigArgs {
     pub(crate) report_dir: Option<PathBuf>,
 }
 
+/// Where the results store is, for the commands that only read or re-match it.
+#[derive(Debug, Args)]
+pub(crate) struct StoreArgs {
+    /// Results store (SQLite) [default: $XDG_DATA_HOME/plimsoll/store.sqlite].
+    #[arg(long = "store", env = "PLIMSOLL_STORE", value_name = "FILE")]
+    pub(crate) path: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub(crate) struct RematchArgs {
-    /// Results store (SQLite) [default: $XDG_DATA_HOME/plimsoll/store.sqlite].
-    #[arg(long, env = "PLIMSOLL_STORE", value_name = "FILE")]
-    pub(crate) store: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 
     /// Vulnerability database directory.
     #[arg(long, env = "PLIMSOLL_DB_DIR", value_name = "DIR")]
@@ -200,9 +207,8 @@ pub(crate) enum ResultsCommand {
 
 #[derive(Debug, Args)]
 pub(crate) struct ResultsListArgs {
-    /// Results store (SQLite) [default: $XDG_DATA_HOME/plimsoll/store.sqlite].
-    #[arg(long, env = "PLIMSOLL_STORE", value_name = "FILE")]
-    pub(crate) store: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 
     /// Only this registry (its name).
     #[arg(long)]
@@ -223,9 +229,8 @@ pub(crate) struct ResultsShowArgs {
     #[arg(value_name = "IMAGE")]
     pub(crate) image: String,
 
-    /// Results store (SQLite) [default: $XDG_DATA_HOME/plimsoll/store.sqlite].
-    #[arg(long, env = "PLIMSOLL_STORE", value_name = "FILE")]
-    pub(crate) store: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, short = 'f', value_parser = ["table", "json", "sarif"])]
@@ -243,9 +248,8 @@ pub(crate) struct ReportArgs {
     #[arg(long, short = 'o', value_name = "DIR")]
     pub(crate) output: PathBuf,
 
-    /// Results store (SQLite) [default: $XDG_DATA_HOME/plimsoll/store.sqlite].
-    #[arg(long, env = "PLIMSOLL_STORE", value_name = "FILE")]
-    pub(crate) store: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 
     /// Only this registry (its name).
     #[arg(long)]

@@ -114,7 +114,7 @@ fn print_decisions(summary: &plimsoll_worker::RunSummary) -> anyhow::Result<()> 
 }
 
 async fn rematch(args: RematchArgs, log_format: LogFormat) -> anyhow::Result<ExitCode> {
-    let store = open_store(&store_path(args.store.as_ref(), None)).await?;
+    let store = open_store(&store_path(args.store.path.as_ref(), None)).await?;
     let db_dir = args
         .db_dir
         .clone()

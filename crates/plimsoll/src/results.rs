@@ -15,7 +15,7 @@ use crate::scan_config::{open_store, store_path};
 pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
     match command {
         ResultsCommand::List(args) => {
-            let store = open_store(&store_path(args.store.as_ref(), None)).await?;
+            let store = open_store(&store_path(args.store.path.as_ref(), None)).await?;
             let filter = ResultFilter {
                 registry: args.registry.clone(),
                 repository: args.repository.clone(),
@@ -55,7 +55,7 @@ pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ResultsCommand::Show(args) => {
-            let store = open_store(&store_path(args.store.as_ref(), None)).await?;
+            let store = open_store(&store_path(args.store.path.as_ref(), None)).await?;
             let (registry, rest) = args
                 .image
                 .split_once('/')
@@ -96,7 +96,7 @@ pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) async fn report(args: ReportArgs) -> anyhow::Result<ExitCode> {
-    let store = open_store(&store_path(args.store.as_ref(), None)).await?;
+    let store = open_store(&store_path(args.store.path.as_ref(), None)).await?;
     let format: plimsoll_worker::ExportFormat = args.format.parse()?;
     let key = plimsoll_scan::current_analyzer_key();
     let filter = ResultFilter {
