@@ -33,6 +33,7 @@ pub fn analyse_layer<R: Read + Send>(
         whiteouts: Vec::new(),
         opaque_dirs: Vec::new(),
         kept: HashMap::new(),
+        kept_bytes: 0,
     };
     let summary = walk_layer(blob, options, &mut visitor)?;
     Ok(LayerFacts {
@@ -54,10 +55,17 @@ struct CatalogVisitor<'a> {
     files: BTreeMap<String, FileFacts>,
     whiteouts: Vec<String>,
     opaque_dirs: Vec<String>,
-    /// Bytes of wanted files, in case a later hard link points at them (metadata files only,
-    /// so this stays small).
+    /// Bytes of wanted files, in case a later hard link points at them, [`KEEP_BUDGET`] bytes
+    /// in all: metadata files are small, but Java archives are wanted too, and a layer holding
+    /// a Maven repository has gigabytes of them. Links to files past the budget are not
+    /// catalogued (logged).
     kept: HashMap<String, std::sync::Arc<Vec<u8>>>,
+    /// Total size of `kept`.
+    kept_bytes: usize,
 }
+
+/// Bytes of wanted files one layer walk keeps for hard links.
+const KEEP_BUDGET: usize = 64 * 1024 * 1024;
 
 impl CatalogVisitor<'_> {
     fn run(&mut self, path: &str, bytes: &[u8]) {
@@ -97,7 +105,15 @@ impl EntryVisitor for CatalogVisitor<'_> {
                 };
                 if let Some(bytes) = entry.read_limited(limit)? {
                     self.run(&path, &bytes);
-                    self.kept.insert(path, std::sync::Arc::new(bytes));
+                    if self.kept_bytes + bytes.len() <= KEEP_BUDGET {
+                        self.kept_bytes += bytes.len();
+                        if let Some(old) = self.kept.insert(path, std::sync::Arc::new(bytes)) {
+                            self.kept_bytes -= old.len();
+                        }
+                    } else if let Some(old) = self.kept.remove(&path) {
+                        // A replaced file: the link must not see the old bytes.
+                        self.kept_bytes -= old.len();
+                    }
                 } else {
                     let warning = format!(
                         "skipped: {} bytes exceeds the {limit}-byte metadata limit",
