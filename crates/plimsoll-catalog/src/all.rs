@@ -1,6 +1,7 @@
 use crate::Cataloger;
 use crate::apk::ApkCataloger;
 use crate::dpkg::DpkgCataloger;
+use crate::java::JavaCataloger;
 use crate::npm::NpmCataloger;
 use crate::os_release::OsReleaseCataloger;
 use crate::python::PythonCataloger;
@@ -15,6 +16,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(ApkCataloger),
         Box::new(PythonCataloger),
         Box::new(NpmCataloger),
+        Box::new(JavaCataloger),
         Box::new(OsReleaseCataloger),
     ]
 }
@@ -33,7 +35,7 @@ mod tests {
         assert_eq!(names.len(), all.len());
         assert_eq!(
             all.iter().map(|c| c.name()).collect::<Vec<_>>(),
-            ["dpkg", "apk", "python", "npm", "os-release"]
+            ["dpkg", "apk", "python", "npm", "java", "os-release"]
         );
         assert!(all.iter().all(|c| c.version() >= 1));
     }
@@ -68,6 +70,16 @@ mod tests {
             ("/app/package.json", None),
             ("/app/package-lock.json", Some("npm")),
             ("/app/node_modules/.package-lock.json", None),
+            ("/app/app.jar", Some("java")),
+            ("/usr/share/java/commons-lang3.JAR", Some("java")),
+            ("/opt/jboss/deployments/app.war", Some("java")),
+            ("/opt/app/app.ear", Some("java")),
+            ("/var/jenkins_home/plugins/git.jpi", Some("java")),
+            ("/var/jenkins_home/plugins/old.hpi", Some("java")),
+            ("/opt/app/service.par", Some("java")),
+            ("/app/.jar", None),
+            ("/app/app.jar.sha1", None),
+            ("/app/jar", None),
             ("/etc/os-release", Some("os-release")),
             ("/usr/lib/os-release", Some("os-release")),
             ("/etc/lsb-release", None),

@@ -15,6 +15,7 @@
 //! | `apk`        | `/lib/apk/db/installed`                                                |
 //! | `python`     | `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg-info` files      |
 //! | `npm`        | `…/node_modules/[@scope/]<name>/package.json`, `package-lock.json`     |
+//! | `java`       | `*.jar`, `*.war`, `*.ear`, `*.par`, `*.jpi`, `*.hpi` (nested jars too) |
 //! | `os-release` | `/etc/os-release`, `/usr/lib/os-release`                               |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
@@ -41,6 +42,7 @@ mod all;
 mod apk;
 mod dpkg;
 mod error;
+mod java;
 mod npm;
 mod os_release;
 mod python;
@@ -59,7 +61,8 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 
 /// Reads one kind of package metadata file.
 pub trait Cataloger: Send + Sync {
-    /// Stable name, used in facts, cache keys and logs (`dpkg`, `apk`, `python`, `npm`, `os-release`).
+    /// Stable name, used in facts, cache keys and logs (`dpkg`, `apk`, `python`, `npm`, `java`,
+    /// `os-release`).
     fn name(&self) -> &'static str;
 
     /// Output version: bump whenever the facts this cataloger produces change, so cached layer

@@ -21,7 +21,7 @@ pub fn pep503_normalise(name: &str) -> String {
 }
 
 /// The package URL of a package, per the purl-spec type definitions (`deb`, `apk`, `pypi`,
-/// `npm`). OS packages carry the distro as a qualifier (`distro=debian-12`), as Syft and
+/// `npm`, `maven`). OS packages carry the distro as a qualifier (`distro=debian-12`), as Syft and
 /// Trivy write it, because the same name and version mean different builds on different
 /// releases. `None` only when the name is empty.
 pub fn purl(package: &Package, os: Option<&OsRelease>) -> Option<String> {
@@ -49,6 +49,16 @@ pub fn purl(package: &Package, os: Option<&OsRelease>) -> Option<String> {
                     p
                 }
                 _ => PackageUrl::new("npm", package.name.as_str())?,
+            },
+            // `pkg:maven/<group>/<artifact>@<version>`; an artifact whose group is unknown
+            // (a jar named only by its file name) has no namespace.
+            PackageKind::Maven => match package.maven_coordinates() {
+                Some((group, artifact)) => {
+                    let mut p = PackageUrl::new("maven", artifact)?;
+                    p.with_namespace(group)?;
+                    p
+                }
+                None => PackageUrl::new("maven", package.name.trim_start_matches(':').to_owned())?,
             },
         };
         purl.with_version(package.version.as_str())?;
@@ -98,6 +108,18 @@ mod tests {
         );
         let scoped = Package::new(PackageKind::Npm, "@types/node", "20.1.0", "/x");
         assert_eq!(purl(&scoped, None).unwrap(), "pkg:npm/%40types/node@20.1.0");
+        let log4j = Package::new(
+            PackageKind::Maven,
+            "org.apache.logging.log4j:log4j-core",
+            "2.14.1",
+            "/app/app.jar!/BOOT-INF/lib/log4j-core-2.14.1.jar",
+        );
+        assert_eq!(
+            purl(&log4j, None).unwrap(),
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1"
+        );
+        let bare = Package::new(PackageKind::Maven, "foo", "1.0", "/x");
+        assert_eq!(purl(&bare, None).unwrap(), "pkg:maven/foo@1.0");
         let py = Package::new(PackageKind::Python, "Charset_Normalizer", "3.3.2", "/x");
         assert_eq!(
             purl(&py, None).unwrap(),

@@ -199,7 +199,7 @@ impl<'db> Matcher<'db> {
             let distro = match package.kind {
                 PackageKind::Deb => deb.as_deref().map(Cow::Borrowed),
                 PackageKind::Apk => apk.as_deref().map(Cow::Borrowed),
-                PackageKind::Python | PackageKind::Npm => None,
+                PackageKind::Python | PackageKind::Npm | PackageKind::Maven => None,
             };
             let Some(target) = osv_package_in(package, distro) else {
                 outcome.packages_skipped += 1;

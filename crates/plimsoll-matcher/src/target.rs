@@ -20,7 +20,7 @@ pub struct OsvPackage<'a> {
 pub fn osv_package<'a>(package: &'a Package, os: Option<&OsRelease>) -> Option<OsvPackage<'a>> {
     let distro = match package.kind {
         PackageKind::Deb | PackageKind::Apk => Some(distro_ecosystem(package.kind, os?)?),
-        PackageKind::Python | PackageKind::Npm => None,
+        PackageKind::Python | PackageKind::Npm | PackageKind::Maven => None,
     };
     osv_package_in(package, distro.map(Cow::Owned))
 }
@@ -34,6 +34,8 @@ pub(crate) fn osv_package_in<'a>(
         PackageKind::Deb | PackageKind::Apk => distro?,
         PackageKind::Python => Cow::Borrowed("PyPI"),
         PackageKind::Npm => Cow::Borrowed("npm"),
+        // Names are `group:artifact`, as OSV's Maven ecosystem keys them.
+        PackageKind::Maven => Cow::Borrowed("Maven"),
     };
     // Distro advisories are keyed by source package and version; dpkg and apk record both (the
     // catalogers set the package itself as its source when none is given).

@@ -272,6 +272,13 @@ fn package_component(package: &Package, refs: &mut BomRefs) -> Component {
             }
             _ => (None, package.name.clone()),
         },
+        // Maven groups go in `group`, as the CycloneDX Maven plugin writes them.
+        PackageKind::Maven => match package.name.split_once(':') {
+            Some((group, artifact)) if !group.is_empty() => {
+                (Some(group.to_owned()), artifact.to_owned())
+            }
+            _ => (None, package.name.clone()),
+        },
         PackageKind::Deb | PackageKind::Apk | PackageKind::Python => (None, package.name.clone()),
     };
     let mut component = Component::new("library", name);
@@ -421,6 +428,24 @@ mod tests {
         let depends_on: Vec<&Value> = deps[0]["dependsOn"].as_array().unwrap().iter().collect();
         let refs: Vec<&Value> = components.iter().map(|c| &c["bom-ref"]).collect();
         assert_eq!(depends_on, refs);
+    }
+
+    #[test]
+    fn maven_groups_go_in_group() {
+        let mut refs = BomRefs::default();
+        let mut log4j = Package::new(
+            PackageKind::Maven,
+            "org.apache.logging.log4j:log4j-core",
+            "2.14.1",
+            "/app/app.jar!/BOOT-INF/lib/log4j-core-2.14.1.jar",
+        );
+        log4j.purl = Some("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1".into());
+        let c = package_component(&log4j, &mut refs);
+        assert_eq!(c.group.as_deref(), Some("org.apache.logging.log4j"));
+        assert_eq!(c.name, "log4j-core");
+        let bare = Package::new(PackageKind::Maven, "log4j-core", "2.14.1", "/x.jar");
+        let c = package_component(&bare, &mut refs);
+        assert_eq!((c.group, c.name.as_str()), (None, "log4j-core"));
     }
 
     #[test]

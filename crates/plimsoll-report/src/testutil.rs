@@ -134,6 +134,7 @@ pub(crate) fn finding(package: &Package, id: &str, severity: Severity, fixed: &[
         PackageKind::Apk => "Alpine:v3.20",
         PackageKind::Python => "PyPI",
         PackageKind::Npm => "npm",
+        PackageKind::Maven => "Maven",
     };
     Finding {
         id: id.into(),

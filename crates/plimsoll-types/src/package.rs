@@ -18,15 +18,20 @@ pub enum PackageKind {
     Python,
     /// npm packages (`node_modules/**/package.json`, `package-lock.json`).
     Npm,
+    /// Java archives (`*.jar`, `*.war`, `*.ear`, nested jars): Maven coordinates, named
+    /// `group:artifact` as OSV's `Maven` ecosystem names them (`org.apache.logging.log4j:log4j-core`).
+    /// [`Package::maven_coordinates`] splits the name back into group and artifact.
+    Maven,
 }
 
 impl PackageKind {
     /// Every kind, in a stable order (used for summaries and docs).
-    pub const ALL: [PackageKind; 4] = [
+    pub const ALL: [PackageKind; 5] = [
         PackageKind::Deb,
         PackageKind::Apk,
         PackageKind::Python,
         PackageKind::Npm,
+        PackageKind::Maven,
     ];
 
     /// The stable lowercase name used in JSON output and tables.
@@ -36,6 +41,7 @@ impl PackageKind {
             PackageKind::Apk => "apk",
             PackageKind::Python => "python",
             PackageKind::Npm => "npm",
+            PackageKind::Maven => "maven",
         }
     }
 
@@ -44,7 +50,7 @@ impl PackageKind {
     pub fn is_os(self) -> bool {
         match self {
             PackageKind::Deb | PackageKind::Apk => true,
-            PackageKind::Python | PackageKind::Npm => false,
+            PackageKind::Python | PackageKind::Npm | PackageKind::Maven => false,
         }
     }
 }
@@ -124,9 +130,44 @@ impl Package {
         }
     }
 
+    /// `(group, artifact)` of a [`PackageKind::Maven`] package, whose name is `group:artifact`;
+    /// `None` for other kinds, and for a Maven package known only by its artifact (a jar with
+    /// neither `pom.properties` nor a group in its manifest).
+    pub fn maven_coordinates(&self) -> Option<(&str, &str)> {
+        if self.kind != PackageKind::Maven {
+            return None;
+        }
+        self.name
+            .split_once(':')
+            .filter(|(group, artifact)| !group.is_empty() && !artifact.is_empty())
+    }
+
     /// Identity of a package inside one file: the same (kind, name, version, arch) in a lower
     /// and an upper copy of a file means the upper layer did not change that package.
     pub fn identity(&self) -> (PackageKind, &str, &str, Option<&str>) {
         (self.kind, &self.name, &self.version, self.arch.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maven_coordinates_split_group_and_artifact() {
+        let p = |kind, name| Package::new(kind, name, "1", "/x.jar");
+        assert_eq!(
+            p(PackageKind::Maven, "org.apache.commons:commons-lang3").maven_coordinates(),
+            Some(("org.apache.commons", "commons-lang3"))
+        );
+        assert_eq!(
+            p(PackageKind::Maven, "commons-lang3").maven_coordinates(),
+            None
+        );
+        assert_eq!(p(PackageKind::Maven, ":x").maven_coordinates(), None);
+        assert_eq!(p(PackageKind::Npm, "a:b").maven_coordinates(), None);
+        assert_eq!(PackageKind::Maven.as_str(), "maven");
+        assert!(!PackageKind::Maven.is_os());
+        assert!(PackageKind::ALL.contains(&PackageKind::Maven));
     }
 }

@@ -59,6 +59,7 @@ pub fn scheme_for_package(kind: PackageKind) -> &'static dyn VersionScheme {
         PackageKind::Apk => &Apk,
         PackageKind::Python => &Pep440,
         PackageKind::Npm => &Semver,
+        PackageKind::Maven => &Maven,
     }
 }
 

@@ -6,6 +6,7 @@
     clippy::print_stderr
 )] // test helpers: fail loudly, say why a test skips; json!() arguments read best by value
 
+mod maven;
 mod reference;
 
 use serde_json::json;

@@ -157,6 +157,7 @@ fn finding(package: &Package, id: &str, severity: Severity, fixed: &[&str]) -> F
             PackageKind::Apk => "Alpine:v3.20",
             PackageKind::Python => "PyPI",
             PackageKind::Npm => "npm",
+            PackageKind::Maven => "Maven",
         }
         .to_owned(),
         matched_name: package

@@ -1,0 +1,5 @@
+//! Tests of the catalogers through the public API, against real files and reference tools.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers: fail loudly, say why a test skips
+
+mod java_oracle;
