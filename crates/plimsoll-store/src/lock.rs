@@ -96,7 +96,18 @@ fn acquire(path: &Path, wait: bool) -> Result<RunLock> {
     if wait {
         file.lock().map_err(lock_err)?;
     } else {
-        match file.try_lock() {
+        // A held lock is retried for a moment: an flock belongs to the open file, and a child
+        // that another thread of this process forks inherits it until its exec closes the
+        // descriptor, so a lock just released can look held for a few milliseconds.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+        let mut attempt = file.try_lock();
+        while matches!(attempt, Err(TryLockError::WouldBlock))
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            attempt = file.try_lock();
+        }
+        match attempt {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 let holder = fs_err::read_to_string(path).unwrap_or_default();

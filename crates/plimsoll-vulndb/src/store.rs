@@ -59,6 +59,9 @@ fn read_err(path: &Path) -> impl FnOnce(io::Error) -> Error + '_ {
     }
 }
 
+/// How long a held import lock is retried before the import gives up.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// The import lock: one writer at a time per database directory, released when dropped (and by
 /// the OS when the process dies, so a crash never leaves it stuck).
 pub(crate) struct ImportLock {
@@ -75,12 +78,24 @@ impl ImportLock {
             .write(true)
             .open(&path)
             .map_err(write_err(&path))?;
-        match file.file().try_lock() {
-            Ok(()) => Ok(Self { _file: file }),
-            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked {
-                path: db_dir.to_owned(),
-            }),
-            Err(std::fs::TryLockError::Error(e)) => Err(write_err(&path)(e)),
+        // A held lock is retried for a moment before giving up: an flock belongs to the open
+        // file, and a child process that another thread of this program forks inherits it
+        // until its exec closes the descriptor, so a lock just released can look held for a
+        // few milliseconds (seen in the test suite, which spawns processes beside imports).
+        let deadline = std::time::Instant::now() + LOCK_PATIENCE;
+        loop {
+            match file.file().try_lock() {
+                Ok(()) => return Ok(Self { _file: file }),
+                Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(Error::Locked {
+                        path: db_dir.to_owned(),
+                    });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(write_err(&path)(e)),
+            }
         }
     }
 }

@@ -64,7 +64,13 @@ fn a_panic_while_writing_leaves_the_previous_database() {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             import(db_dir.path(), &sources, &options)
         }));
-        assert!(outcome.is_err(), "the injected panic must fire ({stop_at})");
+        assert!(
+            outcome.is_err(),
+            "the injected panic must fire ({stop_at}); the import returned {:?}",
+            outcome
+                .as_ref()
+                .map(|r| r.as_ref().map(|report| report.meta.records))
+        );
         // The half-built generation is there (as after a crash), but not current.
         assert!(
             entries(db_dir.path()).len() > 3,
