@@ -131,6 +131,20 @@ impl Store {
         Ok(())
     }
 
+    /// Which database build a platform image's stored findings came from: `None` when it was
+    /// never matched, `Some(None)` when the build was unknown. Reads one column, not the
+    /// findings: a re-scan asks this of every reused image to decide whether to re-match.
+    pub async fn findings_db_built_at(
+        &self,
+        manifest_digest: &Digest,
+    ) -> Result<Option<Option<String>>> {
+        sqlx::query_scalar("SELECT db_built_at FROM findings WHERE manifest_digest = $1")
+            .bind(manifest_digest.as_str())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(self.query_err("read findings"))
+    }
+
     /// The latest findings of a platform image, if it was matched.
     pub async fn findings(&self, manifest_digest: &Digest) -> Result<Option<StoredFindings>> {
         let row: Option<FindingsRow> = sqlx::query_as(

@@ -532,10 +532,10 @@ impl JobContext<'_> {
             let inventory = if stored {
                 let up_to_date = self
                     .store
-                    .findings(digest)
+                    .findings_db_built_at(digest)
                     .await
                     .map_err(|e| e.to_string())?
-                    .is_some_and(|f| f.db_built_at.as_deref() == self.matcher.built_at());
+                    .is_some_and(|built_at| built_at.as_deref() == self.matcher.built_at());
                 result.reused += 1;
                 if up_to_date {
                     continue;

@@ -114,11 +114,11 @@ fn set(slot: &mut Option<PathBuf>, flag: Option<&PathBuf>) {
     }
 }
 
-/// The store a command uses: `--store`, else the configuration's, else the default path.
+/// The store a command uses: `--store` (or `PLIMSOLL_STORE`, through clap or figment), else the
+/// configuration's, else the default path.
 pub(crate) fn store_path(flag: Option<&PathBuf>, config: Option<&ScanConfig>) -> PathBuf {
     flag.cloned()
         .or_else(|| config.and_then(|c| c.store.clone()))
-        .or_else(|| std::env::var_os("PLIMSOLL_STORE").map(PathBuf::from))
         .unwrap_or_else(plimsoll_store::Store::default_path)
 }
 

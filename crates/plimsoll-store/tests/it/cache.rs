@@ -187,6 +187,7 @@ async fn findings_round_trip_with_counts_and_replace() {
     let (_dir, store) = temp_store().await;
     let image = digest("app amd64");
     assert_eq!(store.findings(&image).await.unwrap(), None);
+    assert_eq!(store.findings_db_built_at(&image).await.unwrap(), None);
 
     let list = findings();
     store
@@ -210,6 +211,10 @@ async fn findings_round_trip_with_counts_and_replace() {
     assert_eq!(stored.counts.get(Severity::High), 2);
     assert_eq!(stored.fixable, 3);
     assert_eq!(stored.db_built_at.as_deref(), Some("2026-11-26T04:00:00Z"));
+    assert_eq!(
+        store.findings_db_built_at(&image).await.unwrap(),
+        Some(Some("2026-11-26T04:00:00Z".to_owned()))
+    );
 
     // A re-match replaces everything, and "nothing found" is a result too.
     store.put_findings(&image, None, &[]).await.unwrap();
@@ -218,6 +223,10 @@ async fn findings_round_trip_with_counts_and_replace() {
     assert_eq!(stored.counts, SeverityCounts::default());
     assert_eq!(stored.fixable, 0);
     assert_eq!(stored.db_built_at, None);
+    assert_eq!(
+        store.findings_db_built_at(&image).await.unwrap(),
+        Some(None)
+    );
 }
 
 #[tokio::test]
