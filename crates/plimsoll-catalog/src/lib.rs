@@ -59,6 +59,24 @@ use plimsoll_types::FileFacts;
 /// reading it would break the bounded-memory promise.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 
+/// What the layer walk knows about a regular file before reading it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileCandidate<'a> {
+    /// Absolute, normalised path (`/usr/bin/kubectl`).
+    pub path: &'a str,
+    /// Size in bytes.
+    pub size: u64,
+    /// Permission bits (`0o755`).
+    pub mode: u32,
+}
+
+impl FileCandidate<'_> {
+    /// Whether any execute bit is set.
+    pub fn is_executable(&self) -> bool {
+        self.mode & 0o111 != 0
+    }
+}
+
 /// Reads one kind of package metadata file.
 pub trait Cataloger: Send + Sync {
     /// Stable name, used in facts, cache keys and logs (`dpkg`, `apk`, `python`, `npm`, `java`,
@@ -72,6 +90,19 @@ pub trait Cataloger: Send + Sync {
     /// Whether this cataloger reads the file at `path` (absolute, normalised: `/usr/lib/…`).
     /// Called for every regular file of every layer: a cheap string test only.
     fn wants(&self, path: &str) -> bool;
+
+    /// Whether this cataloger reads this file, knowing its size and mode too. Path-based
+    /// catalogers keep the default; catalogers of executables (Go, Rust) test the mode.
+    fn wants_file(&self, file: &FileCandidate<'_>) -> bool {
+        self.wants(file.path)
+    }
+
+    /// Whether facts with nothing in them are kept. Path-based catalogers keep them (an empty
+    /// status file in an upper layer must hide the packages of the lower one); catalogers that
+    /// look at every executable drop them, or layer facts would list every binary.
+    fn keeps_empty(&self) -> bool {
+        true
+    }
 
     /// Files above this size are skipped with a warning instead of read.
     fn max_file_size(&self) -> u64 {

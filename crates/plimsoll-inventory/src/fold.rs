@@ -205,6 +205,7 @@ mod tests {
             files,
             whiteouts: whiteouts.iter().map(|s| (*s).to_owned()).collect(),
             opaque_dirs: opaque.iter().map(|s| (*s).to_owned()).collect(),
+            secrets: vec![],
         }
     }
 

@@ -2,6 +2,22 @@ use packageurl::PackageUrl;
 
 use plimsoll_types::{OsRelease, Package, PackageKind};
 
+/// A purl whose name is the part after the last `separator` and namespace the part before.
+fn namespaced<'a>(
+    ty: &'a str,
+    name: &'a str,
+    separator: char,
+) -> Result<PackageUrl<'a>, packageurl::Error> {
+    match name.rsplit_once(separator) {
+        Some((namespace, short)) if !namespace.is_empty() && !short.is_empty() => {
+            let mut p = PackageUrl::new(ty, short)?;
+            p.with_namespace(namespace)?;
+            Ok(p)
+        }
+        _ => PackageUrl::new(ty, name),
+    }
+}
+
 /// PEP 503 name normalisation: lowercase, runs of `-`, `_`, `.` become one `-`.
 pub fn pep503_normalise(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
@@ -60,8 +76,33 @@ pub fn purl(package: &Package, os: Option<&OsRelease>) -> Option<String> {
                 }
                 None => PackageUrl::new("maven", package.name.trim_start_matches(':').to_owned())?,
             },
+            PackageKind::Rpm => {
+                let mut p = PackageUrl::new("rpm", package.name.as_str())?;
+                p.with_namespace(os.map_or("redhat", |o| o.id.as_str()))?;
+                p
+            }
+            // Module paths split at the last `/`: `pkg:golang/github.com/gorilla/mux`.
+            PackageKind::Go => namespaced("golang", &package.name, '/')?,
+            PackageKind::Cargo => PackageUrl::new("cargo", package.name.as_str())?,
+            PackageKind::Gem => PackageUrl::new("gem", package.name.as_str())?,
+            PackageKind::Composer => namespaced("composer", &package.name, '/')?,
+            PackageKind::Nuget => PackageUrl::new("nuget", package.name.as_str())?,
+            PackageKind::Conda => PackageUrl::new("conda", package.name.as_str())?,
         };
-        purl.with_version(package.version.as_str())?;
+        // rpm purls carry the epoch as a qualifier, not in the version.
+        let (epoch, version) = match package.version.split_once(':') {
+            Some((epoch, rest))
+                if package.kind == PackageKind::Rpm
+                    && epoch.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                (Some(epoch), rest)
+            }
+            _ => (None, package.version.as_str()),
+        };
+        purl.with_version(version)?;
+        if let Some(epoch) = epoch {
+            purl.add_qualifier("epoch", epoch)?;
+        }
         if package.kind.is_os() {
             if let Some(arch) = &package.arch {
                 purl.add_qualifier("arch", arch.as_str())?;

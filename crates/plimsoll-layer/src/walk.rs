@@ -90,6 +90,7 @@ pub struct Entry<'a> {
     path: String,
     kind: EntryKind,
     size: u64,
+    mode: u32,
     data: &'a mut dyn Read,
 }
 
@@ -107,6 +108,11 @@ impl Entry<'_> {
     /// Size of the file data in bytes (0 for non-files).
     pub fn size(&self) -> u64 {
         self.size
+    }
+
+    /// Permission bits from the tar header (`0o755`); 0 when unreadable.
+    pub fn mode(&self) -> u32 {
+        self.mode
     }
 
     /// Reads a regular file's bytes if it is at most `max` bytes long; `None` if larger
@@ -174,12 +180,16 @@ fn walk_entries(decoded: &mut Decoded, visitor: &mut dyn EntryVisitor) -> Result
         let header = entry.header();
         let size = header.entry_size().map_err(Error::Tar)?;
         let entry_type = header.entry_type();
+        // An unreadable mode is not worth failing a layer over: it only steers which
+        // catalogers look at the file.
+        let mode = header.mode().unwrap_or(0) & 0o7777;
         let (path, kind) = classify(path, entry_type, &entry)?;
         let size = if kind == EntryKind::File { size } else { 0 };
         let mut visit = Entry {
             path,
             kind,
             size,
+            mode,
             data: &mut entry,
         };
         visitor.visit(&mut visit)?;

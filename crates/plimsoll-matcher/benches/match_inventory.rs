@@ -65,6 +65,8 @@ fn bench(c: &mut Criterion) {
         os: None,
         layers: vec![],
         packages,
+        config: None,
+        secrets: vec![],
         warnings: vec![],
     };
     // The common case: the same packages at a version newer than every advisory (a look-up,

@@ -195,11 +195,21 @@ impl<'db> Matcher<'db> {
         // Worked out once per image, not per package.
         let deb = image_distro(image.os.as_ref(), PackageKind::Deb);
         let apk = image_distro(image.os.as_ref(), PackageKind::Apk);
+        let rpm = image_distro(image.os.as_ref(), PackageKind::Rpm);
         for package in &image.packages {
             let distro = match package.kind {
                 PackageKind::Deb => deb.as_deref().map(Cow::Borrowed),
                 PackageKind::Apk => apk.as_deref().map(Cow::Borrowed),
-                PackageKind::Python | PackageKind::Npm | PackageKind::Maven => None,
+                PackageKind::Rpm => rpm.as_deref().map(Cow::Borrowed),
+                PackageKind::Python
+                | PackageKind::Npm
+                | PackageKind::Maven
+                | PackageKind::Go
+                | PackageKind::Cargo
+                | PackageKind::Gem
+                | PackageKind::Composer
+                | PackageKind::Nuget
+                | PackageKind::Conda => None,
             };
             let Some(target) = osv_package_in(package, distro) else {
                 outcome.packages_skipped += 1;

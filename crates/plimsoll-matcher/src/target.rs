@@ -18,9 +18,10 @@ pub struct OsvPackage<'a> {
 /// The OSV coordinates of a package, or `None` when no OSV ecosystem covers it (an OS package
 /// of a distribution OSV does not describe, or of an unknown release).
 pub fn osv_package<'a>(package: &'a Package, os: Option<&OsRelease>) -> Option<OsvPackage<'a>> {
-    let distro = match package.kind {
-        PackageKind::Deb | PackageKind::Apk => Some(distro_ecosystem(package.kind, os?)?),
-        PackageKind::Python | PackageKind::Npm | PackageKind::Maven => None,
+    let distro = if package.kind.is_os() {
+        Some(distro_ecosystem(package.kind, os?)?)
+    } else {
+        None
     };
     osv_package_in(package, distro.map(Cow::Owned))
 }
@@ -31,16 +32,37 @@ pub(crate) fn osv_package_in<'a>(
     distro: Option<Cow<'a, str>>,
 ) -> Option<OsvPackage<'a>> {
     let ecosystem: Cow<'a, str> = match package.kind {
-        PackageKind::Deb | PackageKind::Apk => distro?,
+        PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm => distro?,
         PackageKind::Python => Cow::Borrowed("PyPI"),
         PackageKind::Npm => Cow::Borrowed("npm"),
         // Names are `group:artifact`, as OSV's Maven ecosystem keys them.
         PackageKind::Maven => Cow::Borrowed("Maven"),
+        PackageKind::Go => Cow::Borrowed("Go"),
+        PackageKind::Cargo => Cow::Borrowed("crates.io"),
+        PackageKind::Gem => Cow::Borrowed("RubyGems"),
+        PackageKind::Composer => Cow::Borrowed("Packagist"),
+        PackageKind::Nuget => Cow::Borrowed("NuGet"),
+        // No OSV ecosystem describes conda builds.
+        PackageKind::Conda => return None,
     };
-    // Distro advisories are keyed by source package and version; dpkg and apk record both (the
-    // catalogers set the package itself as its source when none is given).
-    let (name, version) = match (&package.source, package.kind.is_os()) {
-        (Some(source), true) => (source.name.as_str(), source.version.as_str()),
+    // Debian and Alpine advisories are keyed by source package and version; dpkg and apk
+    // record both (the catalogers set the package itself as its source when none is given).
+    // rpm distributions' advisories (AlmaLinux, Rocky, SUSE) name binary packages with their
+    // full `[epoch:]version-release`.
+    let (name, version) = match (&package.source, package.kind) {
+        (Some(source), PackageKind::Deb | PackageKind::Apk) => {
+            (source.name.as_str(), source.version.as_str())
+        }
+        // OSV's Go ecosystem writes versions without the `v` (`1.2.3`, stdlib `1.21.3`); a
+        // main module built from a checkout says `(devel)`, which no advisory can name.
+        (_, PackageKind::Go) if package.version == "(devel)" => return None,
+        (_, PackageKind::Go) => (
+            package.name.as_str(),
+            package
+                .version
+                .strip_prefix('v')
+                .unwrap_or(&package.version),
+        ),
         _ => (package.name.as_str(), package.version.as_str()),
     };
     Some(OsvPackage {

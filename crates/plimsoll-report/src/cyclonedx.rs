@@ -279,7 +279,18 @@ fn package_component(package: &Package, refs: &mut BomRefs) -> Component {
             }
             _ => (None, package.name.clone()),
         },
-        PackageKind::Deb | PackageKind::Apk | PackageKind::Python => (None, package.name.clone()),
+        PackageKind::Composer | PackageKind::Go => match package.name.rsplit_once('/') {
+            Some((group, name)) => (Some(group.to_owned()), name.to_owned()),
+            None => (None, package.name.clone()),
+        },
+        PackageKind::Deb
+        | PackageKind::Apk
+        | PackageKind::Python
+        | PackageKind::Rpm
+        | PackageKind::Cargo
+        | PackageKind::Gem
+        | PackageKind::Nuget
+        | PackageKind::Conda => (None, package.name.clone()),
     };
     let mut component = Component::new("library", name);
     component.bom_ref = Some(refs.unique(base));

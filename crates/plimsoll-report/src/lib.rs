@@ -52,6 +52,8 @@
 //!     os: None,
 //!     layers: Vec::new(),
 //!     packages: vec![Package::new(PackageKind::Apk, "musl", "1.2.5-r0", "/lib/apk/db/installed")],
+//!     config: None,
+//!     secrets: Vec::new(),
 //!     warnings: Vec::new(),
 //! };
 //! let mut out = Vec::new();

@@ -118,10 +118,14 @@ pub(crate) fn inventory() -> ImageInventory {
                     compressed_size: 1000 * (index as u64 + 1),
                     uncompressed_size: 3000 * (index as u64 + 1),
                     created_by: (index == 1).then(|| "RUN pip install requests".into()),
+                    base_image: index == 0,
+                    changes: plimsoll_types::LayerChanges::default(),
                 }
             })
             .collect(),
         packages: vec![base_files, libc6, libdb, requests, babel],
+        config: None,
+        secrets: Vec::new(),
         warnings: Vec::new(),
     }
 }
@@ -135,6 +139,13 @@ pub(crate) fn finding(package: &Package, id: &str, severity: Severity, fixed: &[
         PackageKind::Python => "PyPI",
         PackageKind::Npm => "npm",
         PackageKind::Maven => "Maven",
+        PackageKind::Rpm => "Rocky Linux:9",
+        PackageKind::Go => "Go",
+        PackageKind::Cargo => "crates.io",
+        PackageKind::Gem => "RubyGems",
+        PackageKind::Composer => "Packagist",
+        PackageKind::Nuget => "NuGet",
+        PackageKind::Conda => "conda",
     };
     Finding {
         id: id.into(),

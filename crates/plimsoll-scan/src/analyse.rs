@@ -3,9 +3,13 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 
-use plimsoll_catalog::Cataloger;
+use plimsoll_catalog::{Cataloger, FileCandidate};
 use plimsoll_layer::{Entry, EntryKind, EntryVisitor, WalkOptions, walk_layer};
-use plimsoll_types::{AnalyzerVersion, FileFacts, LayerFacts};
+use plimsoll_secrets::SecretScanner;
+use plimsoll_types::{AnalyzerVersion, FileFacts, LayerFacts, Secret};
+
+/// Name of the secret scanner in analyzer versions.
+const SECRETS: &str = "secrets";
 
 /// The analyzer set, in the form stored with facts and used in cache keys.
 pub fn analyzer_versions(catalogers: &[Box<dyn Cataloger>]) -> Vec<AnalyzerVersion> {
@@ -15,6 +19,10 @@ pub fn analyzer_versions(catalogers: &[Box<dyn Cataloger>]) -> Vec<AnalyzerVersi
             name: c.name().to_owned(),
             version: c.version(),
         })
+        .chain(std::iter::once(AnalyzerVersion {
+            name: SECRETS.to_owned(),
+            version: SecretScanner::VERSION,
+        }))
         .collect();
     versions.sort();
     versions
@@ -29,6 +37,8 @@ pub fn analyse_layer<R: Read + Send>(
 ) -> plimsoll_layer::Result<LayerFacts> {
     let mut visitor = CatalogVisitor {
         catalogers,
+        secrets: SecretScanner::builtin(),
+        found_secrets: Vec::new(),
         files: BTreeMap::new(),
         whiteouts: Vec::new(),
         opaque_dirs: Vec::new(),
@@ -46,11 +56,18 @@ pub fn analyse_layer<R: Read + Send>(
         files: visitor.files.into_values().collect(),
         whiteouts: visitor.whiteouts,
         opaque_dirs: visitor.opaque_dirs,
+        secrets: {
+            let mut secrets = visitor.found_secrets;
+            secrets.sort_by(|a, b| (&a.path, a.line, &a.rule).cmp(&(&b.path, b.line, &b.rule)));
+            secrets
+        },
     })
 }
 
 struct CatalogVisitor<'a> {
     catalogers: &'a [Box<dyn Cataloger>],
+    secrets: &'a SecretScanner,
+    found_secrets: Vec<Secret>,
     /// Keyed by path: a later tar entry for the same path replaces an earlier one, as on extraction.
     files: BTreeMap<String, FileFacts>,
     whiteouts: Vec<String>,
@@ -68,8 +85,12 @@ struct CatalogVisitor<'a> {
 const KEEP_BUDGET: usize = 64 * 1024 * 1024;
 
 impl CatalogVisitor<'_> {
-    fn run(&mut self, path: &str, bytes: &[u8]) {
-        for cataloger in self.catalogers.iter().filter(|c| c.wants(path)) {
+    fn run(&mut self, file: &FileCandidate<'_>, bytes: &[u8]) {
+        let path = file.path;
+        // Facts of a file replaced within this layer no longer hold, even if the new bytes
+        // yield nothing.
+        self.files.remove(path);
+        for cataloger in self.catalogers.iter().filter(|c| c.wants_file(file)) {
             let facts = match cataloger.catalog(path, bytes) {
                 Ok(facts) => facts,
                 Err(e) => {
@@ -82,8 +103,17 @@ impl CatalogVisitor<'_> {
                     }
                 }
             };
-            self.files.insert(path.to_owned(), facts);
+            let empty =
+                facts.packages.is_empty() && facts.os.is_none() && facts.warnings.is_empty();
+            if !empty || cataloger.keeps_empty() {
+                self.files.insert(path.to_owned(), facts);
+            }
         }
+    }
+
+    fn scan_secrets(&mut self, path: &str, bytes: &[u8]) {
+        self.found_secrets.retain(|s| s.path != path);
+        self.found_secrets.extend(self.secrets.scan(path, bytes));
     }
 }
 
@@ -92,20 +122,36 @@ impl EntryVisitor for CatalogVisitor<'_> {
         match entry.kind().clone() {
             EntryKind::File => {
                 let path = entry.path().to_owned();
-                let limit = self
+                let file = FileCandidate {
+                    path: &path,
+                    size: entry.size(),
+                    mode: entry.mode(),
+                };
+                let cataloger_limit = self
                     .catalogers
                     .iter()
-                    .filter(|c| c.wants(&path))
+                    .filter(|c| c.wants_file(&file))
                     .map(|c| c.max_file_size())
                     .max();
-                let Some(limit) = limit else {
+                let secrets_wanted = self.secrets.wants(&path, entry.size());
+                let Some(limit) = cataloger_limit.or(secrets_wanted.then_some(u64::MAX)) else {
                     // Replaced by a file nobody wants: the earlier facts no longer hold.
                     self.files.remove(&path);
+                    self.found_secrets.retain(|s| s.path != path);
                     return Ok(());
                 };
                 if let Some(bytes) = entry.read_limited(limit)? {
-                    self.run(&path, &bytes);
-                    if self.kept_bytes + bytes.len() <= KEEP_BUDGET {
+                    if cataloger_limit.is_some() {
+                        self.run(&file, &bytes);
+                    } else {
+                        self.files.remove(&path);
+                    }
+                    if secrets_wanted {
+                        self.scan_secrets(&path, &bytes);
+                    }
+                    if cataloger_limit.is_none() {
+                        // Only the secret scanner read it; links re-scan nothing.
+                    } else if self.kept_bytes + bytes.len() <= KEEP_BUDGET {
                         self.kept_bytes += bytes.len();
                         if let Some(old) = self.kept.insert(path, std::sync::Arc::new(bytes)) {
                             self.kept_bytes -= old.len();
@@ -132,12 +178,17 @@ impl EntryVisitor for CatalogVisitor<'_> {
             }
             EntryKind::Hardlink { target } => {
                 let path = entry.path().to_owned();
-                if self.catalogers.iter().any(|c| c.wants(&path)) {
-                    if let Some(bytes) = self.kept.get(&target).cloned() {
-                        self.run(&path, &bytes);
-                    } else {
-                        tracing::debug!(%path, %target, "hard link to a file that was not kept; not catalogued");
+                if let Some(bytes) = self.kept.get(&target).cloned() {
+                    let file = FileCandidate {
+                        path: &path,
+                        size: bytes.len() as u64,
+                        mode: entry.mode(),
+                    };
+                    if self.catalogers.iter().any(|c| c.wants_file(&file)) {
+                        self.run(&file, &bytes);
                     }
+                } else if self.catalogers.iter().any(|c| c.wants(&path)) {
+                    tracing::debug!(%path, %target, "hard link to a file that was not kept; not catalogued");
                 }
             }
             EntryKind::Whiteout => self.whiteouts.push(entry.path().to_owned()),

@@ -531,6 +531,8 @@ impl Scanner {
                     compressed_size: facts.compressed_size,
                     uncompressed_size: facts.uncompressed_size,
                     created_by,
+                    base_image: false,
+                    changes: plimsoll_types::LayerChanges::default(),
                 },
             )
             .collect();
@@ -546,6 +548,8 @@ impl Scanner {
             os: folded.os,
             layers,
             packages: folded.packages,
+            config: None,
+            secrets: Vec::new(),
             warnings,
         })
     }

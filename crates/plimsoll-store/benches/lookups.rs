@@ -49,6 +49,8 @@ fn inventory(image: &PlatformImage) -> ImageInventory {
         os: None,
         layers: vec![],
         packages: vec![],
+        config: None,
+        secrets: vec![],
         warnings: vec![],
     }
 }

@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{Digest, OsRelease, Package};
+use crate::{Digest, OsRelease, Package, Secret};
 
 /// A cataloger's name and parser version. A layer's facts are valid only for the exact set of
 /// analyzer versions that produced them; bumping one invalidates cached facts (STYLE rule 8).
@@ -57,4 +57,7 @@ pub struct LayerFacts {
     /// Directories whose lower-layer contents this layer hides (`.wh..wh..opq`), absolute.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub opaque_dirs: Vec<String>,
+    /// Credentials found in this layer's files (redacted), sorted by (path, line, rule).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub secrets: Vec<Secret>,
 }

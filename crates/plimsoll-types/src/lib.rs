@@ -25,17 +25,23 @@
 mod digest;
 mod error;
 mod finding;
+mod image_config;
 mod inventory;
 mod layer;
 mod os;
 mod package;
 mod platform;
+mod secret;
 
 pub use crate::digest::Digest;
 pub use crate::error::{Error, Result};
 pub use crate::finding::{Cvss, Finding, FixState, Severity, SeveritySource, VulnerabilityReport};
-pub use crate::inventory::{ImageInventory, ImageSource, LayerSummary};
+pub use crate::image_config::{ConfigFinding, ImageConfigFacts};
+pub use crate::inventory::{
+    ImageInventory, ImageSource, LayerChanges, LayerSummary, PackageId, VersionChange,
+};
 pub use crate::layer::{AnalyzerVersion, FileFacts, LayerFacts};
 pub use crate::os::OsRelease;
 pub use crate::package::{LayerRef, Package, PackageKind, SourcePackage};
 pub use crate::platform::Platform;
+pub use crate::secret::Secret;

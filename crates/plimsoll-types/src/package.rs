@@ -22,16 +22,39 @@ pub enum PackageKind {
     /// `group:artifact` as OSV's `Maven` ecosystem names them (`org.apache.logging.log4j:log4j-core`).
     /// [`Package::maven_coordinates`] splits the name back into group and artifact.
     Maven,
+    /// rpm database (`/var/lib/rpm/rpmdb.sqlite`, `Packages`, `Packages.db`): version is
+    /// `[epoch:]version-release`, as rpm-distribution advisories write it.
+    Rpm,
+    /// Go modules from a binary's build info, and the Go standard library (`stdlib`, version
+    /// without the `go` prefix, as OSV's Go ecosystem names it). Names are module paths.
+    Go,
+    /// Rust crates (`cargo auditable` data in binaries, `Cargo.lock`); OSV ecosystem `crates.io`.
+    Cargo,
+    /// Ruby gems (`specifications/*.gemspec`, `Gemfile.lock`).
+    Gem,
+    /// PHP Composer packages (`composer.lock`, `vendor/composer/installed.json`), `vendor/name`.
+    Composer,
+    /// .NET `NuGet` packages (`*.deps.json`, `packages.lock.json`).
+    Nuget,
+    /// conda packages (`conda-meta/*.json`); no OSV ecosystem, so inventoried but not matched.
+    Conda,
 }
 
 impl PackageKind {
     /// Every kind, in a stable order (used for summaries and docs).
-    pub const ALL: [PackageKind; 5] = [
+    pub const ALL: [PackageKind; 12] = [
         PackageKind::Deb,
         PackageKind::Apk,
         PackageKind::Python,
         PackageKind::Npm,
         PackageKind::Maven,
+        PackageKind::Rpm,
+        PackageKind::Go,
+        PackageKind::Cargo,
+        PackageKind::Gem,
+        PackageKind::Composer,
+        PackageKind::Nuget,
+        PackageKind::Conda,
     ];
 
     /// The stable lowercase name used in JSON output and tables.
@@ -42,6 +65,13 @@ impl PackageKind {
             PackageKind::Python => "python",
             PackageKind::Npm => "npm",
             PackageKind::Maven => "maven",
+            PackageKind::Rpm => "rpm",
+            PackageKind::Go => "go",
+            PackageKind::Cargo => "cargo",
+            PackageKind::Gem => "gem",
+            PackageKind::Composer => "composer",
+            PackageKind::Nuget => "nuget",
+            PackageKind::Conda => "conda",
         }
     }
 
@@ -49,8 +79,16 @@ impl PackageKind {
     /// advisories) rather than a language ecosystem.
     pub fn is_os(self) -> bool {
         match self {
-            PackageKind::Deb | PackageKind::Apk => true,
-            PackageKind::Python | PackageKind::Npm | PackageKind::Maven => false,
+            PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm => true,
+            PackageKind::Python
+            | PackageKind::Npm
+            | PackageKind::Maven
+            | PackageKind::Go
+            | PackageKind::Cargo
+            | PackageKind::Gem
+            | PackageKind::Composer
+            | PackageKind::Nuget
+            | PackageKind::Conda => false,
         }
     }
 }

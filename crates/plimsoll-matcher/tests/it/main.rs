@@ -71,6 +71,8 @@ pub(crate) fn image(os: Option<OsRelease>, packages: Vec<Package>) -> ImageInven
         os,
         layers: vec![],
         packages,
+        config: None,
+        secrets: vec![],
         warnings: vec![],
     }
 }

@@ -113,6 +113,8 @@ pub(crate) fn inventory() -> ImageInventory {
                     compressed_size: 29_000_000,
                     uncompressed_size: 80_000_000,
                     created_by: None,
+                    base_image: index == 0,
+                    changes: plimsoll_types::LayerChanges::default(),
                 }
             })
             .collect(),
@@ -139,6 +141,8 @@ pub(crate) fn inventory() -> ImageInventory {
             node_types("/app/node_modules/@types/node/package.json"),
             node_types("/app/packages/api/node_modules/@types/node/package.json"),
         ],
+        config: None,
+        secrets: Vec::new(),
         warnings: Vec::new(),
     }
 }
@@ -158,6 +162,13 @@ fn finding(package: &Package, id: &str, severity: Severity, fixed: &[&str]) -> F
             PackageKind::Python => "PyPI",
             PackageKind::Npm => "npm",
             PackageKind::Maven => "Maven",
+            PackageKind::Rpm => "Rocky Linux:9",
+            PackageKind::Go => "Go",
+            PackageKind::Cargo => "crates.io",
+            PackageKind::Gem => "RubyGems",
+            PackageKind::Composer => "Packagist",
+            PackageKind::Nuget => "NuGet",
+            PackageKind::Conda => "conda",
         }
         .to_owned(),
         matched_name: package

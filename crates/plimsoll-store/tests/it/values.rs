@@ -6,8 +6,8 @@ use time::OffsetDateTime;
 use plimsoll_store::{ManifestMeta, PlatformImage};
 use plimsoll_types::{
     AnalyzerVersion, Cvss, Digest, FileFacts, Finding, FixState, ImageInventory, ImageSource,
-    LayerFacts, LayerRef, LayerSummary, OsRelease, Package, PackageKind, Platform, Severity,
-    SeveritySource, SourcePackage,
+    LayerChanges, LayerFacts, LayerRef, LayerSummary, OsRelease, Package, PackageId, PackageKind,
+    Platform, Severity, SeveritySource, SourcePackage,
 };
 
 /// The analyzer key of the tests' catalogers.
@@ -107,6 +107,7 @@ pub(crate) fn layer_facts(seed: &str) -> LayerFacts {
         ],
         whiteouts: vec!["/var/cache/apt/archives/partial".into()],
         opaque_dirs: vec!["/var/lib/apt/lists".into()],
+        secrets: vec![],
     }
 }
 
@@ -143,6 +144,8 @@ pub(crate) fn inventory(
                 compressed_size: 29_150_474,
                 uncompressed_size: 77_874_688,
                 created_by: Some("# debian.sh --arch 'amd64' out/ 'bookworm' '@1700438400'".into()),
+                base_image: true,
+                changes: LayerChanges::default(),
             },
             LayerSummary {
                 index: 1,
@@ -152,9 +155,20 @@ pub(crate) fn inventory(
                 compressed_size: 4_812_201,
                 uncompressed_size: 16_384_000,
                 created_by: Some("RUN pip install -r requirements.txt".into()),
+                base_image: false,
+                changes: LayerChanges {
+                    added: vec![PackageId {
+                        kind: PackageKind::Python,
+                        name: "requests".into(),
+                        version: "2.32.3".into(),
+                    }],
+                    ..LayerChanges::default()
+                },
             },
         ],
         packages,
+        config: None,
+        secrets: vec![],
         warnings: vec!["/usr/lib/python3/dist-packages/broken.dist-info: no METADATA".into()],
     }
 }

@@ -258,6 +258,8 @@ fn inventory(os: (&str, &str), packages: Vec<Package>) -> ImageInventory {
         }),
         layers: vec![],
         packages,
+        config: None,
+        secrets: vec![],
         warnings: vec![],
     }
 }

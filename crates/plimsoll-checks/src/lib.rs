@@ -1,0 +1,1 @@
+//! Image configuration checks (skeleton).
