@@ -69,3 +69,11 @@ echo "    $(find "$jars_dir/root/usr/share/java" -name '*.jar' -type f | wc -l) 
 echo "export PLIMSOLL_TOOLS_PYTHON=$venv/bin/python"
 echo "export PLIMSOLL_TOOLS_JARS=$jars_dir/root/usr/share/java"
 echo "export PLIMSOLL_TOOLS_NODE_PATH=$node_dir/node_modules"
+
+# One script per cataloger family under scripts/tools/ (rpm, Go/Rust binaries, lockfiles,
+# secrets): each installs its oracle tools and builds its fixtures under $PLIMSOLL_TOOLS_DIR,
+# idempotently, with progress on stderr and only `export` lines on stdout.
+for script in scripts/tools/*.sh; do
+  [[ -e $script ]] || continue
+  PLIMSOLL_TOOLS_DIR="$tools_dir" bash "$script"
+done
