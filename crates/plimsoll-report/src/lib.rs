@@ -66,7 +66,7 @@
 //! let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
 //! assert_eq!(doc["spdxVersion"], "SPDX-2.3");
 //!
-//! let report = VulnerabilityReport { image, findings: Vec::new(), db_built_at: None, suppressed: 0 };
+//! let report = VulnerabilityReport { image, findings: Vec::new(), db_built_at: None, suppressed: 0, config_findings: Vec::new() };
 //! let mut out = Vec::new();
 //! write_vulnerability_reports(VulnFormat::Table, &[report], &mut out).unwrap();
 //! assert!(String::from_utf8(out).unwrap().ends_with("\n\nNo vulnerabilities found.\n"));

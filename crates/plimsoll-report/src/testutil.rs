@@ -253,5 +253,6 @@ pub(crate) fn report() -> VulnerabilityReport {
         image,
         db_built_at: Some("2026-11-25T06:00:00Z".into()),
         suppressed: 2,
+        config_findings: Vec::new(),
     }
 }

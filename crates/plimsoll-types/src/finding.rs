@@ -3,7 +3,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Error, ImageInventory, LayerRef, PackageKind};
+use crate::{ConfigFinding, Error, ImageInventory, LayerRef, PackageKind};
 
 /// How bad a vulnerability is, in the usual five buckets (CVSS qualitative ratings, v3.1 §5).
 /// Ordered: `Unknown < Low < … < Critical`, so filters like "HIGH and above" are comparisons.
@@ -177,6 +177,10 @@ pub struct VulnerabilityReport {
     /// Findings left out by filters (severity, unfixed, ignore file), for the summary line.
     #[serde(default)]
     pub suppressed: usize,
+    /// Configuration and provenance findings (root user, no health check, `latest` tag, age),
+    /// worked out for this image and tag when the report was made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub config_findings: Vec<ConfigFinding>,
 }
 
 #[cfg(test)]

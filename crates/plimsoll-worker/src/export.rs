@@ -192,6 +192,7 @@ pub async fn load_report(
         findings,
         db_built_at,
         suppressed: 0,
+        config_findings: Vec::new(),
     }))
 }
 

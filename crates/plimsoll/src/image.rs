@@ -107,6 +107,7 @@ pub(crate) async fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
         );
         reports.push(VulnerabilityReport {
             suppressed: total - findings.len(),
+            config_findings: Vec::new(),
             image,
             findings,
             db_built_at: built_at.clone(),

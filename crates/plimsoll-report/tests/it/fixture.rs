@@ -261,5 +261,6 @@ pub(crate) fn report() -> VulnerabilityReport {
         findings,
         db_built_at: Some("2026-11-24T03:00:00Z".to_owned()),
         suppressed: 1,
+        config_findings: Vec::new(),
     }
 }
