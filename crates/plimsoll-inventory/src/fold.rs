@@ -1,6 +1,9 @@
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use plimsoll_types::{FileFacts, LayerFacts, LayerRef, OsRelease, Package, PackageKind};
+use plimsoll_types::{
+    FileFacts, LayerChanges, LayerFacts, LayerRef, OsRelease, Package, PackageId, PackageKind,
+    Secret, VersionChange,
+};
 
 use crate::purl::purl;
 
@@ -13,7 +16,16 @@ pub struct FoldedImage {
     pub packages: Vec<Package>,
     /// Warnings of the files that survive in the view.
     pub warnings: Vec<String>,
+    /// What each layer did to the package view below it, one entry per layer.
+    pub layer_changes: Vec<LayerChanges>,
+    /// Secrets of every layer with their layer set, and the later layer that deletes each file
+    /// where one does: a deleted file is still in the lower blob. A secret repeated unchanged
+    /// in a later layer (a file copied up by `chmod`, say) is listed once, at its first layer.
+    pub secrets: Vec<Secret>,
 }
+
+/// Versions of each (kind, name) in a view: what per-layer changes compare.
+type PackageSet = BTreeMap<(PackageKind, String), BTreeSet<String>>;
 
 /// A file of the view with the origin layer of each of its packages.
 struct ViewFile {
@@ -24,6 +36,8 @@ struct ViewFile {
 /// Folds layers (base first) into the image view.
 pub fn fold(layers: &[LayerFacts]) -> FoldedImage {
     let mut view: BTreeMap<String, ViewFile> = BTreeMap::new();
+    let mut layer_changes = Vec::with_capacity(layers.len());
+    let mut before = PackageSet::new();
     for (index, layer) in layers.iter().enumerate() {
         let this_layer = LayerRef {
             index,
@@ -64,7 +78,17 @@ pub fn fold(layers: &[LayerFacts]) -> FoldedImage {
                 },
             );
         }
+        let touched =
+            !(layer.files.is_empty() && layer.whiteouts.is_empty() && layer.opaque_dirs.is_empty());
+        if touched {
+            let after = package_set(&view);
+            layer_changes.push(changes(&before, &after));
+            before = after;
+        } else {
+            layer_changes.push(LayerChanges::default());
+        }
     }
+    let secrets = fold_secrets(layers);
 
     let os = ["/etc/os-release", "/usr/lib/os-release"]
         .iter()
@@ -92,7 +116,97 @@ pub fn fold(layers: &[LayerFacts]) -> FoldedImage {
         os,
         packages,
         warnings,
+        layer_changes,
+        secrets,
     }
+}
+
+fn package_set(view: &BTreeMap<String, ViewFile>) -> PackageSet {
+    let mut set = PackageSet::new();
+    for file in view.values() {
+        for p in &file.facts.packages {
+            set.entry((p.kind, p.name.clone()))
+                .or_default()
+                .insert(p.version.clone());
+        }
+    }
+    set
+}
+
+/// Compares two views by (kind, name): versions only after are added, only before removed; a
+/// name that lost exactly one version and gained exactly one changed version.
+fn changes(before: &PackageSet, after: &PackageSet) -> LayerChanges {
+    let empty = BTreeSet::new();
+    let mut out = LayerChanges::default();
+    let names: BTreeSet<&(PackageKind, String)> = before.keys().chain(after.keys()).collect();
+    for key in names {
+        let old = before.get(key).unwrap_or(&empty);
+        let new = after.get(key).unwrap_or(&empty);
+        if old == new {
+            continue;
+        }
+        let gone: Vec<&String> = old.difference(new).collect();
+        let came: Vec<&String> = new.difference(old).collect();
+        let id = |version: &String| PackageId {
+            kind: key.0,
+            name: key.1.clone(),
+            version: version.clone(),
+        };
+        if let ([from], [to]) = (gone.as_slice(), came.as_slice()) {
+            out.changed.push(VersionChange {
+                kind: key.0,
+                name: key.1.clone(),
+                from: (*from).clone(),
+                to: (*to).clone(),
+            });
+        } else {
+            out.removed.extend(gone.into_iter().map(id));
+            out.added.extend(came.into_iter().map(id));
+        }
+    }
+    out
+}
+
+/// Whether `layer` deletes `path` from the layers below (a whiteout of it or of a parent
+/// directory, or an opaque parent directory).
+fn deletes(layer: &LayerFacts, path: &str) -> bool {
+    let under = |dir: &str| {
+        path.strip_prefix(dir.trim_end_matches('/'))
+            .is_some_and(|rest| rest.starts_with('/'))
+    };
+    layer.whiteouts.iter().any(|w| w == path || under(w))
+        || layer.opaque_dirs.iter().any(|d| under(d))
+}
+
+fn fold_secrets(layers: &[LayerFacts]) -> Vec<Secret> {
+    let mut out: Vec<Secret> = Vec::new();
+    for (index, layer) in layers.iter().enumerate() {
+        let this_layer = LayerRef {
+            index,
+            digest: layer.digest.clone(),
+            diff_id: layer.diff_id.clone(),
+        };
+        for secret in &layer.secrets {
+            let repeated = out.iter().any(|s| {
+                s.deleted_in_layer.is_none_or(|d| d > index)
+                    && (&s.rule, &s.path, s.line, &s.redacted)
+                        == (&secret.rule, &secret.path, secret.line, &secret.redacted)
+            });
+            if repeated {
+                continue;
+            }
+            let mut secret = secret.clone();
+            secret.layer = Some(this_layer.clone());
+            secret.deleted_in_layer = layers
+                .iter()
+                .enumerate()
+                .skip(index + 1)
+                .find(|(_, upper)| deletes(upper, &secret.path))
+                .map(|(i, _)| i);
+            out.push(secret);
+        }
+    }
+    out
 }
 
 /// Removes every view entry strictly under directory `dir`.
@@ -346,6 +460,120 @@ mod tests {
             [
                 ("express", "/app/node_modules/express/package.json"),
                 ("left-pad", "/app/package-lock.json")
+            ]
+        );
+    }
+
+    #[test]
+    fn each_layer_records_added_removed_and_changed_packages() {
+        let image = fold(&[
+            layer(
+                0,
+                vec![status(vec![deb("bash", "5.2-1"), deb("curl", "7.88-1")])],
+                &[],
+                &[],
+            ),
+            layer(
+                1,
+                vec![
+                    status(vec![
+                        deb("bash", "5.2-1"),
+                        deb("curl", "7.88-2"),
+                        deb("jq", "1.6-2"),
+                    ]),
+                    python("six", "1.16.0", SITE),
+                ],
+                &[],
+                &[],
+            ),
+            layer(2, vec![], &[], &[]),
+            layer(3, vec![status(vec![deb("bash", "5.2-1")])], &[], &[]),
+        ]);
+        let id = |kind, name: &str, version: &str| PackageId {
+            kind,
+            name: name.into(),
+            version: version.into(),
+        };
+        let c = &image.layer_changes;
+        assert_eq!(c.len(), 4);
+        assert_eq!(
+            c[0].added,
+            [
+                id(PackageKind::Deb, "bash", "5.2-1"),
+                id(PackageKind::Deb, "curl", "7.88-1")
+            ]
+        );
+        assert_eq!(
+            c[1].added,
+            [
+                id(PackageKind::Deb, "jq", "1.6-2"),
+                id(PackageKind::Python, "six", "1.16.0")
+            ]
+        );
+        assert_eq!(
+            c[1].changed,
+            [VersionChange {
+                kind: PackageKind::Deb,
+                name: "curl".into(),
+                from: "7.88-1".into(),
+                to: "7.88-2".into(),
+            }]
+        );
+        assert!(c[1].removed.is_empty());
+        assert!(c[2].is_empty(), "a layer without metadata changes nothing");
+        assert_eq!(
+            c[3].removed,
+            [
+                id(PackageKind::Deb, "curl", "7.88-2"),
+                id(PackageKind::Deb, "jq", "1.6-2")
+            ]
+        );
+        assert!(c[3].added.is_empty() && c[3].changed.is_empty());
+    }
+
+    fn secret(path: &str, line: u32) -> Secret {
+        Secret {
+            rule: "aws-access-key-id".into(),
+            category: "AWS".into(),
+            title: "AWS access key ID".into(),
+            severity: plimsoll_types::Severity::Critical,
+            path: path.into(),
+            line,
+            redacted: "AKIA****************".into(),
+            layer: None,
+            deleted_in_layer: None,
+        }
+    }
+
+    #[test]
+    fn secrets_keep_their_layer_and_the_layer_that_deleted_them() {
+        let mut l0 = layer(0, vec![], &[], &[]);
+        l0.secrets = vec![secret("/app/.env", 3), secret("/root/.aws/credentials", 2)];
+        // Layer 1 copies /app/.env up unchanged (chmod) and adds a new one.
+        let mut l1 = layer(1, vec![], &[], &[]);
+        l1.secrets = vec![secret("/app/.env", 3), secret("/etc/app.conf", 1)];
+        // Layer 2 deletes /root/.aws (the whole directory).
+        let l2 = layer(2, vec![], &["/root/.aws"], &[]);
+        // Layer 3 hides /etc by an opaque marker.
+        let l3 = layer(3, vec![], &[], &["/etc"]);
+        let image = fold(&[l0, l1, l2, l3]);
+        let got: Vec<(&str, usize, Option<usize>)> = image
+            .secrets
+            .iter()
+            .map(|s| {
+                (
+                    s.path.as_str(),
+                    s.layer.as_ref().unwrap().index,
+                    s.deleted_in_layer,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("/app/.env", 0, None),
+                ("/root/.aws/credentials", 0, Some(2)),
+                ("/etc/app.conf", 1, Some(3)),
             ]
         );
     }

@@ -21,8 +21,10 @@
 //! assert!(image.packages.is_empty() && image.os.is_none());
 //! ```
 
+mod base;
 mod fold;
 mod purl;
 
+pub use crate::base::{HistoryEntry, base_image_layers};
 pub use crate::fold::{FoldedImage, fold};
 pub use crate::purl::{pep503_normalise, purl};

@@ -3,9 +3,12 @@
 //! struct of our own: configs in the wild carry every shape of extra field, and a missing
 //! optional field must never fail a scan.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
-use plimsoll_types::{Digest, Platform};
+use plimsoll_inventory::HistoryEntry;
+use plimsoll_types::{Digest, ImageConfigFacts, Platform};
 
 use crate::{Error, Result};
 
@@ -22,6 +25,36 @@ pub(crate) struct ImageConfig {
     pub(crate) rootfs: RootFs,
     #[serde(default)]
     pub(crate) history: Vec<History>,
+    /// The runtime settings (`config` in OCI, also `config` in Docker's format).
+    #[serde(default)]
+    pub(crate) config: Option<RuntimeConfig>,
+}
+
+/// OCI `config` object; Docker adds `Healthcheck`. Field names are capitalised in both.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct RuntimeConfig {
+    #[serde(default)]
+    user: Option<String>,
+    #[serde(default)]
+    exposed_ports: Option<BTreeMap<String, serde_json::Value>>,
+    #[serde(default)]
+    pub(crate) env: Option<Vec<String>>,
+    #[serde(default)]
+    entrypoint: Option<Vec<String>>,
+    #[serde(default)]
+    cmd: Option<Vec<String>>,
+    #[serde(default)]
+    labels: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    healthcheck: Option<Healthcheck>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Healthcheck {
+    #[serde(default)]
+    test: Option<Vec<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -70,6 +103,53 @@ impl ImageConfig {
                 self.rootfs.diff_ids.len()
             ),
         })
+    }
+
+    /// The runtime settings checks read; environment values are left out (they may be secrets).
+    pub(crate) fn facts(&self) -> ImageConfigFacts {
+        let Some(c) = &self.config else {
+            return ImageConfigFacts::default();
+        };
+        ImageConfigFacts {
+            user: c.user.clone(),
+            exposed_ports: c
+                .exposed_ports
+                .as_ref()
+                .map(|p| p.keys().cloned().collect())
+                .unwrap_or_default(),
+            env_names: c
+                .env
+                .iter()
+                .flatten()
+                .map(|e| e.split_once('=').map_or(e.as_str(), |(n, _)| n).to_owned())
+                .collect(),
+            // `["NONE"]` disables a health check inherited from the base image.
+            healthcheck: c
+                .healthcheck
+                .as_ref()
+                .and_then(|h| h.test.as_ref())
+                .and_then(|t| t.first())
+                .is_some_and(|t| t != "NONE"),
+            command: c
+                .entrypoint
+                .iter()
+                .flatten()
+                .chain(c.cmd.iter().flatten())
+                .cloned()
+                .collect(),
+            labels: c.labels.clone().unwrap_or_default(),
+        }
+    }
+
+    /// The history as the base-image heuristic reads it.
+    pub(crate) fn history_entries(&self) -> Vec<HistoryEntry<'_>> {
+        self.history
+            .iter()
+            .map(|h| HistoryEntry {
+                created_by: h.created_by.as_deref(),
+                empty_layer: h.empty_layer,
+            })
+            .collect()
     }
 
     /// `created_by` per layer: history entries marked `empty_layer` made no layer.

@@ -10,7 +10,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 
 use plimsoll_catalog::Cataloger;
-use plimsoll_inventory::fold;
+use plimsoll_inventory::{base_image_layers, fold};
 use plimsoll_layer::{Limits, WalkOptions};
 use plimsoll_registry::manifest::ImageManifest;
 use plimsoll_registry::{Manifest, Reference, RegistryClient, manifest};
@@ -517,6 +517,8 @@ impl Scanner {
         let owned: Vec<LayerFacts> = facts.iter().map(|f| (**f).clone()).collect();
         let folded = fold(&owned);
         let commands = image.config.layer_commands(image.layers.len());
+        let base_layers = base_image_layers(&image.config.history_entries(), image.layers.len());
+        let mut changes = folded.layer_changes.into_iter();
         let layers = owned
             .iter()
             .zip(&image.layers)
@@ -531,13 +533,22 @@ impl Scanner {
                     compressed_size: facts.compressed_size,
                     uncompressed_size: facts.uncompressed_size,
                     created_by,
-                    base_image: false,
-                    changes: plimsoll_types::LayerChanges::default(),
+                    base_image: index < base_layers,
+                    changes: changes.next().unwrap_or_default(),
                 },
             )
             .collect();
         let mut warnings = image.warnings;
         warnings.extend(folded.warnings);
+        // Secrets in `Env` are config facts, not layer facts: the config is content addressed
+        // too, and its bytes are at hand here.
+        let mut secrets = folded.secrets;
+        let scanner = plimsoll_secrets::SecretScanner::builtin();
+        if let Some(env) = image.config.config.as_ref().and_then(|c| c.env.as_ref()) {
+            for entry in env {
+                secrets.extend(scanner.scan_env(entry));
+            }
+        }
         Ok(ImageInventory {
             source: image.source,
             manifest_digest: image.manifest_digest,
@@ -548,8 +559,8 @@ impl Scanner {
             os: folded.os,
             layers,
             packages: folded.packages,
-            config: None,
-            secrets: Vec::new(),
+            config: Some(image.config.facts()),
+            secrets,
             warnings,
         })
     }

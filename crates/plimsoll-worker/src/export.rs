@@ -86,7 +86,7 @@ pub async fn export(
     let mut findings_csv: Vec<Vec<String>> = Vec::new();
     for row in &rows {
         let report = match &row.manifest_digest {
-            Some(digest) => load_report(store, analyzer_key, digest).await?,
+            Some(digest) => load_report(store, analyzer_key, digest, Some(&row.tag)).await?,
             None => None,
         };
         let mut file_name = String::new();
@@ -173,11 +173,13 @@ pub async fn export(
     Ok(summary)
 }
 
-/// The stored inventory and findings of one platform image as a report.
+/// The stored inventory and findings of one platform image as a report, with the
+/// configuration checks for `tag` worked out now (they depend on the tag and the date).
 pub async fn load_report(
     store: &Store,
     analyzer_key: &str,
     digest: &plimsoll_types::Digest,
+    tag: Option<&str>,
 ) -> Result<Option<VulnerabilityReport>> {
     let Some(image) = store.inventory(digest, analyzer_key).await? else {
         return Ok(None);
@@ -187,12 +189,18 @@ pub async fn load_report(
         Some(s) => (s.findings, s.db_built_at),
         None => (Vec::new(), None),
     };
+    let config_findings = plimsoll_checks::check_image(
+        &image,
+        tag,
+        time::OffsetDateTime::now_utc(),
+        &plimsoll_checks::CheckOptions::default(),
+    );
     Ok(Some(VulnerabilityReport {
         image,
         findings,
         db_built_at,
         suppressed: 0,
-        config_findings: Vec::new(),
+        config_findings,
     }))
 }
 

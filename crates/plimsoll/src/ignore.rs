@@ -81,6 +81,14 @@ impl IgnoreList {
         })
     }
 
+    /// The live rule naming `id` exactly: configuration findings (`PLM-CFG-001`) and secret
+    /// rules (`aws-access-key-id`) are ignored by their ids too.
+    pub(crate) fn suppressing_id(&self, id: &str, today: Date) -> Option<&IgnoreRule> {
+        self.rules
+            .iter()
+            .find(|rule| rule.expires.is_none_or(|d| today <= d) && rule.id == id)
+    }
+
     /// Rules past their date, to warn about.
     pub(crate) fn expired(&self, today: Date) -> impl Iterator<Item = &IgnoreRule> {
         self.rules

@@ -5,7 +5,7 @@ use std::time::Instant;
 use anyhow::{Context as _, bail};
 
 use plimsoll_report::VulnFormat;
-use plimsoll_types::{FixState, Severity, VulnerabilityReport};
+use plimsoll_types::{FixState, ImageSource, Severity, VulnerabilityReport};
 use plimsoll_vulndb::VulnDb;
 
 use crate::cli::ImageArgs;
@@ -105,9 +105,22 @@ pub(crate) async fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
             packages_checked = outcome.packages_checked,
             "matching complete"
         );
+        let tag = image_tag(&image.source);
+        let config_findings: Vec<_> = plimsoll_checks::check_image(
+            &image,
+            tag.as_deref(),
+            time::OffsetDateTime::now_utc(),
+            &plimsoll_checks::CheckOptions::default(),
+        )
+        .into_iter()
+        .filter(|f| ignores.suppressing_id(&f.id, today).is_none())
+        .collect();
+        image
+            .secrets
+            .retain(|s| ignores.suppressing_id(&s.rule, today).is_none());
         reports.push(VulnerabilityReport {
             suppressed: total - findings.len(),
-            config_findings: Vec::new(),
+            config_findings,
             image,
             findings,
             db_built_at: built_at.clone(),
@@ -134,6 +147,22 @@ pub(crate) async fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// The tag an image was pulled by (`None` for a digest, a layout or an archive).
+fn image_tag(source: &ImageSource) -> Option<String> {
+    let ImageSource::Registry { reference } = source else {
+        return None;
+    };
+    let name = reference
+        .split_once('@')
+        .map_or(reference.as_str(), |(n, _)| n);
+    if reference.contains('@') {
+        return None;
+    }
+    // The tag follows the last `:` after the last `/` (a port is before the first `/`).
+    let last = name.rsplit_once('/').map_or(name, |(_, last)| last);
+    last.rsplit_once(':').map(|(_, tag)| tag.to_owned())
+}
+
 pub(crate) async fn open_db(dir: PathBuf) -> anyhow::Result<VulnDb> {
     let db = tokio::task::spawn_blocking(move || VulnDb::open(&dir))
         .await
@@ -145,4 +174,34 @@ pub(crate) async fn open_db(dir: PathBuf) -> anyhow::Result<VulnDb> {
         );
     }
     Ok(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags_come_from_registry_references_only() {
+        let r = |reference: &str| ImageSource::Registry {
+            reference: reference.into(),
+        };
+        assert_eq!(
+            image_tag(&r("127.0.0.1:5000/lab/app:latest")).as_deref(),
+            Some("latest")
+        );
+        assert_eq!(
+            image_tag(&r("docker.io/library/debian:12")).as_deref(),
+            Some("12")
+        );
+        assert_eq!(image_tag(&r("127.0.0.1:5000/lab/app")), None);
+        assert_eq!(
+            image_tag(&r("docker.io/library/debian:12@sha256:0123")),
+            None,
+            "pulled by digest"
+        );
+        assert_eq!(
+            image_tag(&ImageSource::DockerArchive { path: "a:b".into() }),
+            None
+        );
+    }
 }

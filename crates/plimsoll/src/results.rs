@@ -72,7 +72,8 @@ pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
                     && r.tag == tag
             }) {
                 if let Some(digest) = &row.manifest_digest
-                    && let Some(report) = plimsoll_worker::load_report(&store, &key, digest).await?
+                    && let Some(report) =
+                        plimsoll_worker::load_report(&store, &key, digest, Some(tag)).await?
                 {
                     reports.push(report);
                 }

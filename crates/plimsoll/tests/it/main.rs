@@ -20,6 +20,7 @@
 
 mod bad_input;
 mod cli;
+mod layers;
 mod oracles;
 mod registry_scan;
 mod sources;
