@@ -1,8 +1,12 @@
 //! Times the analysis of one layer blob, or a bare gunzip of it, and prints one line of figures.
 //!
 //! ```text
-//! cargo run --release -p plimsoll-scan --example analyse_layer -- LAYER_FILE [--gunzip-only]
+//! cargo run --release -p plimsoll-scan --example analyse_layer -- LAYER_FILE [--gunzip-only | --walk-only]
 //! ```
+//!
+//! `--walk-only` runs the same pass with no cataloger and no secret scanner: digests,
+//! decompression and the tar walk alone, the baseline the catalogers' cost is measured against
+//! (`bench/cataloger-overhead.sh`).
 //!
 //! Without a flag, the file goes through [`plimsoll_scan::analyse_layer`] with every built-in
 //! cataloger: the same single pass a scan runs (blob sha256, decompression, diff-id sha256, tar
@@ -39,41 +43,53 @@ struct Figures {
     /// `None` for the gunzip baseline, which does not parse tar.
     entries: Option<u64>,
     packages: Option<usize>,
+    secrets: Option<usize>,
     seconds: f64,
 }
 
 fn main() {
     let mut path = None;
     let mut gunzip_only = false;
+    let mut walk_only = false;
+    let usage = "usage: analyse_layer LAYER_FILE [--gunzip-only | --walk-only]";
     for arg in std::env::args_os().skip(1) {
         if arg == "--gunzip-only" {
             gunzip_only = true;
+        } else if arg == "--walk-only" {
+            walk_only = true;
         } else if path.is_none() {
             path = Some(PathBuf::from(arg));
         } else {
-            panic!("usage: analyse_layer LAYER_FILE [--gunzip-only]");
+            panic!("{usage}");
         }
     }
-    let path = path.expect("usage: analyse_layer LAYER_FILE [--gunzip-only]");
+    let path = path.expect(usage);
 
     let figures = if gunzip_only {
         gunzip(&path)
     } else {
-        analyse(&path)
+        analyse(&path, walk_only)
     };
     print(&figures);
 }
 
-fn analyse(path: &PathBuf) -> Figures {
-    let catalogers = plimsoll_catalog::all();
+fn analyse(path: &PathBuf, walk_only: bool) -> Figures {
+    let catalogers = if walk_only {
+        Vec::new()
+    } else {
+        plimsoll_catalog::all()
+    };
+    let secrets = (!walk_only).then(plimsoll_secrets::SecretScanner::builtin);
     let start = Instant::now();
     // No BufReader here: the decode thread wraps the blob in its own 256 KiB buffer.
     let file = fs_err::File::open(path).expect("open layer file");
-    let facts = plimsoll_scan::analyse_layer(file, &WalkOptions::default(), &catalogers)
-        .expect("analyse layer");
+    let facts =
+        plimsoll_scan::analyse_layer_with(file, &WalkOptions::default(), &catalogers, secrets)
+            .expect("analyse layer");
     let seconds = start.elapsed().as_secs_f64();
     Figures {
-        mode: "analyse",
+        mode: if walk_only { "walk-only" } else { "analyse" },
+        secrets: Some(facts.secrets.len()),
         compressed: facts.compressed_size,
         uncompressed: facts.uncompressed_size,
         entries: Some(facts.entries),
@@ -105,6 +121,7 @@ fn gunzip(path: &PathBuf) -> Figures {
         uncompressed,
         entries: None,
         packages: None,
+        secrets: None,
         seconds,
     }
 }
@@ -114,12 +131,13 @@ fn print(f: &Figures) {
     let mb = |bytes: u64| bytes as f64 / 1e6;
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_owned());
     println!(
-        "mode={} compressed_bytes={} uncompressed_bytes={} entries={} packages={} seconds={:.3} compressed_mb_s={:.1} uncompressed_mb_s={:.1}",
+        "mode={} compressed_bytes={} uncompressed_bytes={} entries={} packages={} secrets={} seconds={:.3} compressed_mb_s={:.1} uncompressed_mb_s={:.1}",
         f.mode,
         f.compressed,
         f.uncompressed,
         or_dash(f.entries.map(|e| e.to_string())),
         or_dash(f.packages.map(|p| p.to_string())),
+        or_dash(f.secrets.map(|p| p.to_string())),
         f.seconds,
         mb(f.compressed) / f.seconds,
         mb(f.uncompressed) / f.seconds,

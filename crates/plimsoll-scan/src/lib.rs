@@ -20,7 +20,7 @@ mod scanner;
 mod source;
 mod store;
 
-pub use crate::analyse::{analyse_layer, analyzer_versions};
+pub use crate::analyse::{analyse_layer, analyse_layer_with, analyzer_versions};
 pub use crate::error::{Error, Result};
 pub use crate::scanner::{
     BoxFuture, FactsCache, ImageDescription, PlatformDescription, ScanOptions, Scanner,

@@ -151,13 +151,28 @@ fn analysed(output: &Output) -> BTreeSet<String> {
 }
 
 /// Access-log lines of the open registry mentioning blobs of `ns`.
+/// Blob GETs under `ns` in the registry's access log, once the count has settled: the
+/// registry writes its log lines asynchronously, and on a loaded machine the last requests of
+/// a run can land a moment after the client has exited.
 fn blob_requests(h: &Harness, ns: &str) -> usize {
     let log = h.path("registry/open/registry.log");
-    let text = fs_err::read_to_string(log).unwrap_or_default();
     let needle = format!("/v2/{ns}/");
-    text.lines()
-        .filter(|l| l.contains("\"GET ") && l.contains(&needle) && l.contains("/blobs/"))
-        .count()
+    let count = || {
+        let text = fs_err::read_to_string(&log).unwrap_or_default();
+        text.lines()
+            .filter(|l| l.contains("\"GET ") && l.contains(&needle) && l.contains("/blobs/"))
+            .count()
+    };
+    let mut last = count();
+    for _ in 0..20 {
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        let now = count();
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    last
 }
 
 #[test]
