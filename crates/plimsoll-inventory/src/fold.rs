@@ -226,34 +226,47 @@ fn remove_under(view: &mut BTreeMap<String, ViewFile>, dir: &str) {
     }
 }
 
-/// An npm project in an image usually carries both `package-lock.json` and the installed
-/// `node_modules`; both describe the same packages. Installed copies are what runs, so a lock
-/// entry is dropped when the same name and version is installed under the lockfile's directory.
+/// Lockfiles whose entries describe what an installed tree beside them also records:
+/// (kind, lockfile name, where the installed copies of the project live, relative to the
+/// lockfile's directory).
+const LOCKFILE_TWINS: &[(PackageKind, &str, &str)] = &[
+    (PackageKind::Npm, "package-lock.json", "node_modules/"),
+    (PackageKind::Npm, "yarn.lock", "node_modules/"),
+    (PackageKind::Npm, "pnpm-lock.yaml", "node_modules/"),
+    (PackageKind::Composer, "composer.lock", "vendor/"),
+];
+
+/// The (lockfile name, installed-tree prefix) a package was found through, if it came from a
+/// lockfile of [`LOCKFILE_TWINS`]: the project directory and the installed tree's prefix.
+fn lockfile_project(p: &Package) -> Option<(&str, &'static str)> {
+    LOCKFILE_TWINS.iter().find_map(|(kind, name, tree)| {
+        let project = p.found_in.strip_suffix(name)?.strip_suffix('/')?;
+        (p.kind == *kind).then_some((project, *tree))
+    })
+}
+
+/// A project in an image usually carries both its lockfile (`package-lock.json`, `yarn.lock`,
+/// `pnpm-lock.yaml`, `composer.lock`) and the installed tree (`node_modules`, `vendor`); both
+/// describe the same packages. Installed copies are what runs, so a lock entry is dropped when
+/// the same name and version is installed under the lockfile's directory.
 fn drop_lockfile_twins(packages: &mut Vec<Package>) {
-    let mut installed: HashMap<(&str, &str), Vec<&str>> = HashMap::new();
-    for p in packages
-        .iter()
-        .filter(|p| p.kind == PackageKind::Npm && !p.found_in.ends_with("/package-lock.json"))
-    {
+    let mut installed: HashMap<(PackageKind, &str, &str), Vec<&str>> = HashMap::new();
+    for p in packages.iter().filter(|p| lockfile_project(p).is_none()) {
         installed
-            .entry((p.name.as_str(), p.version.as_str()))
+            .entry((p.kind, p.name.as_str(), p.version.as_str()))
             .or_default()
             .push(p.found_in.as_str());
     }
     let redundant: Vec<bool> = packages
         .iter()
         .map(|p| {
-            let Some(project) = p
-                .found_in
-                .strip_suffix("/package-lock.json")
-                .filter(|_| p.kind == PackageKind::Npm)
-            else {
+            let Some((project, tree)) = lockfile_project(p) else {
                 return false;
             };
-            let modules = format!("{project}/node_modules/");
+            let prefix = format!("{project}/{tree}");
             installed
-                .get(&(p.name.as_str(), p.version.as_str()))
-                .is_some_and(|paths| paths.iter().any(|path| path.starts_with(&modules)))
+                .get(&(p.kind, p.name.as_str(), p.version.as_str()))
+                .is_some_and(|paths| paths.iter().any(|path| path.starts_with(&prefix)))
         })
         .collect();
     let mut flags = redundant.into_iter();
@@ -574,6 +587,67 @@ mod tests {
                 ("/app/.env", 0, None),
                 ("/root/.aws/credentials", 0, Some(2)),
                 ("/etc/app.conf", 1, Some(3)),
+            ]
+        );
+    }
+
+    #[test]
+    fn yarn_and_composer_lock_entries_with_installed_twins_are_dropped() {
+        let file = |path: &str, kind, pkgs: &[(&str, &str)]| FileFacts {
+            path: path.into(),
+            cataloger: "x".into(),
+            packages: pkgs
+                .iter()
+                .map(|(n, v)| Package::new(kind, *n, *v, path))
+                .collect(),
+            ..FileFacts::default()
+        };
+        let image = fold(&[layer(
+            0,
+            vec![
+                file(
+                    "/app/yarn.lock",
+                    PackageKind::Npm,
+                    &[("debug", "4.3.4"), ("ms", "2.1.2")],
+                ),
+                file(
+                    "/app/node_modules/debug/package.json",
+                    PackageKind::Npm,
+                    &[("debug", "4.3.4")],
+                ),
+                file(
+                    "/srv/composer.lock",
+                    PackageKind::Composer,
+                    &[("monolog/monolog", "3.5.0"), ("psr/log", "3.0.0")],
+                ),
+                file(
+                    "/srv/vendor/composer/installed.json",
+                    PackageKind::Composer,
+                    &[("monolog/monolog", "3.5.0")],
+                ),
+                // Same name and version under another project: not a twin.
+                file(
+                    "/other/pnpm-lock.yaml",
+                    PackageKind::Npm,
+                    &[("debug", "4.3.4")],
+                ),
+            ],
+            &[],
+            &[],
+        )]);
+        let got: Vec<(&str, &str)> = image
+            .packages
+            .iter()
+            .map(|p| (p.name.as_str(), p.found_in.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("debug", "/app/node_modules/debug/package.json"),
+                ("debug", "/other/pnpm-lock.yaml"),
+                ("ms", "/app/yarn.lock"),
+                ("monolog/monolog", "/srv/vendor/composer/installed.json"),
+                ("psr/log", "/srv/composer.lock"),
             ]
         );
     }
