@@ -46,7 +46,7 @@ pub struct ExportSummary {
 }
 
 /// The columns of `summary.csv`, in order.
-pub const SUMMARY_COLUMNS: [&str; 15] = [
+pub const SUMMARY_COLUMNS: [&str; 17] = [
     "registry",
     "repository",
     "tag",
@@ -59,6 +59,8 @@ pub const SUMMARY_COLUMNS: [&str; 15] = [
     "low",
     "unknown",
     "fixable",
+    "secrets",
+    "config_findings",
     "status",
     "scanned_at",
     "report",
@@ -84,6 +86,8 @@ pub async fn export(
     };
     let mut csv_rows: Vec<Vec<String>> = Vec::new();
     let mut findings_csv: Vec<Vec<String>> = Vec::new();
+    let mut secrets_csv: Vec<Vec<String>> = Vec::new();
+    let mut config_csv: Vec<Vec<String>> = Vec::new();
     for row in &rows {
         let report = match &row.manifest_digest {
             Some(digest) => load_report(store, analyzer_key, digest, Some(&row.tag)).await?,
@@ -111,6 +115,47 @@ pub async fn export(
                     summary.reports += 1;
                 }
                 ExportFormat::Csv => {
+                    let place = || {
+                        vec![
+                            row.registry.clone(),
+                            row.repository.clone(),
+                            row.tag.clone(),
+                            row.platform
+                                .as_ref()
+                                .map(ToString::to_string)
+                                .unwrap_or_default(),
+                        ]
+                    };
+                    for secret in &report.image.secrets {
+                        let mut line = place();
+                        line.extend([
+                            secret.rule.clone(),
+                            secret.severity.to_string(),
+                            secret.path.clone(),
+                            secret.line.to_string(),
+                            secret
+                                .layer
+                                .as_ref()
+                                .map(|l| l.index.to_string())
+                                .unwrap_or_default(),
+                            secret
+                                .deleted_in_layer
+                                .map(|i| i.to_string())
+                                .unwrap_or_default(),
+                            secret.redacted.clone(),
+                        ]);
+                        secrets_csv.push(line);
+                    }
+                    for finding in &report.config_findings {
+                        let mut line = place();
+                        line.extend([
+                            finding.id.clone(),
+                            finding.severity.to_string(),
+                            finding.title.clone(),
+                            finding.detail.clone(),
+                        ]);
+                        config_csv.push(line);
+                    }
                     for f in &report.findings {
                         findings_csv.push(vec![
                             row.registry.clone(),
@@ -145,7 +190,7 @@ pub async fn export(
                 }
             }
         }
-        csv_rows.push(summary_row(row, &file_name));
+        csv_rows.push(summary_row(row, report.as_ref(), &file_name));
     }
     summary.images = csv_rows.len();
     write_csv(&summary.summary_csv, &SUMMARY_COLUMNS, &csv_rows)?;
@@ -168,6 +213,37 @@ pub async fn export(
                 "layer",
             ],
             &findings_csv,
+        )?;
+        write_csv(
+            &dir.join("secrets.csv"),
+            &[
+                "registry",
+                "repository",
+                "tag",
+                "platform",
+                "rule",
+                "severity",
+                "path",
+                "line",
+                "layer",
+                "deleted_in_layer",
+                "redacted",
+            ],
+            &secrets_csv,
+        )?;
+        write_csv(
+            &dir.join("config.csv"),
+            &[
+                "registry",
+                "repository",
+                "tag",
+                "platform",
+                "id",
+                "severity",
+                "title",
+                "detail",
+            ],
+            &config_csv,
         )?;
     }
     Ok(summary)
@@ -204,7 +280,7 @@ pub async fn load_report(
     }))
 }
 
-fn summary_row(row: &ResultRow, report: &str) -> Vec<String> {
+fn summary_row(row: &ResultRow, loaded: Option<&VulnerabilityReport>, report: &str) -> Vec<String> {
     vec![
         row.registry.clone(),
         row.repository.clone(),
@@ -221,6 +297,12 @@ fn summary_row(row: &ResultRow, report: &str) -> Vec<String> {
         row.counts.low.to_string(),
         row.counts.unknown.to_string(),
         row.fixable.to_string(),
+        loaded
+            .map(|r| r.image.secrets.len().to_string())
+            .unwrap_or_default(),
+        loaded
+            .map(|r| r.config_findings.len().to_string())
+            .unwrap_or_default(),
         row.status.as_str().to_owned(),
         row.scanned_at
             .and_then(|t| {

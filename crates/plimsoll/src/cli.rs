@@ -240,7 +240,7 @@ pub(crate) struct ResultsShowArgs {
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
     /// json: one Plimsoll JSON report per image; sarif: one SARIF log per image; csv:
-    /// findings.csv. Each with summary.csv.
+    /// findings.csv, secrets.csv and config.csv. Each with summary.csv.
     #[arg(long, short = 'f', value_parser = ["json", "sarif", "csv"], default_value = "json")]
     pub(crate) format: String,
 

@@ -236,7 +236,7 @@ fn a_registry_scan_stores_results_reports_and_scans_each_digest_once() {
     let header = csv.lines().next().unwrap();
     assert_eq!(
         header,
-        "registry,repository,tag,digest,platform,os,critical,high,medium,low,unknown,fixable,status,scanned_at,report"
+        "registry,repository,tag,digest,platform,os,critical,high,medium,low,unknown,fixable,secrets,config_findings,status,scanned_at,report"
     );
     let ours: Vec<&str> = csv.lines().filter(|l| l.contains(&ns)).collect();
     assert_eq!(ours.len(), 6, "{csv}");
@@ -244,6 +244,10 @@ fn a_registry_scan_stores_results_reports_and_scans_each_digest_once() {
     assert_eq!(csv.lines().count(), 1 + 6, "{csv}");
     let node_row = ours.iter().find(|l| l.contains("/node-app,")).unwrap();
     let report_file = node_row.rsplit(',').next().unwrap();
+    // The harness image runs as root with no health check and no source label, and holds no
+    // secret.
+    let columns: Vec<&str> = node_row.split(',').collect();
+    assert_eq!((columns[12], columns[13]), ("0", "3"), "{node_row}");
     let report: Value =
         serde_json::from_str(&fs_err::read_to_string(reports.join(report_file)).unwrap()).unwrap();
     let findings = report["reports"][0]["findings"].as_array().unwrap();
