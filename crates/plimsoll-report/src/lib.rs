@@ -81,8 +81,11 @@ mod error;
 mod format;
 mod image;
 mod json;
+mod layers_table;
+mod modules_table;
 mod sarif;
 mod spdx;
+mod summary;
 mod table;
 #[cfg(test)]
 mod testutil;
@@ -91,7 +94,7 @@ mod vuln_json;
 mod vuln_table;
 
 pub use crate::error::{Error, Result};
-pub use crate::format::{Format, VulnFormat};
+pub use crate::format::{Format, View, VulnFormat};
 
 use std::io::{self, Write};
 
@@ -134,6 +137,20 @@ pub fn write_vulnerability_reports(
         VulnFormat::Json => write_json(format, &vuln_json::document(reports), out),
         VulnFormat::Sarif => write_json(format, &sarif::log(reports), out),
     }
+}
+
+/// Writes vulnerability `reports` to `out` as the table of `view`, then flushes `out`.
+///
+/// Any number of reports, one section each, as [`write_vulnerability_reports`] writes its
+/// table. Text from the image (commands, names, paths) is escaped like every table's.
+pub fn write_view(view: View, reports: &[VulnerabilityReport], out: &mut dyn Write) -> Result<()> {
+    let text = match view {
+        View::Layers => layers_table::render(reports),
+        View::Modules => modules_table::render(reports),
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|source| Error::ViewIo { view, source })
 }
 
 /// The dispatch. `creation` fixes the SBOM timestamp and serial for tests; `None` means now
@@ -365,6 +382,27 @@ mod tests {
                 }
                 other => panic!("{format}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn views_take_any_number_of_reports_and_keep_write_errors() {
+        let report = testutil::full_report();
+        for view in View::ALL {
+            let mut one = Vec::new();
+            write_view(view, std::slice::from_ref(&report), &mut one).unwrap();
+            let mut two = Vec::new();
+            write_view(view, &[report.clone(), report.clone()], &mut two).unwrap();
+            assert!(
+                one.ends_with(b"\n") && two.len() == 2 * one.len() + 1,
+                "{view}"
+            );
+            let err = write_view(view, std::slice::from_ref(&report), &mut BrokenPipe).unwrap_err();
+            assert_eq!(err.to_string(), format!("failed to write the {view} view"));
+            assert!(
+                matches!(err, Error::ViewIo { view: v, ref source } if v == view && source.kind() == io::ErrorKind::BrokenPipe),
+                "{err:?}"
+            );
         }
     }
 
