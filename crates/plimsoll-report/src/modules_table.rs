@@ -57,16 +57,9 @@ fn render_report(out: &mut String, report: &VulnerabilityReport) {
         out.push_str("No packages found.\n");
         return;
     }
-    // Worst severity first (`None`, no findings, sorts last), then most findings, then by name.
-    modules.sort_by_key(|m| {
-        (
-            Reverse(m.worst_severity),
-            Reverse(m.finding_count),
-            m.name,
-            m.version,
-            m.found_in,
-        )
-    });
+    // Worst severity first (`None`, no findings, sorts last), then by name; version and path
+    // keep the order total, so output is the same on every run.
+    modules.sort_by_key(|m| (Reverse(m.worst_severity), m.name, m.version, m.found_in));
     let rows: Vec<[String; 9]> = modules.iter().map(row).collect();
     text::write_columns(out, HEADINGS, &rows);
 }
