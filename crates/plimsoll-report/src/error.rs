@@ -1,4 +1,4 @@
-use crate::{Format, VulnFormat};
+use crate::{Format, View, VulnFormat};
 
 /// A report could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -10,6 +10,9 @@ pub enum Error {
     /// A vulnerability report format name is not one of [`VulnFormat::ALL`].
     #[error("unknown vulnerability report format `{0}`: expected one of table, json, sarif")]
     UnknownVulnFormat(String),
+    /// A report view name is not one of [`View::ALL`].
+    #[error("unknown report view `{0}`: expected one of layers, modules")]
+    UnknownView(String),
     /// An SBOM format was asked to describe other than exactly one image. CycloneDX and SPDX
     /// documents describe one root artefact each; merging the platforms of an index into one
     /// document would attribute every package to every platform, so callers write one document
@@ -60,6 +63,15 @@ pub enum Error {
         /// The serialiser's error.
         #[source]
         source: serde_json::Error,
+    },
+    /// A report view could not be written (a closed pipe, a full disk).
+    #[error("failed to write the {view} view")]
+    ViewIo {
+        /// The view being written.
+        view: View,
+        /// The write error; a binary checks its kind for `BrokenPipe`.
+        #[source]
+        source: std::io::Error,
     },
     /// The clock gave a time that cannot be written as RFC 3339 (a year outside 0..=9999).
     #[error("failed to format the document creation time")]

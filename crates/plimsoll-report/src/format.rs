@@ -122,6 +122,54 @@ impl fmt::Display for VulnFormat {
     }
 }
 
+/// A text view of vulnerability reports beside the findings table (`plimsoll image IMAGE
+/// --layers`, `--modules`).
+///
+/// Not a [`VulnFormat`]: a view is another way for people to read the same reports, always as a
+/// terminal table, while formats are encodings for tools. Scripts get the same numbers from the
+/// JSON's `layer_findings` and `modules` (`docs/vulnerability-json.md`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum View {
+    /// One row per layer, base first: sizes, the `created_by` command, packages added, removed
+    /// and changed, findings introduced; then how many findings come from the base image.
+    Layers,
+    /// One row per installed package, worst first: its findings counted by severity, whether a
+    /// fix exists and the one version that clears them all when that is plain.
+    Modules,
+}
+
+impl View {
+    /// Every view, in the order help texts list them.
+    pub const ALL: [View; 2] = [View::Layers, View::Modules];
+
+    /// The name accepted by [`FromStr`] and printed by [`Display`](fmt::Display).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            View::Layers => "layers",
+            View::Modules => "modules",
+        }
+    }
+}
+
+impl FromStr for View {
+    type Err = Error;
+
+    /// Exact names only, as for [`Format`].
+    fn from_str(s: &str) -> Result<Self, Error> {
+        View::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| Error::UnknownView(s.to_owned()))
+    }
+}
+
+impl fmt::Display for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,5 +219,18 @@ mod tests {
             assert!(err.to_string().contains(format.as_str()), "{format}");
         }
         assert!("SARIF".parse::<VulnFormat>().is_err());
+    }
+
+    #[test]
+    fn view_names_round_trip() {
+        for view in View::ALL {
+            assert_eq!(view.to_string().parse::<View>().unwrap(), view);
+        }
+        let err = "layer".parse::<View>().unwrap_err();
+        assert!(matches!(&err, Error::UnknownView(name) if name == "layer"));
+        assert_eq!(
+            err.to_string(),
+            "unknown report view `layer`: expected one of layers, modules"
+        );
     }
 }

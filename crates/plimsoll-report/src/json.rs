@@ -74,6 +74,24 @@ mod tests {
         image.warnings = vec!["a warning".into()];
         let os = image.os.as_mut().unwrap();
         os.id_like = vec!["linux".into()];
+        let full = testutil::full_report().image;
+        image.layers[0].changes = full.layers[1].changes.clone();
+        image.layers[0]
+            .created_by
+            .clone_from(&full.layers[0].created_by);
+        image.secrets = full.secrets;
+        image.config = Some(plimsoll_types::ImageConfigFacts {
+            user: Some(String::new()),
+            exposed_ports: vec!["8080/tcp".into()],
+            env_names: vec!["PATH".into(), "DB_PASSWORD".into()],
+            healthcheck: false,
+            command: vec!["python3".into(), "app.py".into()],
+            labels: [(
+                "org.opencontainers.image.version".to_owned(),
+                "1.0".to_owned(),
+            )]
+            .into(),
+        });
         let value = serde_json::to_value(document(&[image])).unwrap();
         let manifest = "sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f";
         let config = "sha256:b79606fb3afea5bd1609ed40b622142f1c98125abcfe89a76a661b0e8e343910";
@@ -103,7 +121,17 @@ mod tests {
                     "diff_id": diff,
                     "media_type": "application/vnd.oci.image.layer.v1.tar+gzip",
                     "compressed_size": 1000,
-                    "uncompressed_size": 3000
+                    "uncompressed_size": 3000,
+                    "created_by": "/bin/sh -c #(nop) ADD file:6d1b0c4f3d2e1a09 in / ",
+                    "base_image": true,
+                    "changes": {
+                        "added": [
+                            {"kind": "npm", "name": "@babel/core", "version": "7.23.0"},
+                            {"kind": "python", "name": "requests", "version": "2.31.0"}
+                        ],
+                        "removed": [{"kind": "deb", "name": "tzdata", "version": "2024a-0+deb12u1"}],
+                        "changed": [{"kind": "deb", "name": "base-files", "from": "12.4+deb12u4", "to": "12.4+deb12u5"}]
+                    }
                 }],
                 "packages": [{
                     "name": "base-files",
@@ -116,6 +144,40 @@ mod tests {
                     "purl": "pkg:deb/debian/base-files@12.4%2Bdeb12u5?arch=amd64&distro=debian-12",
                     "layer": {"index": 0, "digest": layer, "diff_id": diff}
                 }],
+                "config": {
+                    "user": "",
+                    "exposed_ports": ["8080/tcp"],
+                    "env_names": ["PATH", "DB_PASSWORD"],
+                    "healthcheck": false,
+                    "command": ["python3", "app.py"],
+                    "labels": {"org.opencontainers.image.version": "1.0"}
+                },
+                "secrets": [
+                    {
+                        "rule": "aws-access-key-id",
+                        "category": "AWS",
+                        "title": "AWS access key ID",
+                        "severity": "CRITICAL",
+                        "path": "/app/.env",
+                        "line": 3,
+                        "redacted": "AKIA****************",
+                        "layer": {
+                            "index": 1,
+                            "digest": testutil::layer(1).digest.as_str(),
+                            "diff_id": testutil::layer(1).diff_id.as_str()
+                        },
+                        "deleted_in_layer": 2
+                    },
+                    {
+                        "rule": "generic-password",
+                        "category": "Generic",
+                        "title": "Password in configuration",
+                        "severity": "HIGH",
+                        "path": "config:ENV",
+                        "line": 0,
+                        "redacted": "DB_PASSWORD=hu*****"
+                    }
+                ],
                 "warnings": ["a warning"]
             }]
         });

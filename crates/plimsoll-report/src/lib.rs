@@ -25,19 +25,37 @@
 //! per platform) per document:
 //!
 //! - [`VulnFormat::Table`]: per image a header, a `Total:` line counting each severity, and the
-//!   findings grouped by package, most severe first.
+//!   findings grouped by package, most severe first; then the image's secrets and configuration
+//!   findings, each in its own section with its own count line, when there are any.
 //! - [`VulnFormat::Json`]: `plimsoll.vulnerabilities/v1`, documented in
-//!   `docs/vulnerability-json.md`.
-//! - [`VulnFormat::Sarif`]: SARIF 2.1.0, one run per report, shaped for GitHub code scanning.
+//!   `docs/vulnerability-json.md`: the reports as they are, plus per report the findings counted
+//!   per layer (`layer_findings`) and per package (`modules`).
+//! - [`VulnFormat::Sarif`]: SARIF 2.1.0, one run per report, shaped for GitHub code scanning:
+//!   vulnerabilities, secrets (rules `secret/<rule>`) and configuration findings (rules named by
+//!   their ids, `PLM-CFG-001`) are all results.
 //!
-//! The two enums are separate because the commands offer different choices; see
-//! [`VulnFormat`]. Each format is one private module, and both entry points dispatch with an
-//! exhaustive `match`, so a new variant does not compile until it has a writer. The two tables
-//! share their escaping and column layout (`text.rs`), the two Plimsoll JSON formats their
-//! `tool` block.
+//! Secrets are written only as the scanner redacted them (`Secret::redacted`); no writer sees
+//! more.
+//!
+//! **Views** are other tables of the same reports, for people, written by [`write_view`]:
+//!
+//! - [`View::Layers`] (`--layers`): per image one row per layer, base first, with its sizes,
+//!   `created_by` command, the packages it added, removed and changed, and the findings it
+//!   introduced by severity; then a line saying how many findings come from the base image.
+//! - [`View::Modules`] (`--modules`): per image one row per installed package, worst first, with
+//!   its findings counted by severity, whether any has a fix, and the one version that clears
+//!   them all when every finding names that same version.
+//!
+//! The format enums are separate because the commands offer different choices; see
+//! [`VulnFormat`]. Each format and view is one private module, and every entry point dispatches
+//! with an exhaustive `match`, so a new variant does not compile until it has a writer. The
+//! tables share their escaping and column layout (`text.rs`), the two Plimsoll JSON formats
+//! their `tool` block, and the views and the vulnerability JSON their counting (`summary.rs`).
 //!
 //! ```
-//! use plimsoll_report::{Format, VulnFormat, write_inventory, write_vulnerability_reports};
+//! use plimsoll_report::{
+//!     Format, View, VulnFormat, write_inventory, write_view, write_vulnerability_reports,
+//! };
 //! use plimsoll_types::{
 //!     Digest, ImageInventory, ImageSource, Package, PackageKind, Platform, VulnerabilityReport,
 //! };
@@ -68,8 +86,14 @@
 //!
 //! let report = VulnerabilityReport { image, findings: Vec::new(), db_built_at: None, suppressed: 0, config_findings: Vec::new() };
 //! let mut out = Vec::new();
-//! write_vulnerability_reports(VulnFormat::Table, &[report], &mut out).unwrap();
+//! write_vulnerability_reports(VulnFormat::Table, std::slice::from_ref(&report), &mut out).unwrap();
 //! assert!(String::from_utf8(out).unwrap().ends_with("\n\nNo vulnerabilities found.\n"));
+//!
+//! let mut out = Vec::new();
+//! write_view(View::Modules, &[report], &mut out).unwrap();
+//! let text = String::from_utf8(out).unwrap();
+//! assert!(text.contains("Packages: 1 (0 vulnerable)"));
+//! assert!(text.contains("apk   musl  1.2.5-r0  -      -"));
 //! ```
 //!
 //! Depends only on `plimsoll-types` among Plimsoll crates: never on scanning stages, so the
@@ -81,8 +105,11 @@ mod error;
 mod format;
 mod image;
 mod json;
+mod layers_table;
+mod modules_table;
 mod sarif;
 mod spdx;
+mod summary;
 mod table;
 #[cfg(test)]
 mod testutil;
@@ -91,7 +118,7 @@ mod vuln_json;
 mod vuln_table;
 
 pub use crate::error::{Error, Result};
-pub use crate::format::{Format, VulnFormat};
+pub use crate::format::{Format, View, VulnFormat};
 
 use std::io::{self, Write};
 
@@ -134,6 +161,20 @@ pub fn write_vulnerability_reports(
         VulnFormat::Json => write_json(format, &vuln_json::document(reports), out),
         VulnFormat::Sarif => write_json(format, &sarif::log(reports), out),
     }
+}
+
+/// Writes vulnerability `reports` to `out` as the table of `view`, then flushes `out`.
+///
+/// Any number of reports, one section each, as [`write_vulnerability_reports`] writes its
+/// table. Text from the image (commands, names, paths) is escaped like every table's.
+pub fn write_view(view: View, reports: &[VulnerabilityReport], out: &mut dyn Write) -> Result<()> {
+    let text = match view {
+        View::Layers => layers_table::render(reports),
+        View::Modules => modules_table::render(reports),
+    };
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|source| Error::ViewIo { view, source })
 }
 
 /// The dispatch. `creation` fixes the SBOM timestamp and serial for tests; `None` means now
@@ -365,6 +406,27 @@ mod tests {
                 }
                 other => panic!("{format}: {other:?}"),
             }
+        }
+    }
+
+    #[test]
+    fn views_take_any_number_of_reports_and_keep_write_errors() {
+        let report = testutil::full_report();
+        for view in View::ALL {
+            let mut one = Vec::new();
+            write_view(view, std::slice::from_ref(&report), &mut one).unwrap();
+            let mut two = Vec::new();
+            write_view(view, &[report.clone(), report.clone()], &mut two).unwrap();
+            assert!(
+                one.ends_with(b"\n") && two.len() == 2 * one.len() + 1,
+                "{view}"
+            );
+            let err = write_view(view, std::slice::from_ref(&report), &mut BrokenPipe).unwrap_err();
+            assert_eq!(err.to_string(), format!("failed to write the {view} view"));
+            assert!(
+                matches!(err, Error::ViewIo { view: v, ref source } if v == view && source.kind() == io::ErrorKind::BrokenPipe),
+                "{err:?}"
+            );
         }
     }
 

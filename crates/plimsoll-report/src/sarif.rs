@@ -33,19 +33,31 @@
 //!   `automationDetails.id` is `<repository>/<platform>/` (the trailing `/` makes the whole id
 //!   the category): without the tag, so a new tag of the same image replaces the previous
 //!   analysis rather than adding to it.
+//! - **Secrets and configuration findings are results too.** A secret's rule is
+//!   `secret/<rule>` (`secret/aws-access-key-id`), located at its file in the image and line
+//!   (`region.startLine`, 1 when the scanner gives no line); its message and properties carry
+//!   only the redacted match, never more. A configuration finding's rule is its stable id
+//!   (`PLM-CFG-001`). Both are about the image as a whole when they have no file (a
+//!   configuration finding, a secret in the configuration's `Env`): their location is the image
+//!   itself, `artifactLocation.uri` being the image name (`docker.io/library/debian`, encoded
+//!   like a path) without a `uriBaseId`, since no file of the image's filesystem is meant. Their
+//!   rules follow the vulnerability rules in `tool.driver.rules`, and their results the
+//!   vulnerability results, so a log without secrets or configuration findings is unchanged.
 //! - **Everything else in property bags**: purl, layer, fix state and versions on each result;
 //!   aliases and CVSS on each rule; image, digests, platform, OS, database build time and the
 //!   number of suppressed findings on each run.
 //!
 //! `$schema` is the errata 01 schema's own id, the schema `tests/it` validates every log against.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
 use plimsoll_types::{
-    Cvss, Digest, Finding, FixState, PackageKind, Severity, SeveritySource, VulnerabilityReport,
+    ConfigFinding, Cvss, Digest, Finding, FixState, ImageInventory, PackageKind, Secret, Severity,
+    SeveritySource, VulnerabilityReport,
 };
 
 use crate::json::TOOL;
@@ -99,7 +111,7 @@ struct AutomationDetails {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Rule<'a> {
-    id: &'a str,
+    id: Cow<'a, str>,
     short_description: Message,
     #[serde(skip_serializing_if = "Option::is_none")]
     help_uri: Option<&'a str>,
@@ -132,13 +144,51 @@ struct RuleProperties<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
-    rule_id: &'a str,
+    rule_id: Cow<'a, str>,
     rule_index: usize,
     level: &'static str,
     message: Message,
     locations: [Location; 1],
     partial_fingerprints: BTreeMap<&'static str, String>,
     properties: ResultProperties<'a>,
+}
+
+/// A result's property bag: what kind of result it is decides the fields.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum ResultProperties<'a> {
+    Vulnerability(VulnerabilityProperties<'a>),
+    Secret(SecretProperties<'a>),
+    Config(ConfigProperties<'a>),
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SecretProperties<'a> {
+    rule: &'a str,
+    category: &'a str,
+    severity: Severity,
+    /// The absolute path, or `config:ENV`, as in the JSON; the location's URI is encoded.
+    path: &'a str,
+    line: u32,
+    /// The scanner's redacted form: the only form of the secret a report ever holds.
+    redacted: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer_index: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer_digest: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer_diff_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    deleted_in_layer: Option<usize>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ConfigProperties<'a> {
+    severity: Severity,
+    detail: &'a str,
+    config_digest: &'a str,
 }
 
 #[derive(Serialize)]
@@ -172,7 +222,7 @@ struct Region {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ResultProperties<'a> {
+struct VulnerabilityProperties<'a> {
     package: &'a str,
     kind: PackageKind,
     installed_version: &'a str,
@@ -239,10 +289,40 @@ fn run(report: &VulnerabilityReport) -> Run<'_> {
         }
         results.push(result(finding, rule_index));
     }
-    let rules = worst
+    let mut rules: Vec<Rule<'_>> = worst
         .into_iter()
         .map(|(finding, summary)| rule(finding, summary))
         .collect();
+
+    // Secrets: one rule per scanner rule, at the severity of its worst secret.
+    let mut worst_secret: Vec<&Secret> = Vec::new();
+    let mut secret_index: HashMap<&str, usize> = HashMap::new();
+    for secret in &image.secrets {
+        let i = *secret_index.entry(secret.rule.as_str()).or_insert_with(|| {
+            worst_secret.push(secret);
+            worst_secret.len() - 1
+        });
+        if secret.severity > worst_secret[i].severity {
+            worst_secret[i] = secret;
+        }
+        results.push(secret_result(image, secret, rules.len() + i));
+    }
+    rules.extend(worst_secret.into_iter().map(secret_rule));
+
+    // Configuration findings: one rule per id, likewise.
+    let mut worst_config: Vec<&ConfigFinding> = Vec::new();
+    let mut config_index: HashMap<&str, usize> = HashMap::new();
+    for finding in &report.config_findings {
+        let i = *config_index.entry(finding.id.as_str()).or_insert_with(|| {
+            worst_config.push(finding);
+            worst_config.len() - 1
+        });
+        if finding.severity > worst_config[i].severity {
+            worst_config[i] = finding;
+        }
+        results.push(config_result(image, finding, rules.len() + i));
+    }
+    rules.extend(worst_config.into_iter().map(config_rule));
     Run {
         tool: Tool {
             driver: Driver {
@@ -298,7 +378,7 @@ fn rule<'a>(finding: &'a Finding, summary: Option<&'a str>) -> Rule<'a> {
         }
     }
     Rule {
-        id: &finding.id,
+        id: Cow::Borrowed(&finding.id),
         short_description: Message {
             text: description.to_owned(),
         },
@@ -313,7 +393,7 @@ fn rule<'a>(finding: &'a Finding, summary: Option<&'a str>) -> Rule<'a> {
         },
         properties: RuleProperties {
             tags: ["security", "vulnerability", finding.severity.as_str()],
-            security_severity: security_severity(finding),
+            security_severity: security_severity(finding.severity, finding.cvss.as_ref()),
             aliases: &finding.aliases,
             cvss: finding.cvss.as_ref(),
         },
@@ -323,22 +403,13 @@ fn rule<'a>(finding: &'a Finding, summary: Option<&'a str>) -> Rule<'a> {
 fn result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
     let layer = finding.layer.as_ref();
     SarifResult {
-        rule_id: &finding.id,
+        rule_id: Cow::Borrowed(&finding.id),
         rule_index,
         level: level(finding.severity),
         message: Message {
             text: message(finding),
         },
-        locations: [Location {
-            physical_location: PhysicalLocation {
-                artifact_location: ArtifactLocation {
-                    uri: relative_uri(&finding.found_in),
-                    uri_base_id: Some(ROOT),
-                    description: None,
-                },
-                region: Region { start_line: 1 },
-            },
-        }],
+        locations: [file_location(&finding.found_in, 1)],
         partial_fingerprints: BTreeMap::from([(
             FINGERPRINT,
             format!(
@@ -349,7 +420,7 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
                 finding.found_in
             ),
         )]),
-        properties: ResultProperties {
+        properties: ResultProperties::Vulnerability(VulnerabilityProperties {
             package: &finding.package,
             kind: finding.kind,
             installed_version: &finding.installed,
@@ -362,6 +433,164 @@ fn result(finding: &Finding, rule_index: usize) -> SarifResult<'_> {
             layer_index: layer.map(|l| l.index),
             layer_digest: layer.map(|l| l.digest.as_str()),
             layer_diff_id: layer.map(|l| l.diff_id.as_str()),
+        }),
+    }
+}
+
+fn secret_rule(secret: &Secret) -> Rule<'_> {
+    let help = format!(
+        "{} ({} credential, rule {}).\n\nSeverity: {}\n\nA credential stored in an image can be \
+         read by anyone who can pull the image, also when a later layer deletes the file: the \
+         layer that added it still holds it. Pass it at build or run time instead (build secrets, \
+         a secret store), and rotate the credential.",
+        secret.title, secret.category, secret.rule, secret.severity
+    );
+    Rule {
+        id: Cow::Owned(format!("secret/{}", secret.rule)),
+        short_description: Message {
+            text: secret.title.clone(),
+        },
+        help_uri: None,
+        help: Message { text: help },
+        default_configuration: Configuration {
+            level: level(secret.severity),
+        },
+        properties: RuleProperties {
+            tags: ["security", "secret", secret.severity.as_str()],
+            security_severity: security_severity(secret.severity, None),
+            aliases: &[],
+            cvss: None,
+        },
+    }
+}
+
+fn secret_result<'a>(
+    image: &'a ImageInventory,
+    secret: &'a Secret,
+    rule_index: usize,
+) -> SarifResult<'a> {
+    let layer = secret.layer.as_ref();
+    let mut text = format!("{} in {}", secret.title, secret.path);
+    if secret.line > 0 {
+        // Infallible: writing to a String.
+        let _ = write!(text, " line {}", secret.line);
+    }
+    let _ = write!(text, ": {}", secret.redacted);
+    if let Some(deleted) = secret.deleted_in_layer {
+        let _ = write!(
+            text,
+            "; layer {deleted} deletes the file, but the image's layer blob still holds it"
+        );
+    }
+    SarifResult {
+        rule_id: Cow::Owned(format!("secret/{}", secret.rule)),
+        rule_index,
+        level: level(secret.severity),
+        message: Message { text },
+        locations: [if secret.path.starts_with('/') {
+            file_location(&secret.path, secret.line.max(1))
+        } else {
+            image_location(image)
+        }],
+        partial_fingerprints: BTreeMap::from([(
+            FINGERPRINT,
+            format!(
+                "secret/{}|{}|{}|{}",
+                secret.rule, secret.path, secret.line, secret.redacted
+            ),
+        )]),
+        properties: ResultProperties::Secret(SecretProperties {
+            rule: &secret.rule,
+            category: &secret.category,
+            severity: secret.severity,
+            path: &secret.path,
+            line: secret.line,
+            redacted: &secret.redacted,
+            layer_index: layer.map(|l| l.index),
+            layer_digest: layer.map(|l| l.digest.as_str()),
+            layer_diff_id: layer.map(|l| l.diff_id.as_str()),
+            deleted_in_layer: secret.deleted_in_layer,
+        }),
+    }
+}
+
+fn config_rule(finding: &ConfigFinding) -> Rule<'_> {
+    Rule {
+        id: Cow::Borrowed(&finding.id),
+        short_description: Message {
+            text: finding.title.clone(),
+        },
+        help_uri: None,
+        help: Message {
+            text: format!(
+                "{}\n\nSeverity: {}\n\nA weakness of the image's configuration (Plimsoll check \
+                 {}); the result says what this image sets.",
+                finding.title, finding.severity, finding.id
+            ),
+        },
+        default_configuration: Configuration {
+            level: level(finding.severity),
+        },
+        properties: RuleProperties {
+            tags: ["security", "configuration", finding.severity.as_str()],
+            security_severity: security_severity(finding.severity, None),
+            aliases: &[],
+            cvss: None,
+        },
+    }
+}
+
+fn config_result<'a>(
+    image: &'a ImageInventory,
+    finding: &'a ConfigFinding,
+    rule_index: usize,
+) -> SarifResult<'a> {
+    SarifResult {
+        rule_id: Cow::Borrowed(&finding.id),
+        rule_index,
+        level: level(finding.severity),
+        message: Message {
+            text: format!("{}: {}", finding.title, finding.detail),
+        },
+        locations: [image_location(image)],
+        partial_fingerprints: BTreeMap::from([(
+            FINGERPRINT,
+            format!("{}|{}", finding.id, image::name(image)),
+        )]),
+        properties: ResultProperties::Config(ConfigProperties {
+            severity: finding.severity,
+            detail: &finding.detail,
+            config_digest: image.config_digest.as_str(),
+        }),
+    }
+}
+
+/// A file of the image's filesystem, under [`ROOT`].
+fn file_location(path: &str, start_line: u32) -> Location {
+    Location {
+        physical_location: PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: relative_uri(path),
+                uri_base_id: Some(ROOT),
+                description: None,
+            },
+            region: Region { start_line },
+        },
+    }
+}
+
+/// The image as a whole (see the module docs).
+fn image_location(image: &ImageInventory) -> Location {
+    Location {
+        physical_location: PhysicalLocation {
+            artifact_location: ArtifactLocation {
+                uri: relative_uri(&image::name(image)),
+                uri_base_id: None,
+                description: Some(Message {
+                    text: format!("The image {}", image.source.display_name()),
+                }),
+            },
+            region: Region { start_line: 1 },
         },
     }
 }
@@ -377,18 +606,16 @@ fn level(severity: Severity) -> &'static str {
 }
 
 /// GitHub's `security-severity`, one decimal, as a string (see the module docs).
-fn security_severity(finding: &Finding) -> Option<String> {
-    let inside_bucket = match finding.severity {
+fn security_severity(severity: Severity, cvss: Option<&Cvss>) -> Option<String> {
+    let inside_bucket = match severity {
         Severity::Critical => 9.5,
         Severity::High => 8.0,
         Severity::Medium => 5.5,
         Severity::Low => 2.0,
         Severity::Unknown => return None,
     };
-    let score = match &finding.cvss {
-        Some(cvss)
-            if cvss.score.is_finite() && Severity::from_score(cvss.score) == finding.severity =>
-        {
+    let score = match cvss {
+        Some(cvss) if cvss.score.is_finite() && Severity::from_score(cvss.score) == severity => {
             cvss.score
         }
         _ => inside_bucket,
@@ -566,17 +793,27 @@ mod tests {
     fn security_severity_never_contradicts_the_severity() {
         let report = testutil::report();
         let mut finding = report.findings[0].clone();
-        assert_eq!(security_severity(&finding).as_deref(), Some("9.8"));
+        assert_eq!(
+            security_severity(finding.severity, finding.cvss.as_ref()).as_deref(),
+            Some("9.8")
+        );
         // A distro rates it LOW despite NVD's 9.8: GitHub must say low too.
         finding.severity = Severity::Low;
-        assert_eq!(security_severity(&finding).as_deref(), Some("2.0"));
+        assert_eq!(
+            security_severity(finding.severity, finding.cvss.as_ref()).as_deref(),
+            Some("2.0")
+        );
         finding.severity = Severity::Critical;
         finding.cvss.as_mut().unwrap().score = f64::NAN;
-        assert_eq!(security_severity(&finding).as_deref(), Some("9.5"));
+        assert_eq!(
+            security_severity(finding.severity, finding.cvss.as_ref()).as_deref(),
+            Some("9.5")
+        );
         for severity in Severity::ALL {
             finding.severity = severity;
             finding.cvss = None;
-            let score = security_severity(&finding).map(|s| s.parse::<f64>().unwrap());
+            let score = security_severity(finding.severity, finding.cvss.as_ref())
+                .map(|s| s.parse::<f64>().unwrap());
             match score {
                 Some(score) => assert_eq!(Severity::from_score(score), severity),
                 None => assert_eq!(severity, Severity::Unknown),
@@ -627,6 +864,117 @@ mod tests {
                 "layerDiffId": layer.diff_id.as_str()
             })
         );
+    }
+
+    #[test]
+    fn secrets_and_configuration_findings_are_results_with_rules() {
+        let report = testutil::full_report();
+        let log = render(std::slice::from_ref(&report));
+        let run = &log["runs"][0];
+        let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+        let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(
+            ids[8..],
+            [
+                "secret/aws-access-key-id",
+                "secret/generic-password",
+                "PLM-CFG-001",
+                "PLM-CFG-002"
+            ]
+        );
+        let results = run["results"].as_array().unwrap();
+        assert_eq!(results.len(), 8 + 2 + 2);
+        for result in results {
+            let index = usize::try_from(result["ruleIndex"].as_u64().unwrap()).unwrap();
+            assert_eq!(rules[index]["id"], result["ruleId"]);
+        }
+
+        let aws = &results[8];
+        assert_eq!(aws["level"], "error");
+        assert_eq!(
+            aws["locations"][0]["physicalLocation"],
+            json!({
+                "artifactLocation": {"uri": "app/.env", "uriBaseId": "ROOTPATH"},
+                "region": {"startLine": 3}
+            })
+        );
+        assert_eq!(
+            aws["message"]["text"],
+            "AWS access key ID in /app/.env line 3: AKIA****************; layer 2 deletes the file, but the image's layer blob still holds it"
+        );
+        assert_eq!(aws["properties"]["redacted"], "AKIA****************");
+        assert_eq!(aws["properties"]["deletedInLayer"], 2);
+        assert_eq!(aws["properties"]["layerIndex"], 1);
+        assert_eq!(
+            aws["partialFingerprints"]["plimsoll/v1"],
+            "secret/aws-access-key-id|/app/.env|3|AKIA****************"
+        );
+        let aws_rule = &rules[8];
+        assert_eq!(aws_rule["shortDescription"]["text"], "AWS access key ID");
+        assert_eq!(aws_rule["properties"]["security-severity"], "9.5");
+        assert_eq!(
+            aws_rule["properties"]["tags"],
+            json!(["security", "secret", "CRITICAL"])
+        );
+        assert!(
+            aws_rule["help"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("rotate the credential")
+        );
+
+        // No file: the image itself, line 1.
+        let image_location = json!({
+            "artifactLocation": {
+                "uri": "docker.io/library/debian",
+                "description": {"text": "The image docker.io/library/debian:12"}
+            },
+            "region": {"startLine": 1}
+        });
+        let env = &results[9];
+        assert_eq!(env["locations"][0]["physicalLocation"], image_location);
+        assert_eq!(
+            env["message"]["text"],
+            "Password in configuration in config:ENV: DB_PASSWORD=hu*****"
+        );
+        let root = &results[10];
+        assert_eq!(root["ruleId"], "PLM-CFG-001");
+        assert_eq!(root["level"], "error");
+        assert_eq!(root["locations"][0]["physicalLocation"], image_location);
+        assert_eq!(
+            root["message"]["text"],
+            "Image runs as root: User is \"\" (root)"
+        );
+        assert_eq!(
+            root["properties"],
+            json!({
+                "severity": "HIGH",
+                "detail": "User is \"\" (root)",
+                "configDigest": report.image.config_digest.as_str()
+            })
+        );
+        assert_eq!(rules[10]["shortDescription"]["text"], "Image runs as root");
+        assert_eq!(
+            rules[11]["properties"]["tags"],
+            json!(["security", "configuration", "LOW"])
+        );
+    }
+
+    #[test]
+    fn a_secret_rule_takes_its_worst_secret() {
+        let mut report = testutil::full_report();
+        let mut milder = report.image.secrets[0].clone();
+        milder.severity = Severity::Low;
+        milder.path = "/etc/other".into();
+        report.image.secrets.insert(0, milder);
+        let log = render(&[report]);
+        let run = &log["runs"][0];
+        assert_eq!(
+            run["tool"]["driver"]["rules"][8]["defaultConfiguration"]["level"],
+            "error"
+        );
+        assert_eq!(run["results"][8]["level"], "note");
+        assert_eq!(run["results"][9]["ruleIndex"], 8);
     }
 
     #[test]

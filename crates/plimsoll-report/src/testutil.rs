@@ -2,9 +2,9 @@
 //! format.
 
 use plimsoll_types::{
-    Cvss, Digest, Finding, FixState, ImageInventory, ImageSource, LayerRef, LayerSummary,
-    OsRelease, Package, PackageKind, Platform, Severity, SeveritySource, SourcePackage,
-    VulnerabilityReport,
+    ConfigFinding, Cvss, Digest, Finding, FixState, ImageInventory, ImageSource, LayerChanges,
+    LayerRef, LayerSummary, OsRelease, Package, PackageId, PackageKind, Platform, Secret, Severity,
+    SeveritySource, SourcePackage, VersionChange, VulnerabilityReport,
 };
 
 /// The reference of layer `index` (0 or 1) of [`inventory`].
@@ -255,4 +255,104 @@ pub(crate) fn report() -> VulnerabilityReport {
         suppressed: 2,
         config_findings: Vec::new(),
     }
+}
+
+/// [`report`] over three layers that say what they did: the base layer 0 added the debs, layer
+/// 1 (a long `RUN` line) added the language packages, removed `tzdata` and upgraded
+/// `base-files`, and layer 2 deleted `/app/.env`. Two secrets, one in that deleted file (still
+/// in layer 1's blob) and one in the configuration's `Env`, and two configuration findings.
+pub(crate) fn full_report() -> VulnerabilityReport {
+    let mut report = report();
+    let image = &mut report.image;
+    image.packages[0].layer = Some(layer(1));
+    let id = |kind, name: &str, version: &str| PackageId {
+        kind,
+        name: name.into(),
+        version: version.into(),
+    };
+    let created_by = [
+        "/bin/sh -c #(nop) ADD file:6d1b0c4f3d2e1a09 in / ",
+        "/bin/sh -c apt-get purge -y tzdata \t&&   pip install requests==2.31.0 && npm install @babel/core@7.23.0",
+        "RUN /bin/sh -c rm /app/.env # buildkit",
+    ];
+    let changes = [
+        LayerChanges {
+            added: vec![
+                id(PackageKind::Deb, "base-files", "12.4+deb12u4"),
+                id(PackageKind::Deb, "libc6", "2.36-9+deb12u4"),
+                id(PackageKind::Deb, "libdb5.3", "5.3.28+dfsg2-1+b1"),
+                id(PackageKind::Deb, "tzdata", "2024a-0+deb12u1"),
+            ],
+            ..LayerChanges::default()
+        },
+        LayerChanges {
+            added: vec![
+                id(PackageKind::Npm, "@babel/core", "7.23.0"),
+                id(PackageKind::Python, "requests", "2.31.0"),
+            ],
+            removed: vec![id(PackageKind::Deb, "tzdata", "2024a-0+deb12u1")],
+            changed: vec![VersionChange {
+                kind: PackageKind::Deb,
+                name: "base-files".into(),
+                from: "12.4+deb12u4".into(),
+                to: "12.4+deb12u5".into(),
+            }],
+        },
+        LayerChanges::default(),
+    ];
+    image.layers = (0..3)
+        .map(|index| {
+            let r = layer(index);
+            LayerSummary {
+                index,
+                digest: r.digest,
+                diff_id: r.diff_id,
+                media_type: "application/vnd.oci.image.layer.v1.tar+gzip".into(),
+                compressed_size: [29_150_000, 1_536, 93][index],
+                uncompressed_size: [78_900_000, 4_200_000, 512][index],
+                created_by: Some(created_by[index].into()),
+                base_image: index == 0,
+                changes: changes[index].clone(),
+            }
+        })
+        .collect();
+    image.secrets = vec![
+        Secret {
+            rule: "aws-access-key-id".into(),
+            category: "AWS".into(),
+            title: "AWS access key ID".into(),
+            severity: Severity::Critical,
+            path: "/app/.env".into(),
+            line: 3,
+            redacted: "AKIA****************".into(),
+            layer: Some(layer(1)),
+            deleted_in_layer: Some(2),
+        },
+        Secret {
+            rule: "generic-password".into(),
+            category: "Generic".into(),
+            title: "Password in configuration".into(),
+            severity: Severity::High,
+            path: "config:ENV".into(),
+            line: 0,
+            redacted: "DB_PASSWORD=hu*****".into(),
+            layer: None,
+            deleted_in_layer: None,
+        },
+    ];
+    report.config_findings = vec![
+        ConfigFinding {
+            id: "PLM-CFG-001".into(),
+            severity: Severity::High,
+            title: "Image runs as root".into(),
+            detail: "User is \"\" (root)".into(),
+        },
+        ConfigFinding {
+            id: "PLM-CFG-002".into(),
+            severity: Severity::Low,
+            title: "No health check".into(),
+            detail: "the configuration sets no Healthcheck".into(),
+        },
+    ];
+    report
 }

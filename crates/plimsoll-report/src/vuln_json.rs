@@ -6,12 +6,21 @@
 //! retypes a field must bump it (the pinned-output test below fails first), while added optional
 //! fields keep `v1`. Each report carries its whole image inventory, so a consumer can go from a
 //! finding to every other package of the image without a second document.
+//!
+//! Beside the report's own fields each report gets two derived summaries, computed here the way
+//! the layer and module views compute them (`summary.rs`): `layer_findings` (findings per layer,
+//! by severity) and `modules` (one entry per package with its findings counted). They are
+//! conveniences for scripts, not part of `VulnerabilityReport`: a reader that deserialises
+//! `reports[]` back into the type ignores them. Secrets stay where the inventory keeps them,
+//! `image.secrets`, rather than being copied to the report: one place to read them, and the image
+//! stays exactly what the inventory JSON writes.
 
 use serde::Serialize;
 
 use plimsoll_types::VulnerabilityReport;
 
 use crate::json::{TOOL, Tool};
+use crate::summary::{self, LayerFindings, Module};
 
 /// The value of the top-level `schema` field.
 pub(crate) const SCHEMA: &str = "plimsoll.vulnerabilities/v1";
@@ -20,7 +29,15 @@ pub(crate) const SCHEMA: &str = "plimsoll.vulnerabilities/v1";
 struct Document<'a> {
     schema: &'static str,
     tool: Tool,
-    reports: &'a [VulnerabilityReport],
+    reports: Vec<Report<'a>>,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    #[serde(flatten)]
+    inner: &'a VulnerabilityReport,
+    layer_findings: Vec<LayerFindings>,
+    modules: Vec<Module<'a>>,
 }
 
 /// The document, ready for `serde_json` to write.
@@ -31,7 +48,14 @@ pub(crate) fn document(reports: &[VulnerabilityReport]) -> impl Serialize + '_ {
     Document {
         schema: SCHEMA,
         tool: TOOL,
-        reports,
+        reports: reports
+            .iter()
+            .map(|report| Report {
+                inner: report,
+                layer_findings: summary::layer_findings(report),
+                modules: summary::modules(report),
+            })
+            .collect(),
     }
 }
 
@@ -79,6 +103,8 @@ mod tests {
         bare.layer = None;
         bare.status = FixState::WontFix;
         assert_eq!(bare.severity_source, SeveritySource::None);
+        report.config_findings = testutil::full_report().config_findings;
+        report.config_findings.truncate(1);
 
         let value = serde_json::to_value(document(&[report])).unwrap();
         let manifest = "sha256:05b3abf2579a5eb66403cd78be557fd860633a1fe2103c7642030defe32c657f";
@@ -108,7 +134,8 @@ mod tests {
                         "diff_id": diff,
                         "media_type": "application/vnd.oci.image.layer.v1.tar+gzip",
                         "compressed_size": 1000,
-                        "uncompressed_size": 3000
+                        "uncompressed_size": 3000,
+                        "base_image": true
                     }],
                     "packages": [{
                         "name": "requests",
@@ -162,7 +189,45 @@ mod tests {
                     }
                 ],
                 "db_built_at": "2026-11-25T06:00:00Z",
-                "suppressed": 2
+                "suppressed": 2,
+                "config_findings": [{
+                    "id": "PLM-CFG-001",
+                    "severity": "HIGH",
+                    "title": "Image runs as root",
+                    "detail": "User is \"\" (root)"
+                }],
+                "layer_findings": [{
+                    "index": 0,
+                    "base_image": true,
+                    "findings": 1,
+                    "severity_counts": {"UNKNOWN": 0, "LOW": 0, "MEDIUM": 1, "HIGH": 0, "CRITICAL": 0}
+                }],
+                // The npm finding's package is not in the (cut) inventory: it still gets an
+                // entry, after the inventory's packages.
+                "modules": [
+                    {
+                        "kind": "python",
+                        "name": "requests",
+                        "version": "2.31.0",
+                        "found_in": "/usr/lib/python3/dist-packages/requests-2.31.0.dist-info/METADATA",
+                        "layer_index": 1,
+                        "findings": 1,
+                        "severity_counts": {"UNKNOWN": 0, "LOW": 0, "MEDIUM": 1, "HIGH": 0, "CRITICAL": 0},
+                        "worst_severity": "MEDIUM",
+                        "fixable": true,
+                        "fixed_version": "2.32.0"
+                    },
+                    {
+                        "kind": "npm",
+                        "name": "@babel/core",
+                        "version": "7.23.0",
+                        "found_in": "/app/node_modules/@babel/core/package.json",
+                        "findings": 1,
+                        "severity_counts": {"UNKNOWN": 1, "LOW": 0, "MEDIUM": 0, "HIGH": 0, "CRITICAL": 0},
+                        "worst_severity": "UNKNOWN",
+                        "fixable": false
+                    }
+                ]
             }]
         });
         assert_eq!(value, expected);

@@ -5,12 +5,18 @@
 //! findings by severity, most severe first, then by id. The package name, installed version and
 //! layer are written on a package's first row only, so the groups stand out; a script that needs
 //! every row self-contained reads the JSON format instead.
+//!
+//! Secrets and configuration findings follow the vulnerability table, each section only when it
+//! has entries and each with its own count line (`Secrets: 2 (CRITICAL: 1, HIGH: 1)`), so the
+//! `Total:` line keeps meaning "vulnerabilities" for the scripts and eyes that read it. A secret
+//! is printed only as the scanner redacted it.
 
 use std::cmp::Reverse;
 use std::fmt::Write as _;
 
-use plimsoll_types::{Finding, FixState, Severity, VulnerabilityReport};
+use plimsoll_types::{ConfigFinding, Finding, FixState, Secret, Severity, VulnerabilityReport};
 
+use crate::summary::SeverityCounts;
 use crate::text::{self, clean};
 
 /// Column headings, in order. TITLE is last because it is the longest and the least scanned.
@@ -63,9 +69,87 @@ fn render_report(out: &mut String, report: &VulnerabilityReport) {
     out.push_str("\n\n");
     if report.findings.is_empty() {
         out.push_str("No vulnerabilities found.\n");
-        return;
+    } else {
+        text::write_columns(out, HEADINGS, &rows(&report.findings));
     }
-    text::write_columns(out, HEADINGS, &rows(&report.findings));
+    if !image.secrets.is_empty() {
+        out.push('\n');
+        write_secrets(out, &image.secrets);
+    }
+    if !report.config_findings.is_empty() {
+        out.push('\n');
+        write_config(out, &report.config_findings);
+    }
+}
+
+/// `Label: N (CRITICAL: 1, …)`, only the severities present.
+fn count_line(label: &str, severities: impl IntoIterator<Item = Severity>) -> String {
+    format!("{label}: {}\n\n", SeverityCounts::of(severities).cell())
+}
+
+const SECRET_HEADINGS: [&str; 6] = ["SEVERITY", "RULE", "LOCATION", "LAYER", "SECRET", "NOTE"];
+
+/// Most severe first, then by location. A secret in a file a later layer deleted says so: the
+/// file is gone from the running container's view, but the lower layer's blob still holds it,
+/// and anyone who can pull the image can read it.
+fn write_secrets(out: &mut String, secrets: &[Secret]) {
+    out.push_str(&count_line("Secrets", secrets.iter().map(|s| s.severity)));
+    let mut sorted: Vec<&Secret> = secrets.iter().collect();
+    sorted.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.path.cmp(&b.path))
+            .then_with(|| a.line.cmp(&b.line))
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+    let rows: Vec<[String; 6]> = sorted
+        .into_iter()
+        .map(|secret| {
+            let location = if secret.line == 0 {
+                secret.path.clone()
+            } else {
+                format!("{}:{}", secret.path, secret.line)
+            };
+            [
+                secret.severity.as_str().to_owned(),
+                clean(&secret.rule),
+                clean(&location),
+                secret
+                    .layer
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), |l| l.index.to_string()),
+                clean(&secret.redacted),
+                secret.deleted_in_layer.map_or_else(String::new, |n| {
+                    format!("deleted in layer {n}, still in the image's layer blob")
+                }),
+            ]
+        })
+        .collect();
+    text::write_columns(out, SECRET_HEADINGS, &rows);
+}
+
+const CONFIG_HEADINGS: [&str; 4] = ["ID", "SEVERITY", "TITLE", "DETAIL"];
+
+/// Most severe first, then by id.
+fn write_config(out: &mut String, findings: &[ConfigFinding]) {
+    out.push_str(&count_line(
+        "Configuration",
+        findings.iter().map(|f| f.severity),
+    ));
+    let mut sorted: Vec<&ConfigFinding> = findings.iter().collect();
+    sorted.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.id.cmp(&b.id)));
+    let rows: Vec<[String; 4]> = sorted
+        .into_iter()
+        .map(|f| {
+            [
+                clean(&f.id),
+                f.severity.as_str().to_owned(),
+                clean(&f.title),
+                clean(&f.detail),
+            ]
+        })
+        .collect();
+    text::write_columns(out, CONFIG_HEADINGS, &rows);
 }
 
 /// `Total: N (UNKNOWN: a, LOW: b, MEDIUM: c, HIGH: d, CRITICAL: e)`, then `, suppressed: n`
@@ -228,6 +312,51 @@ No vulnerabilities found.
             format!("{expected}\n{}", render(&[testutil::report()]))
         );
         assert_eq!(render(&[]), "");
+    }
+
+    #[test]
+    fn secrets_and_configuration_follow_the_findings() {
+        let text = render(&[testutil::full_report()]);
+        let (before, after) = text.split_once("\nSecrets: ").unwrap();
+        // The vulnerability part is unchanged.
+        assert_eq!(before, render(&[testutil::report()]));
+        let expected = "\
+2 (CRITICAL: 1, HIGH: 1)
+
+SEVERITY  RULE               LOCATION     LAYER  SECRET                NOTE
+CRITICAL  aws-access-key-id  /app/.env:3  1      AKIA****************  deleted in layer 2, still in the image's layer blob
+HIGH      generic-password   config:ENV   -      DB_PASSWORD=hu*****
+
+Configuration: 2 (HIGH: 1, LOW: 1)
+
+ID           SEVERITY  TITLE               DETAIL
+PLM-CFG-001  HIGH      Image runs as root  User is \"\" (root)
+PLM-CFG-002  LOW       No health check     the configuration sets no Healthcheck
+";
+        assert_eq!(after, expected);
+    }
+
+    #[test]
+    fn secrets_show_without_vulnerabilities_and_are_escaped() {
+        let mut report = testutil::full_report();
+        report.findings.clear();
+        report.config_findings.clear();
+        report.image.secrets.truncate(1);
+        let secret = &mut report.image.secrets[0];
+        secret.path = "/app/\u{1b}[2J.env".into();
+        secret.redacted = "AKIA\u{7}***".into();
+        secret.rule = "r\u{8}".into();
+        let text = render(&[report]);
+        assert!(
+            text.contains("No vulnerabilities found.\n\nSecrets: 1 (CRITICAL: 1)\n"),
+            "{text}"
+        );
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text}");
+        assert!(
+            text.contains("r\\u{8}  /app/\\u{1b}[2J.env:3  1      AKIA\\u{7}***"),
+            "{text}"
+        );
+        assert!(!text.contains("Configuration:"), "{text}");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 use plimsoll_types::{
-    Cvss, Digest, Finding, FixState, ImageInventory, ImageSource, LayerRef, LayerSummary,
-    OsRelease, Package, PackageKind, Platform, Severity, SeveritySource, SourcePackage,
-    VulnerabilityReport,
+    ConfigFinding, Cvss, Digest, Finding, FixState, ImageInventory, ImageSource, LayerChanges,
+    LayerRef, LayerSummary, OsRelease, Package, PackageId, PackageKind, Platform, Secret, Severity,
+    SeveritySource, SourcePackage, VulnerabilityReport,
 };
 
 pub(crate) fn layer_ref(index: usize) -> LayerRef {
@@ -49,17 +49,94 @@ fn deb(name: &str, version: &str, source: (&str, &str), license: &str) -> Packag
 }
 
 /// The names of every package in [`inventory`], in order.
-pub(crate) const PACKAGE_NAMES: [&str; 6] = [
+pub(crate) const PACKAGE_NAMES: [&str; 13] = [
     "libc6",
     "libssl3",
     "zlib1g",
     "requests",
     "@types/node",
     "@types/node",
+    "openssl-libs",
+    "github.com/spf13/cobra",
+    "serde",
+    "rack",
+    "monolog/monolog",
+    "Newtonsoft.Json",
+    "numpy",
 ];
 
-/// Debian 12, three debs, a Python distribution and the same scoped npm package twice (two
-/// `node_modules` trees, so purls repeat), over two layers.
+/// One package of each kind added after the first five, with the purl type the purl spec gives
+/// it, all in layer 1.
+fn newer_kinds() -> Vec<Package> {
+    let mut rpm = package(
+        PackageKind::Rpm,
+        "openssl-libs",
+        "1:3.0.7-27.el9",
+        "/var/lib/rpm/rpmdb.sqlite",
+        "pkg:rpm/rocky/openssl-libs@3.0.7-27.el9?arch=x86_64&epoch=1&distro=rocky-9.3",
+        1,
+    );
+    rpm.arch = Some("x86_64".to_owned());
+    rpm.source = Some(SourcePackage {
+        name: "openssl".to_owned(),
+        version: "1:3.0.7-27.el9".to_owned(),
+    });
+    rpm.licenses = vec!["ASL 2.0".to_owned()];
+    vec![
+        rpm,
+        package(
+            PackageKind::Go,
+            "github.com/spf13/cobra",
+            "v1.8.0",
+            "/usr/local/bin/app",
+            "pkg:golang/github.com/spf13/cobra@v1.8.0",
+            1,
+        ),
+        package(
+            PackageKind::Cargo,
+            "serde",
+            "1.0.197",
+            "/usr/local/bin/tool",
+            "pkg:cargo/serde@1.0.197",
+            1,
+        ),
+        package(
+            PackageKind::Gem,
+            "rack",
+            "3.0.9",
+            "/usr/local/bundle/specifications/rack-3.0.9.gemspec",
+            "pkg:gem/rack@3.0.9",
+            1,
+        ),
+        package(
+            PackageKind::Composer,
+            "monolog/monolog",
+            "3.5.0",
+            "/var/www/composer.lock",
+            "pkg:composer/monolog/monolog@3.5.0",
+            1,
+        ),
+        package(
+            PackageKind::Nuget,
+            "Newtonsoft.Json",
+            "13.0.3",
+            "/app/app.deps.json",
+            "pkg:nuget/Newtonsoft.Json@13.0.3",
+            1,
+        ),
+        package(
+            PackageKind::Conda,
+            "numpy",
+            "1.26.4",
+            "/opt/conda/conda-meta/numpy-1.26.4-py311h64a7726_0.json",
+            "pkg:conda/numpy@1.26.4?build=py311h64a7726_0&channel=conda-forge&subdir=linux-64",
+            1,
+        ),
+    ]
+}
+
+/// Debian 12, three debs, a Python distribution, the same scoped npm package twice (two
+/// `node_modules` trees, so purls repeat) and one package of each newer kind, over two layers.
 pub(crate) fn inventory() -> ImageInventory {
     let mut requests = package(
         PackageKind::Python,
@@ -140,7 +217,10 @@ pub(crate) fn inventory() -> ImageInventory {
             requests,
             node_types("/app/node_modules/@types/node/package.json"),
             node_types("/app/packages/api/node_modules/@types/node/package.json"),
-        ],
+        ]
+        .into_iter()
+        .chain(newer_kinds())
+        .collect(),
         config: None,
         secrets: Vec::new(),
         warnings: Vec::new(),
@@ -204,8 +284,8 @@ pub(crate) const VULNERABILITY_IDS: [&str; 5] = [
 /// against both `@types/node` installations (one rule, two results). `libc6` has none.
 pub(crate) fn report() -> VulnerabilityReport {
     let image = inventory();
-    let [_libc6, libssl, zlib, requests, node_a, node_b] = &image.packages[..] else {
-        panic!("inventory() has six packages")
+    let [_libc6, libssl, zlib, requests, node_a, node_b] = &image.packages[..6] else {
+        panic!("inventory() starts with these six packages")
     };
     let mut critical = finding(
         libssl,
@@ -263,4 +343,72 @@ pub(crate) fn report() -> VulnerabilityReport {
         suppressed: 1,
         config_findings: Vec::new(),
     }
+}
+
+/// [`report`] with what the complete inventory adds: layers that record their command and
+/// package changes (layer 0 the base image), two secrets (one in a file layer 2 deletes, one in
+/// the configuration's `Env`) and two configuration findings.
+pub(crate) fn full_report() -> VulnerabilityReport {
+    let mut report = report();
+    let image = &mut report.image;
+    image.layers.push(LayerSummary {
+        index: 2,
+        digest: layer_ref(2).digest,
+        diff_id: layer_ref(2).diff_id,
+        media_type: "application/vnd.oci.image.layer.v1.tar+gzip".to_owned(),
+        compressed_size: 120,
+        uncompressed_size: 1_024,
+        created_by: Some("RUN /bin/sh -c rm /app/.env # buildkit".to_owned()),
+        base_image: false,
+        changes: LayerChanges::default(),
+    });
+    image.layers[0].created_by = Some("/bin/sh -c #(nop) ADD file:e4b1 in / ".to_owned());
+    image.layers[1].created_by = Some("RUN /bin/sh -c pip install requests # buildkit".to_owned());
+    image.layers[1].changes = LayerChanges {
+        added: vec![PackageId {
+            kind: PackageKind::Python,
+            name: "requests".to_owned(),
+            version: "2.32.3".to_owned(),
+        }],
+        ..LayerChanges::default()
+    };
+    image.secrets = vec![
+        Secret {
+            rule: "aws-access-key-id".to_owned(),
+            category: "AWS".to_owned(),
+            title: "AWS access key ID".to_owned(),
+            severity: Severity::Critical,
+            path: "/app/.env".to_owned(),
+            line: 2,
+            redacted: "AKIA****************".to_owned(),
+            layer: Some(layer_ref(1)),
+            deleted_in_layer: Some(2),
+        },
+        Secret {
+            rule: "aws-access-key-id".to_owned(),
+            category: "AWS".to_owned(),
+            title: "AWS access key ID".to_owned(),
+            severity: Severity::Critical,
+            path: "config:ENV".to_owned(),
+            line: 0,
+            redacted: "AWS_ACCESS_KEY_ID=AKIA****************".to_owned(),
+            layer: None,
+            deleted_in_layer: None,
+        },
+    ];
+    report.config_findings = vec![
+        ConfigFinding {
+            id: "PLM-CFG-001".to_owned(),
+            severity: Severity::High,
+            title: "Image runs as root".to_owned(),
+            detail: "User is \"\" (root)".to_owned(),
+        },
+        ConfigFinding {
+            id: "PLM-CFG-005".to_owned(),
+            severity: Severity::Medium,
+            title: "Tag is latest".to_owned(),
+            detail: "the image was referenced by the tag `latest`".to_owned(),
+        },
+    ];
+    report
 }

@@ -52,7 +52,7 @@ fn table_has_a_section_per_image() {
             .count(),
         2
     );
-    assert_eq!(text.matches("\nPackages: 6\n").count(), 2);
+    assert_eq!(text.matches("\nPackages: 13\n").count(), 2);
     let first_row = text.lines().find(|l| l.starts_with("libssl3")).unwrap();
     let diff = fixture::layer_ref(0).diff_id;
     assert!(first_row.contains("openssl"), "{first_row}");
@@ -73,4 +73,33 @@ fn sbom_formats_refuse_several_images() {
         write_inventory(format, &images[0], &mut out).unwrap();
         assert!(!out.is_empty());
     }
+}
+
+#[test]
+fn table_names_every_package_kind() {
+    let text = render(Format::Table, &[fixture::inventory()]);
+    for (name, kind) in [
+        ("openssl-libs", "rpm"),
+        ("github.com/spf13/cobra", "go"),
+        ("serde", "cargo"),
+        ("rack", "gem"),
+        ("monolog/monolog", "composer"),
+        ("Newtonsoft.Json", "nuget"),
+        ("numpy", "conda"),
+    ] {
+        let row = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} missing:\n{text}"));
+        let columns: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(columns[2], kind, "{row}");
+    }
+    let rpm = text
+        .lines()
+        .find(|l| l.starts_with("openssl-libs"))
+        .unwrap();
+    assert!(
+        rpm.contains("openssl  "),
+        "the source package is shown: {rpm}"
+    );
 }
