@@ -357,9 +357,20 @@ pub(crate) struct ImageArgs {
     #[arg(long, value_name = "SEVERITY")]
     pub(crate) fail_on: Option<String>,
 
-    /// Ignore file [default: .plimsollignore when present].
+    /// Ignore file [default: .plimsollignore when present]. Lines name vulnerability ids or
+    /// aliases, configuration check ids (`PLM-CFG-002`) or secret rules (`aws-access-key-id`).
     #[arg(long, value_name = "FILE")]
     pub(crate) ignore_file: Option<PathBuf>,
+
+    /// Show the layers instead of the vulnerability table: per layer its command, sizes,
+    /// base-image marker, packages added/removed/changed and the findings it introduced.
+    #[arg(long, conflicts_with_all = ["modules", "format"])]
+    pub(crate) layers: bool,
+
+    /// Show every package (module) with its location, layer and vulnerabilities summarised,
+    /// instead of the vulnerability table.
+    #[arg(long, conflicts_with = "format")]
+    pub(crate) modules: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -131,10 +131,18 @@ pub(crate) async fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
         matching_ms = matching.as_millis(),
         "timings"
     );
-    write_report(args.output.as_deref(), |out| {
-        Ok(plimsoll_report::write_vulnerability_reports(
+    let view = if args.layers {
+        Some(plimsoll_report::View::Layers)
+    } else if args.modules {
+        Some(plimsoll_report::View::Modules)
+    } else {
+        None
+    };
+    write_report(args.output.as_deref(), |out| match view {
+        Some(view) => Ok(plimsoll_report::write_view(view, &reports, out)?),
+        None => Ok(plimsoll_report::write_vulnerability_reports(
             format, &reports, out,
-        )?)
+        )?),
     })?;
     Ok(if failing {
         ExitCode::from(if args.exit_code == 0 {

@@ -383,3 +383,67 @@ fn harness_images_match_an_independent_evaluation_of_the_real_corpus() {
         "minimist 1.2.5 is affected in the corpus"
     );
 }
+
+#[test]
+fn layers_and_modules_views_show_where_findings_come_from() {
+    let Some(h) = Harness::get() else { return };
+    let db = fixture_db();
+    let view = |flag: &str| {
+        let output = plimsoll(&[
+            "image",
+            &h.image("lab/node-app:1"),
+            flag,
+            "--log-level",
+            "warn",
+            "--db-dir",
+            db.path().to_str().unwrap(),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let layers = view("--layers");
+    let rows: Vec<&str> = layers
+        .lines()
+        .skip_while(|l| !l.starts_with("LAYER"))
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert_eq!(rows.len(), 2, "{layers}");
+    // The Debian base layer (88 debs from debootstrap) and the npm layer with minimist.
+    assert!(rows[0].starts_with("0      base"), "{layers}");
+    assert!(
+        rows[0].contains("+88 ") && rows[0].contains("debootstrap"),
+        "{layers}"
+    );
+    assert!(
+        rows[1].contains("CRITICAL: 1") && rows[1].contains("npm install"),
+        "{layers}"
+    );
+    assert!(
+        layers.contains(
+            "0 of 1 finding come from the base image (layer 0), 1 from the layers on top"
+        ),
+        "{layers}"
+    );
+
+    let modules = view("--modules");
+    let first = modules
+        .lines()
+        .skip_while(|l| !l.starts_with("TYPE"))
+        .nth(1)
+        .unwrap();
+    // The vulnerable module sorts first, with its fix and location.
+    for part in [
+        "minimist",
+        "1.2.5",
+        "CRITICAL",
+        "1.2.6",
+        "/app/node_modules/minimist/package.json",
+    ] {
+        assert!(first.contains(part), "{part} missing from {first}");
+    }
+    assert!(
+        modules.contains("Packages: 162 (1 vulnerable)"),
+        "{modules}"
+    );
+}
