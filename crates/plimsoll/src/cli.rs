@@ -235,6 +235,9 @@ pub(crate) struct ResultsShowArgs {
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, short = 'f', value_parser = ["table", "json", "sarif"])]
     pub(crate) format: Option<String>,
+
+    #[command(flatten)]
+    pub(crate) view: ViewArgs,
 }
 
 #[derive(Debug, Args)]
@@ -362,6 +365,13 @@ pub(crate) struct ImageArgs {
     #[arg(long, value_name = "FILE")]
     pub(crate) ignore_file: Option<PathBuf>,
 
+    #[command(flatten)]
+    pub(crate) view: ViewArgs,
+}
+
+/// The other views of a vulnerability report, as text.
+#[derive(Debug, Args)]
+pub(crate) struct ViewArgs {
     /// Show the layers instead of the vulnerability table: per layer its command, sizes,
     /// base-image marker, packages added/removed/changed and the findings it introduced.
     #[arg(long, conflicts_with_all = ["modules", "format"])]
@@ -371,6 +381,19 @@ pub(crate) struct ImageArgs {
     /// instead of the vulnerability table.
     #[arg(long, conflicts_with = "format")]
     pub(crate) modules: bool,
+}
+
+impl ViewArgs {
+    /// The view asked for, if any.
+    pub(crate) fn view(&self) -> Option<plimsoll_report::View> {
+        if self.layers {
+            Some(plimsoll_report::View::Layers)
+        } else if self.modules {
+            Some(plimsoll_report::View::Modules)
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -131,13 +131,7 @@ pub(crate) async fn run(args: ImageArgs) -> anyhow::Result<ExitCode> {
         matching_ms = matching.as_millis(),
         "timings"
     );
-    let view = if args.layers {
-        Some(plimsoll_report::View::Layers)
-    } else if args.modules {
-        Some(plimsoll_report::View::Modules)
-    } else {
-        None
-    };
+    let view = args.view.view();
     write_report(args.output.as_deref(), |out| match view {
         Some(view) => Ok(plimsoll_report::write_view(view, &reports, out)?),
         None => Ok(plimsoll_report::write_vulnerability_reports(

@@ -86,10 +86,12 @@ pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
                 None if stdout_is_terminal(None) => VulnFormat::Table,
                 None => VulnFormat::Json,
             };
-            write_report(None, |out| {
-                Ok(plimsoll_report::write_vulnerability_reports(
+            let view = args.view.view();
+            write_report(None, |out| match view {
+                Some(view) => Ok(plimsoll_report::write_view(view, &reports, out)?),
+                None => Ok(plimsoll_report::write_vulnerability_reports(
                     format, &reports, out,
-                )?)
+                )?),
             })?;
             Ok(ExitCode::SUCCESS)
         }

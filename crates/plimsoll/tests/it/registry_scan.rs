@@ -269,6 +269,22 @@ fn a_registry_scan_stores_results_reports_and_scans_each_digest_once() {
         shown["reports"][0]["findings"][0]["id"],
         "GHSA-xvch-5gv4-984h"
     );
+    // The stored report keeps the layered view: the npm layer on top of the harness base
+    // layers introduced the finding.
+    let layers = plimsoll(&[
+        "results",
+        "show",
+        &format!("{}/{ns}/node-app:t0001", h.registry),
+        "--layers",
+        "--store",
+        setup.store().to_str().unwrap(),
+    ]);
+    assert!(layers.status.success(), "{}", stderr(&layers));
+    let layers = String::from_utf8(layers.stdout).unwrap();
+    assert!(
+        layers.contains("0 of 1 finding come from the base image"),
+        "{layers}"
+    );
 
     // `plimsoll report --format csv` writes findings.csv beside summary.csv.
     let exported = setup.dir.path().join("csv");
