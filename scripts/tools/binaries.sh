@@ -110,10 +110,19 @@ import (
 func main() { fmt.Println(shout.Shout(greet.Hello())) }
 EOF
   mkdir -p "$(dirname "$hello")"
+  # The same program as a stripped ELF, a 32-bit and a big-endian ELF, a Mach-O and a PE file
+  # (Go cross-compiles without cgo), so every container format and byte order is read for real.
   (cd "$build_dir/src" \
-    && export GOPATH="$build_dir/gopath" GOCACHE="$build_dir/gocache" GOFLAGS=-mod=mod \
+    && export GOPATH="$build_dir/gopath" GOCACHE="$build_dir/gocache" GOFLAGS="-mod=mod -buildvcs=false" \
       GOPROXY="file://$build_dir/proxy" GOSUMDB=off GONOSUMDB='*' GOTOOLCHAIN=local \
-    && go mod tidy >&2 && go build -o "$hello" . >&2)
+    && go mod tidy >&2 \
+    && CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -ldflags='-s -w' \
+      -o "$hello-stripped" . >&2 \
+    && CGO_ENABLED=0 GOOS=linux GOARCH=386 go build -o "$hello-386" . >&2 \
+    && CGO_ENABLED=0 GOOS=linux GOARCH=ppc64 go build -o "$hello-ppc64" . >&2 \
+    && CGO_ENABLED=0 GOOS=darwin GOARCH=arm64 go build -o "$hello-darwin" . >&2 \
+    && CGO_ENABLED=0 GOOS=windows GOARCH=amd64 go build -o "$hello.exe" . >&2 \
+    && go build -o "$hello" . >&2)
 fi
 echo "    $(go version) and $(find "$go_dir/root" -type f -perm -u+x | wc -l) executables" \
   "in $go_dir/root" >&2
