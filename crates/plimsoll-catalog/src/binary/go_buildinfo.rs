@@ -6,9 +6,10 @@
 //! inline). Since Go 1.18 the strings follow the header inline, each prefixed by its length as
 //! an unsigned LEB128 varint: the Go version (`go1.21.3`, possibly with ` X:experiment`
 //! suffixes), then the module information, a text block wrapped in 16-byte sentinels at both
-//! ends. Before Go 1.18 the header held two pointers to Go string headers instead, which must be
-//! resolved through the section table; that format is not read (a warning says so), as no Go
-//! toolchain old enough to produce it is at hand to test against.
+//! ends. Before Go 1.18 the header held two pointers (of the header's size and byte order) to Go
+//! string headers (data pointer, length) instead, resolved here through the section table as
+//! `debug/buildinfo` resolves them; no toolchain that old is at hand, so that format is tested
+//! on synthetic Mach-O files only.
 //!
 //! The module information is tab-separated lines: `path` (main package), `mod` (main module),
 //! `dep` (a dependency) optionally followed by `=>` (its replacement, which is what was
@@ -26,6 +27,13 @@ const ALIGN: usize = 16;
 const FLAG_INLINE: u8 = 0x2;
 /// Size of each sentinel around the module information.
 const SENTINEL: usize = 16;
+/// A pointed-to string longer than this is not build info (`debug/buildinfo` stops at 4 GiB;
+/// real module information is a few KB, so 16 MiB is generous and bounds the copy).
+const MAX_POINTED_STRING: u64 = 16 * 1024 * 1024;
+
+/// The binary's memory as its section table maps it: `len` bytes at virtual address `addr`,
+/// or `None` where nothing (or too little) is mapped from the file.
+pub(crate) type Memory<'a> = dyn Fn(u64, u64) -> Option<&'a [u8]> + 'a;
 
 /// The two strings of a Go build info record.
 #[derive(Debug, PartialEq, Eq)]
@@ -49,24 +57,73 @@ pub(crate) fn find_header(region: &[u8]) -> Option<&[u8]> {
     None
 }
 
-/// Reads the record starting at a header found by [`find_header`]. `Err` is a warning: the
-/// binary is a Go binary, but its build info cannot be read.
-pub(crate) fn parse(record: &[u8]) -> Result<BuildInfo, String> {
+/// Reads the record starting at a header found by [`find_header`]; `memory` resolves the
+/// pointers of the pre-1.18 format (`None` when the section table is unreadable). `Err` is a
+/// warning: the binary is a Go binary, but its build info cannot be read.
+pub(crate) fn parse(record: &[u8], memory: Option<&Memory<'_>>) -> Result<BuildInfo, String> {
     let header = record
         .get(..HEADER)
         .ok_or_else(|| format!("Go build info header truncated at {} bytes", record.len()))?;
     let flags = header[15];
-    if flags & FLAG_INLINE == 0 {
-        return Err("Go < 1.18 build info not read (pointer format)".to_owned());
-    }
-    let mut rest = &record[HEADER..];
-    let version = read_string(&mut rest, "Go version")?;
-    let modinfo = read_string(&mut rest, "module information")?;
+    let (version, modinfo) = if flags & FLAG_INLINE == 0 {
+        let memory = memory.ok_or_else(|| {
+            "Go < 1.18 build info not read: section table unreadable, pointers unresolved"
+                .to_owned()
+        })?;
+        pointed_strings(header, memory)?
+    } else {
+        let mut rest = &record[HEADER..];
+        let version = read_string(&mut rest, "Go version")?;
+        let modinfo = read_string(&mut rest, "module information")?;
+        (version, modinfo)
+    };
     let modinfo = strip_sentinels(modinfo);
     Ok(BuildInfo {
         go_version: String::from_utf8_lossy(version).into_owned(),
         modinfo: String::from_utf8_lossy(modinfo).into_owned(),
     })
+}
+
+/// The version and module strings of the pointer format (Go 1.13–1.17): two pointers after
+/// the magic, pointer size and flags, each to a Go string header.
+fn pointed_strings<'a>(header: &[u8], memory: &Memory<'a>) -> Result<(&'a [u8], &'a [u8]), String> {
+    let ptr_size = usize::from(header[14]);
+    let big_endian = header[15] & 0x1 != 0;
+    let read_ptr = |bytes: &[u8]| -> Option<u64> {
+        match (ptr_size, big_endian) {
+            (4, false) => Some(u64::from(u32::from_le_bytes(
+                bytes.get(..4)?.try_into().ok()?,
+            ))),
+            (4, true) => Some(u64::from(u32::from_be_bytes(
+                bytes.get(..4)?.try_into().ok()?,
+            ))),
+            (8, false) => Some(u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?)),
+            (8, true) => Some(u64::from_be_bytes(bytes.get(..8)?.try_into().ok()?)),
+            _ => None,
+        }
+    };
+    if ptr_size != 4 && ptr_size != 8 {
+        return Err(format!(
+            "Go build info: pointer size {ptr_size} is neither 4 nor 8"
+        ));
+    }
+    let string_at = |what: &str, slot: usize| -> Result<&'a [u8], String> {
+        let unreadable = || format!("Go < 1.18 build info: {what} pointer does not resolve");
+        let addr = read_ptr(&header[16 + slot * ptr_size..]).ok_or_else(unreadable)?;
+        let string_header = memory(addr, 2 * ptr_size as u64).ok_or_else(unreadable)?;
+        let data = read_ptr(string_header).ok_or_else(unreadable)?;
+        let len = read_ptr(&string_header[ptr_size..]).ok_or_else(unreadable)?;
+        if len > MAX_POINTED_STRING {
+            return Err(format!(
+                "Go < 1.18 build info: {what} length {len} is implausible"
+            ));
+        }
+        memory(data, len).ok_or_else(unreadable)
+    };
+    Ok((
+        string_at("Go version", 0)?,
+        string_at("module information", 1)?,
+    ))
 }
 
 /// One varint-length-prefixed string, bounded by the bytes present: a length past the end is
@@ -232,7 +289,7 @@ pub(crate) mod tests {
     fn inline_record_yields_stdlib_main_module_and_replaced_deps() {
         let mut region = vec![0u8; 48];
         region.extend(record("go1.21.3 X:boringcrypto", MODINFO));
-        let info = parse(find_header(&region).unwrap()).unwrap();
+        let info = parse(find_header(&region).unwrap(), None).unwrap();
         assert_eq!(info.go_version, "go1.21.3 X:boringcrypto");
         let mut warnings = Vec::new();
         let ps = packages(&info, "/bin/hello", &mut warnings);
@@ -262,7 +319,7 @@ pub(crate) mod tests {
     #[test]
     fn modinfo_without_sentinels_is_empty() {
         let rec = record("go1.19.8", "");
-        let info = parse(&rec).unwrap();
+        let info = parse(&rec, None).unwrap();
         assert_eq!(info.modinfo, "");
         let ps = packages(&info, "/x", &mut Vec::new());
         assert_eq!(names(&ps), ["stdlib 1.19.8"]);
@@ -293,23 +350,44 @@ pub(crate) mod tests {
         let good = record("go1.21.3", MODINFO);
         // Every truncation.
         for n in 0..good.len() {
-            let _ = parse(&good[..n]);
+            let _ = parse(&good[..n], None);
         }
         // A length past the end, and a huge varint: errors, no allocation of that size.
         let mut huge = good[..HEADER].to_vec();
         huge.extend([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
-        let err = parse(&huge).unwrap_err();
+        let err = parse(&huge, None).unwrap_err();
         assert!(err.contains("runs past the end"), "{err}");
         let mut overflow = good[..HEADER].to_vec();
         overflow.extend([0xff; 11]);
         assert_eq!(
-            parse(&overflow).unwrap_err(),
+            parse(&overflow, None).unwrap_err(),
             "Go build info: bad Go version length"
         );
-        // The pointer format.
+        // The pointer format: without a section table, with pointers to nowhere, with a
+        // string header claiming 4 GiB, and with a bad pointer size.
         let mut old = good[..HEADER].to_vec();
         old[15] = 0;
-        assert!(parse(&old).unwrap_err().contains("Go < 1.18"));
+        assert!(parse(&old, None).unwrap_err().contains("Go < 1.18"));
+        let nowhere = |_: u64, _: u64| -> Option<&[u8]> { None };
+        assert!(
+            parse(&old, Some(&nowhere))
+                .unwrap_err()
+                .contains("does not resolve")
+        );
+        let liar = |_: u64, len: u64| -> Option<&[u8]> {
+            (len == 16).then_some(&[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0][..])
+        };
+        assert!(
+            parse(&old, Some(&liar))
+                .unwrap_err()
+                .contains("implausible")
+        );
+        old[14] = 3;
+        assert!(
+            parse(&old, Some(&nowhere))
+                .unwrap_err()
+                .contains("pointer size 3")
+        );
         // Junk module lines.
         let info = BuildInfo {
             go_version: "go1.21.3".into(),

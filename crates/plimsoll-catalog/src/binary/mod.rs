@@ -84,7 +84,8 @@ impl Cataloger for BinaryCataloger {
         if !has_executable_magic(contents) {
             return Ok(facts);
         }
-        let go_record = match object::File::parse(contents) {
+        let parsed = object::File::parse(contents);
+        let go_record = match &parsed {
             Ok(file) => {
                 if let Some(section) = file.section_by_name(cargo_auditable::SECTION) {
                     match section.data() {
@@ -99,14 +100,19 @@ impl Cataloger for BinaryCataloger {
                             .push(format!("cargo-auditable section unreadable: {e}")),
                     }
                 }
-                go_region(&file).and_then(go_buildinfo::find_header)
+                go_region(file).and_then(go_buildinfo::find_header)
             }
             // Truncated or damaged headers: Go build info sits near the start of the data, so
             // it may still be there. Say nothing unless it is.
             Err(_) => go_buildinfo::find_header(contents),
         };
         if let Some(record) = go_record {
-            match go_buildinfo::parse(record) {
+            let memory = |addr: u64, len: u64| match &parsed {
+                Ok(file) => read_memory(file, addr, len),
+                Err(_) => None,
+            };
+            let memory: Option<&go_buildinfo::Memory<'_>> = parsed.is_ok().then_some(&memory);
+            match go_buildinfo::parse(record, memory) {
                 Ok(info) => {
                     let packages = go_buildinfo::packages(&info, path, &mut facts.warnings);
                     facts.packages.extend(packages);
@@ -129,6 +135,20 @@ fn go_region<'a>(file: &object::File<'a>) -> Option<&'a [u8]> {
         .iter()
         .find_map(|name| file.section_by_name(name))
         .and_then(|s| s.data().ok())
+}
+
+/// `len` bytes at virtual address `addr`, from the section holding it (as `debug/buildinfo`
+/// reads them); `None` if no section with file data covers the whole range.
+fn read_memory<'a>(file: &object::File<'a>, addr: u64, len: u64) -> Option<&'a [u8]> {
+    file.sections().find_map(|section| {
+        let offset = addr.checked_sub(section.address())?;
+        if offset >= section.size() {
+            return None;
+        }
+        let start = usize::try_from(offset).ok()?;
+        let end = start.checked_add(usize::try_from(len).ok()?)?;
+        section.data().ok()?.get(start..end)
+    })
 }
 
 /// ELF, Mach-O (both byte orders, 32/64-bit, universal) or PE (`MZ`).

@@ -178,3 +178,63 @@ fn wants_regular_executables_of_plausible_size_only() {
     assert!(!c.wants("/usr/bin/kubectl"));
     assert!(!c.keeps_empty());
 }
+
+/// The pre-1.18 pointer format in a synthetic Mach-O (whose writer gives sections addresses,
+/// unlike ELF relocatable files): the header points at two Go string headers in `__data`,
+/// which point at the strings. Written twice: once to learn where `__data` lands.
+#[test]
+fn pointer_format_is_resolved_through_sections() {
+    let modinfo = format!("{}{MODINFO}{}", "0".repeat(16), "9".repeat(16));
+    let version = "go1.16.15";
+    let build = |data_addr: u64, big_endian: bool| {
+        let u64_bytes = |v: u64| {
+            if big_endian {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let mut header = b"\xff Go buildinf:".to_vec();
+        header.extend([8, u8::from(big_endian)]);
+        header.extend(u64_bytes(data_addr));
+        header.extend(u64_bytes(data_addr + 16));
+        let mut data = Vec::new();
+        data.extend(u64_bytes(data_addr + 32));
+        data.extend(u64_bytes(version.len() as u64));
+        data.extend(u64_bytes(data_addr + 32 + version.len() as u64));
+        data.extend(u64_bytes(modinfo.len() as u64));
+        data.extend(version.as_bytes());
+        data.extend(modinfo.as_bytes());
+        object_file(
+            BinaryFormat::MachO,
+            &[
+                ("__DATA", "__go_buildinfo", header),
+                ("__DATA", "__data", data),
+            ],
+        )
+    };
+    let first = build(0, false);
+    let parsed = object::File::parse(first.as_slice()).unwrap();
+    let data_addr = parsed.section_by_name("__data").unwrap().address();
+    assert_ne!(data_addr, 0);
+    for big_endian in [false, true] {
+        let facts = catalog(&build(data_addr, big_endian));
+        assert!(facts.warnings.is_empty(), "{:?}", facts.warnings);
+        assert_eq!(
+            names(&facts),
+            [
+                "go stdlib 1.16.15",
+                "go example.net/hello (devel)",
+                "go golang.org/x/text v0.14.0",
+            ]
+        );
+    }
+    // Pointers one string too far: a warning, nothing read.
+    let facts = catalog(&build(data_addr + 4096, false));
+    assert!(facts.packages.is_empty());
+    assert!(
+        facts.warnings[0].contains("does not resolve"),
+        "{:?}",
+        facts.warnings
+    );
+}
