@@ -100,7 +100,7 @@ impl Cataloger for BinaryCataloger {
                             .push(format!("cargo-auditable section unreadable: {e}")),
                     }
                 }
-                go_region(file).and_then(go_buildinfo::find_header)
+                go_region(file, contents).and_then(go_buildinfo::find_header)
             }
             // Truncated or damaged headers: Go build info sits near the start of the data, so
             // it may still be there. Say nothing unless it is.
@@ -125,8 +125,10 @@ impl Cataloger for BinaryCataloger {
 }
 
 /// Where Go puts its build info: its own section on ELF (`.go.buildinfo`) and Mach-O
-/// (`__go_buildinfo`), the start of `.data` on PE. `None` means not a Go binary.
-fn go_region<'a>(file: &object::File<'a>) -> Option<&'a [u8]> {
+/// (`__go_buildinfo`), the start of `.data` on PE. `None` means not a Go binary. A section
+/// whose bytes lie past the end of a truncated file (PE and Mach-O headers survive a cut) gives
+/// the whole file to search instead.
+fn go_region<'a>(file: &object::File<'a>, contents: &'a [u8]) -> Option<&'a [u8]> {
     let names: &[&str] = match file.format() {
         BinaryFormat::Pe => &[".data"],
         _ => &[".go.buildinfo", "__go_buildinfo"],
@@ -134,7 +136,7 @@ fn go_region<'a>(file: &object::File<'a>) -> Option<&'a [u8]> {
     names
         .iter()
         .find_map(|name| file.section_by_name(name))
-        .and_then(|s| s.data().ok())
+        .map(|s| s.data().unwrap_or(contents))
 }
 
 /// `len` bytes at virtual address `addr`, from the section holding it (as `debug/buildinfo`

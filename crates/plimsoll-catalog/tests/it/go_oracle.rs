@@ -118,3 +118,41 @@ fn real_go_binaries_match_go_version_m() {
         files.len()
     );
 }
+
+/// Real Go binaries cut short (a partial download, a damaged layer): the section table at the
+/// end is gone, so the cataloger searches the bytes for the aligned build info header. Cut just
+/// after the record, it reads the same packages as from the whole file; cut before it, nothing
+/// and no warning.
+#[test]
+fn truncated_go_binaries_fall_back_to_the_header_scan() {
+    let Some(dir) = tool_env("PLIMSOLL_TOOLS_GO_BINARIES") else {
+        return;
+    };
+    let binary = plimsoll_catalog::all()
+        .into_iter()
+        .find(|c| c.name() == "binary")
+        .unwrap();
+    let mut cut = 0;
+    for real in executables(&dir, true) {
+        let path = real.display().to_string();
+        let bytes = fs_err::read(&real).unwrap();
+        let Some(magic) = (0..bytes.len())
+            .step_by(16)
+            .find(|&i| bytes[i..].starts_with(b"\xff Go buildinf:"))
+        else {
+            continue;
+        };
+        let whole = binary.catalog(&path, &bytes).unwrap();
+        assert!(!whole.packages.is_empty(), "{path}");
+        let after = binary.catalog(&path, &bytes[..magic + 4096]).unwrap();
+        assert_eq!(after.packages, whole.packages, "{path}");
+        assert!(after.warnings.is_empty(), "{path}: {:?}", after.warnings);
+        let before = binary.catalog(&path, &bytes[..magic]).unwrap();
+        assert!(
+            before.packages.is_empty() && before.warnings.is_empty(),
+            "{path}: {before:?}"
+        );
+        cut += 1;
+    }
+    assert!(cut >= 5, "only {cut} Go binaries");
+}
