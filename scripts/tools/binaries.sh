@@ -49,7 +49,7 @@ if [[ ! -f "$go_dir/.debs-done" ]]; then
   touch "$go_dir/.debs-done"
 fi
 
-# A local module proxy (GOPROXY=file://) serving example.com/greet v1.2.3, laid out as the
+# A local module proxy (GOPROXY=file://) serving a few example.com modules, laid out as the
 # GOPROXY protocol specifies (<module>/@v/list, .info, .mod, .zip with `<module>@<version>/`
 # prefixes), so the built program has a real `dep … h1:` line without network access.
 build_dir="$go_dir/build"
@@ -60,17 +60,29 @@ if [[ ! -x "$hello" ]]; then
   python3 - "$build_dir/proxy" <<'EOF'
 import os, sys, zipfile
 root = sys.argv[1]
-mod, ver = "example.com/greet", "v1.2.3"
-d = os.path.join(root, mod, "@v")
-os.makedirs(d)
-gomod = f"module {mod}\n\ngo 1.19\n"
-open(os.path.join(d, "list"), "w").write(ver + "\n")
-open(os.path.join(d, ver + ".info"), "w").write('{"Version":"%s","Time":"2024-01-02T03:04:05Z"}\n' % ver)
-open(os.path.join(d, ver + ".mod"), "w").write(gomod)
-with zipfile.ZipFile(os.path.join(d, ver + ".zip"), "w") as z:
-    z.writestr(f"{mod}@{ver}/go.mod", gomod)
-    z.writestr(f"{mod}@{ver}/greet.go",
-               'package greet\n\nfunc Hello() string { return "hello" }\n')
+# (module path, version, package name, has go.mod): a release, a pseudo-version, a pre-go.mod
+# major version (+incompatible), and a fork that a `replace` substitutes for a module.
+modules = [
+    ("example.com/greet", "v1.2.3", "greet", True),
+    ("example.com/pseudo", "v0.0.0-20240102030405-abcdefabcdef", "pseudo", True),
+    ("example.com/old", "v2.0.0+incompatible", "old", False),
+    ("example.com/orig", "v1.0.0", "orig", True),
+    ("example.com/fork", "v1.0.1", "orig", True),
+]
+for mod, ver, pkg, has_mod in modules:
+    d = os.path.join(root, mod, "@v")
+    os.makedirs(d, exist_ok=True)
+    gomod = f"module {mod}\n" + ("\ngo 1.19\n" if has_mod else "")
+    with open(os.path.join(d, "list"), "a") as f:
+        f.write(ver + "\n")
+    open(os.path.join(d, ver + ".info"), "w").write(
+        '{"Version":"%s","Time":"2024-01-02T03:04:05Z"}\n' % ver)
+    open(os.path.join(d, ver + ".mod"), "w").write(gomod)
+    with zipfile.ZipFile(os.path.join(d, ver + ".zip"), "w") as z:
+        if has_mod:
+            z.writestr(f"{mod}@{ver}/go.mod", gomod)
+        z.writestr(f"{mod}@{ver}/{pkg}.go",
+                   f'package {pkg}\n\nfunc Hello() string {{ return "{mod}" }}\n')
 EOF
   mkdir -p "$build_dir/src/shout"
   cat >"$build_dir/src/shout/go.mod" <<'EOF'
@@ -92,10 +104,16 @@ go 1.19
 
 require (
 	example.com/greet v1.2.3
+	example.com/old v2.0.0+incompatible
+	example.com/orig v1.0.0
+	example.com/pseudo v0.0.0-20240102030405-abcdefabcdef
 	example.org/shout v0.1.0
 )
 
-replace example.org/shout v0.1.0 => ./shout
+replace (
+	example.com/orig v1.0.0 => example.com/fork v1.0.1
+	example.org/shout v0.1.0 => ./shout
+)
 EOF
   cat >"$build_dir/src/main.go" <<'EOF'
 package main
@@ -104,10 +122,15 @@ import (
 	"fmt"
 
 	"example.com/greet"
+	"example.com/old"
+	"example.com/orig"
+	"example.com/pseudo"
 	"example.org/shout"
 )
 
-func main() { fmt.Println(shout.Shout(greet.Hello())) }
+func main() {
+	fmt.Println(shout.Shout(greet.Hello()), old.Hello(), orig.Hello(), pseudo.Hello())
+}
 EOF
   mkdir -p "$(dirname "$hello")"
   # The same program as a stripped ELF, a 32-bit and a big-endian ELF, a Mach-O and a PE file

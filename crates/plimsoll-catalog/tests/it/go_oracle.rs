@@ -3,7 +3,9 @@
 //!
 //! `scripts/tools/binaries.sh` extracts Debian's `fzf`, `age`, `shfmt` and `direnv` packages
 //! (their binaries, and `fzf-tmux`, a shell script) and builds `hello`, a module-mode program
-//! with a versioned dependency and a `replace`d one, under `PLIMSOLL_TOOLS_GO_BINARIES`. For
+//! whose dependencies are a release, a pseudo-version, a `+incompatible` version, a module
+//! `replace`d by another module and one replaced by a local directory, as ELF (x86-64, stripped,
+//! 386, big-endian ppc64), Mach-O and PE, under `PLIMSOLL_TOOLS_GO_BINARIES`. For
 //! every executable there, the Go packages the cataloger reads must be exactly what
 //! `go version -m` prints: the main module, each dependency (or its `=>` replacement), and the
 //! toolchain version as `stdlib`. A file `go version -m` rejects must yield nothing.
