@@ -7,7 +7,7 @@
 #     and one tiny program built here with a versioned module dependency (served from a local
 #     file GOPROXY, since proxy.golang.org is unreachable) and a `replace` to a local directory;
 #   - Rust: `cargo-auditable` and `rust-audit-info` (the oracle) from crates.io, and a tiny
-#     crate with crates.io dependencies and a path dependency built with
+#     crate with crates.io dependencies, a build dependency and a path dependency built with
 #     `cargo auditable build --release`; its Cargo.lock is the `cargo-lock` cataloger's input
 #     and `cargo metadata` its oracle.
 #
@@ -176,8 +176,12 @@ smallvec = "=1.13.2"
 hex = "=0.4.3"
 plimsoll-fixture-helper = { path = "helper" }
 
+[build-dependencies]
+autocfg = "=1.4.0"
+
 [workspace]
 EOF
+  echo 'fn main() { autocfg::rerun_path("build.rs"); }' >"$rust_dir/build.rs"
   cat >"$rust_dir/src/main.rs" <<'EOF'
 fn main() {
     let mut buf = itoa::Buffer::new();

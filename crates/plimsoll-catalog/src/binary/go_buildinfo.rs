@@ -13,7 +13,10 @@
 //!
 //! The module information is tab-separated lines: `path` (main package), `mod` (main module),
 //! `dep` (a dependency) optionally followed by `=>` (its replacement, which is what was
-//! linked), and `build` settings.
+//! linked), and `build` settings. A replacement is recorded as written: another module at its
+//! version, or a local directory (`./fork`) at `(devel)`, which names no release and so
+//! matches no advisory. The main module is kept even at `(devel)` (built from a checkout), as
+//! `go version -m` shows it.
 
 use plimsoll_types::{Package, PackageKind};
 
