@@ -1,10 +1,26 @@
 use crate::Cataloger;
 use crate::apk::ApkCataloger;
+use crate::binary::BinaryCataloger;
+use crate::cargo_lock::CargoLockCataloger;
 use crate::dpkg::DpkgCataloger;
 use crate::java::JavaCataloger;
 use crate::npm::NpmCataloger;
 use crate::os_release::OsReleaseCataloger;
 use crate::python::PythonCataloger;
+
+/// The catalogers that claim files by path alone, in [`all`]'s order. The `binary` cataloger
+/// leaves their paths to them, so an executable `Cargo.lock` or status file is still claimed
+/// once. A new path cataloger goes here too; a test checks that this is [`all`] without
+/// `binary`.
+pub(crate) const BY_PATH: [&dyn Cataloger; 7] = [
+    &DpkgCataloger,
+    &ApkCataloger,
+    &PythonCataloger,
+    &NpmCataloger,
+    &JavaCataloger,
+    &OsReleaseCataloger,
+    &CargoLockCataloger,
+];
 
 /// Every enabled cataloger, in a fixed order. Adding a cataloger is one module plus one line here.
 ///
@@ -18,14 +34,18 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(NpmCataloger),
         Box::new(JavaCataloger),
         Box::new(OsReleaseCataloger),
+        Box::new(CargoLockCataloger),
+        Box::new(BinaryCataloger),
     ]
 }
 
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
+    use std::os::unix::fs::PermissionsExt as _;
 
     use super::*;
+    use crate::FileCandidate;
     use crate::testutil;
 
     #[test]
@@ -33,11 +53,23 @@ mod tests {
         let all = all();
         let names: BTreeSet<&str> = all.iter().map(|c| c.name()).collect();
         assert_eq!(names.len(), all.len());
+        let names_in_order: Vec<&str> = all.iter().map(|c| c.name()).collect();
         assert_eq!(
-            all.iter().map(|c| c.name()).collect::<Vec<_>>(),
-            ["dpkg", "apk", "python", "npm", "java", "os-release"]
+            names_in_order,
+            [
+                "dpkg",
+                "apk",
+                "python",
+                "npm",
+                "java",
+                "os-release",
+                "cargo-lock",
+                "binary"
+            ]
         );
         assert!(all.iter().all(|c| c.version() >= 1));
+        let by_path: Vec<&str> = BY_PATH.iter().map(|c| c.name()).collect();
+        assert_eq!(by_path, names_in_order[..BY_PATH.len()]);
     }
 
     /// Which cataloger (if any) claims each path: the glob half of the tests, as Syft's
@@ -83,17 +115,46 @@ mod tests {
             ("/etc/os-release", Some("os-release")),
             ("/usr/lib/os-release", Some("os-release")),
             ("/etc/lsb-release", None),
+            ("/app/Cargo.lock", Some("cargo-lock")),
+            ("/usr/src/app/Cargo.lock", Some("cargo-lock")),
+            ("/app/Cargo.toml", None),
+            ("/usr/bin/kubectl", None),
             ("/", None),
             ("", None),
         ];
+        // The same files with an execute bit: executables go to `binary`, unless another
+        // cataloger claims the path or the name says it is no program.
+        let executables: &[(&str, Option<&str>)] = &[
+            ("/usr/bin/kubectl", Some("binary")),
+            ("/usr/local/bin/app.exe", Some("binary")),
+            ("/var/lib/dpkg/status", Some("dpkg")),
+            ("/app/Cargo.lock", Some("cargo-lock")),
+            ("/app/app.jar", Some("java")),
+            ("/app/node_modules/debug/package.json", Some("npm")),
+            ("/usr/lib/x86_64-linux-gnu/libssl.so.3", None),
+            ("/usr/lib/libfoo.so", None),
+            ("/usr/bin/pip3.py", None),
+            ("/docker-entrypoint.sh", None),
+        ];
         let all = all();
-        for (path, want) in cases {
-            let claimed: Vec<&str> = all
-                .iter()
-                .filter(|c| c.wants(path))
-                .map(|c| c.name())
-                .collect();
-            assert_eq!(claimed, want.iter().copied().collect::<Vec<_>>(), "{path}");
+        for (mode, table) in [(0o644, cases), (0o755, executables)] {
+            for (path, want) in table {
+                let file = FileCandidate {
+                    path,
+                    size: 64 * 1024,
+                    mode,
+                };
+                let claimed: Vec<&str> = all
+                    .iter()
+                    .filter(|c| c.wants_file(&file))
+                    .map(|c| c.name())
+                    .collect();
+                assert_eq!(
+                    claimed,
+                    want.iter().copied().collect::<Vec<_>>(),
+                    "{path} {mode:o}"
+                );
+            }
         }
     }
 
@@ -108,8 +169,14 @@ mod tests {
             // `testdata/<module>/<case>/<image path>`: strip the first two components.
             let inner: String = image_path.splitn(4, '/').skip(3).collect();
             let inner = format!("/{inner}");
+            let meta = fs_err::metadata(&real).unwrap();
+            let file = FileCandidate {
+                path: &inner,
+                size: meta.len(),
+                mode: meta.permissions().mode(),
+            };
             let claimed: Vec<&Box<dyn Cataloger>> =
-                all.iter().filter(|c| c.wants(&inner)).collect();
+                all.iter().filter(|c| c.wants_file(&file)).collect();
             assert!(claimed.len() <= 1, "{inner} claimed twice");
             for c in claimed {
                 let bytes = fs_err::read(&real).unwrap();

@@ -21,6 +21,15 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A TOML metadata file (`Cargo.lock`) does not parse.
+    #[error("malformed TOML in {path}")]
+    Toml {
+        /// Path inside the image.
+        path: String,
+        /// Parser error (boxed: it is large).
+        #[source]
+        source: Box<toml::de::Error>,
+    },
 }
 
 /// Result with this crate's [`Error`].

@@ -17,6 +17,8 @@
 //! | `npm`        | `…/node_modules/[@scope/]<name>/package.json`, `package-lock.json`     |
 //! | `java`       | `*.jar`, `*.war`, `*.ear`, `*.par`, `*.jpi`, `*.hpi` (nested jars too) |
 //! | `os-release` | `/etc/os-release`, `/usr/lib/os-release`                               |
+//! | `cargo-lock` | `…/Cargo.lock` (registry crates)                                       |
+//! | `binary`     | executables (by mode, 4 KiB–256 MiB): Go build info, `cargo auditable` |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
 //! with lossy UTF-8 decoding (metadata is ASCII in practice, and one bad byte in a description
@@ -40,6 +42,8 @@
 
 mod all;
 mod apk;
+mod binary;
+mod cargo_lock;
 mod dpkg;
 mod error;
 mod java;
@@ -80,7 +84,7 @@ impl FileCandidate<'_> {
 /// Reads one kind of package metadata file.
 pub trait Cataloger: Send + Sync {
     /// Stable name, used in facts, cache keys and logs (`dpkg`, `apk`, `python`, `npm`, `java`,
-    /// `os-release`).
+    /// `os-release`, `cargo-lock`, `binary`).
     fn name(&self) -> &'static str;
 
     /// Output version: bump whenever the facts this cataloger produces change, so cached layer
