@@ -5,6 +5,7 @@ use crate::java::JavaCataloger;
 use crate::npm::NpmCataloger;
 use crate::os_release::OsReleaseCataloger;
 use crate::python::PythonCataloger;
+use crate::rpm::RpmCataloger;
 
 /// Every enabled cataloger, in a fixed order. Adding a cataloger is one module plus one line here.
 ///
@@ -17,6 +18,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(PythonCataloger),
         Box::new(NpmCataloger),
         Box::new(JavaCataloger),
+        Box::new(RpmCataloger),
         Box::new(OsReleaseCataloger),
     ]
 }
@@ -35,7 +37,7 @@ mod tests {
         assert_eq!(names.len(), all.len());
         assert_eq!(
             all.iter().map(|c| c.name()).collect::<Vec<_>>(),
-            ["dpkg", "apk", "python", "npm", "java", "os-release"]
+            ["dpkg", "apk", "python", "npm", "java", "rpm", "os-release"]
         );
         assert!(all.iter().all(|c| c.version() >= 1));
     }
@@ -80,6 +82,24 @@ mod tests {
             ("/app/.jar", None),
             ("/app/app.jar.sha1", None),
             ("/app/jar", None),
+            ("/var/lib/rpm/rpmdb.sqlite", Some("rpm")),
+            ("/var/lib/rpm/Packages", Some("rpm")),
+            ("/var/lib/rpm/Packages.db", Some("rpm")),
+            ("/usr/lib/sysimage/rpm/rpmdb.sqlite", Some("rpm")),
+            ("/usr/lib/sysimage/rpm/Packages", Some("rpm")),
+            ("/usr/lib/sysimage/rpm/Packages.db", Some("rpm")),
+            ("/var/lib/rpm/rpmdb.sqlite-wal", None),
+            ("/var/lib/rpm/rpmdb.sqlite-shm", None),
+            ("/var/lib/rpm/Name", None),
+            ("/usr/lib/sysimage/rpm/Index.db", None),
+            ("/var/lib/rpm/sub/Packages", None),
+            ("/root/var/lib/rpm/Packages", None),
+            (
+                "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
+                None,
+            ),
+            ("/srv/repo/Packages", None),
+            ("/var/lib/rpm/", None),
             ("/etc/os-release", Some("os-release")),
             ("/usr/lib/os-release", Some("os-release")),
             ("/etc/lsb-release", None),

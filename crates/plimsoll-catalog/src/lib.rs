@@ -16,6 +16,7 @@
 //! | `python`     | `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg-info` files      |
 //! | `npm`        | `…/node_modules/[@scope/]<name>/package.json`, `package-lock.json`     |
 //! | `java`       | `*.jar`, `*.war`, `*.ear`, `*.par`, `*.jpi`, `*.hpi` (nested jars too) |
+//! | `rpm`        | `{/var/lib/rpm,/usr/lib/sysimage/rpm}/{rpmdb.sqlite,Packages,Packages.db}` |
 //! | `os-release` | `/etc/os-release`, `/usr/lib/os-release`                               |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
@@ -46,6 +47,7 @@ mod java;
 mod npm;
 mod os_release;
 mod python;
+mod rpm;
 #[cfg(test)]
 mod testutil;
 
@@ -80,7 +82,7 @@ impl FileCandidate<'_> {
 /// Reads one kind of package metadata file.
 pub trait Cataloger: Send + Sync {
     /// Stable name, used in facts, cache keys and logs (`dpkg`, `apk`, `python`, `npm`, `java`,
-    /// `os-release`).
+    /// `rpm`, `os-release`).
     fn name(&self) -> &'static str;
 
     /// Output version: bump whenever the facts this cataloger produces change, so cached layer
