@@ -3,3 +3,4 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers: fail loudly, say why a test skips
 
 mod java_oracle;
+mod rpm_oracle;
