@@ -1,12 +1,12 @@
 //! The `rpm` cataloger against rpm itself: `rpm -qa --dbpath DIR` (rpm 4.18, Debian's `rpm`
 //! package, from `scripts/tools/rpm.sh` as `PLIMSOLL_TOOLS_RPM`) is run at test time on a copy
 //! of each database: the checked-in fixtures of `testdata/rpm/` and, when the script exported
-//! `PLIMSOLL_TOOLS_RPMDBS`, the ones it has just built with rpmbuild, rpm and db5.3_load.
+//! `PLIMSOLL_TOOLS_RPMDBS`, the ones it has just built with rpmbuild, rpm and `db5.3_load`.
 //! Without rpm the checked-in `rpm-qa.txt` beside each fixture, recorded by the same command,
 //! is the oracle (under `CI` rpm is required).
 //!
-//! rpm reads SQLite (`sqlite` backend) and Berkeley DB (`bdb_ro`) but has no ndb backend in
-//! Debian, and `bdb_ro` refuses page checksums; those two cases hold the SQLite case's
+//! rpm reads `SQLite` (`sqlite` backend) and Berkeley DB (`bdb_ro`) but has no ndb backend in
+//! Debian, and `bdb_ro` refuses page checksums; those two cases hold the `SQLite` case's
 //! headers and are compared with rpm's view of it. `gpg-pubkey` pseudo-packages, which rpm
 //! lists and the cataloger skips by design, are dropped from rpm's output.
 
