@@ -8,7 +8,8 @@
 #     below (an Epoch and a subpackage, a zero Epoch, a noarch one with a Vendor), installed with
 #     `rpm -i --justdb` into a fresh SQLite rpmdb together with a `gpg-pubkey` pseudo-package
 #     (`rpm --import`), and the same header blobs loaded into Berkeley DB hash files with
-#     `db5.3_load` as hash databases (4096- and 512-byte pages, and 512 with page checksums), keyed as rpm's BDB backend keys them:
+#     `db5.3_load` as hash databases (4096- and 512-byte pages; 512 with page checksums;
+#     512 big-endian), keyed as rpm's BDB backend keys them:
 #     the install number as 4 native-endian bytes, plus rpm's key-0 record.
 #
 # The checked-in fixtures (crates/plimsoll-catalog/testdata/rpm/) were made by this script;
@@ -35,7 +36,7 @@ if ((${#need[@]})); then
 fi
 
 # Bump when the cases below change, so an old tools dir is rebuilt.
-stamp="v5"
+stamp="v6"
 if [[ "$(cat "$dir/.done" 2>/dev/null)" != "$stamp" ]]; then
   echo "==> rpm fixtures in $dir" >&2
   rm -rf "$dir/build" "$dir/cases" "$dir/gnupg"
@@ -111,26 +112,35 @@ EOF
   rm -f "$db/rpmdb.sqlite-wal" "$db/rpmdb.sqlite-shm" "$db/.rpm.lock"
 
   # Berkeley DB hash files with the same header blobs: db5.3_load's bytevalue format, keys as
-  # rpm's BDB backend writes them (the install number, 4 native-endian bytes; key 0 holds the
-  # next install number).
-  for case in bdb:4096: bdb-small-pages:512: bdb-checksum:512:chksum=1; do
-    IFS=: read -r name pagesize extra <<<"$case"
+  # rpm's BDB backend writes them (the install number, 4 bytes in the machine's byte order; key
+  # 0 holds the next install number). Cases: name, page size, extra dump-header line, byte order
+  # (`<` little-endian as on amd64, `>` big-endian as on s390x/ppc64, loaded with db_lorder).
+  for case in 'bdb:4096::<' 'bdb-small-pages:512::<' 'bdb-checksum:512:chksum=1:<' \
+    'bdb-big-endian:512::>'; do
+    IFS=: read -r name pagesize extra order <<<"$case"
     bdb="$dir/cases/$name/var/lib/rpm"
     mkdir -p "$bdb"
     {
       printf 'VERSION=3\nformat=bytevalue\ntype=hash\ndb_pagesize=%s\n' "$pagesize"
       if [[ -n $extra ]]; then printf '%s\n' "$extra"; fi
       printf 'HEADER=END\n'
-      max=0
-      while IFS='|' read -r hnum hex; do
-        printf ' %s\n %s\n' "$(python3 -c "import struct,sys;print(struct.pack('=I',int(sys.argv[1])).hex())" "$hnum")" \
-          "${hex,,}"
-        ((hnum > max)) && max=$hnum
-      done < <(sqlite3 "$db/rpmdb.sqlite" 'SELECT hnum, hex(blob) FROM Packages ORDER BY hnum')
-      printf ' 00000000\n %s\n' "$(python3 -c "import struct,sys;print(struct.pack('=I',int(sys.argv[1])+1).hex())" "$max")"
+      sqlite3 "$db/rpmdb.sqlite" 'SELECT hnum, hex(blob) FROM Packages ORDER BY hnum' \
+        | python3 -c '
+import struct, sys
+order, last = sys.argv[1], 0
+for line in sys.stdin:
+    hnum, blob = line.strip().split("|")
+    last = max(last, int(hnum))
+    print(" " + struct.pack(order + "I", int(hnum)).hex())
+    print(" " + blob.lower())
+print(" 00000000")
+print(" " + struct.pack(order + "I", last + 1).hex())
+' "$order"
       printf 'DATA=END\n'
     } >"$dir/build/$name.dump"
-    db5.3_load -f "$dir/build/$name.dump" "$bdb/Packages"
+    lorder=1234
+    [[ $order == '>' ]] && lorder=4321
+    db5.3_load -c "db_lorder=$lorder" -f "$dir/build/$name.dump" "$bdb/Packages"
   done
 
   # NDB (rpm's own format, lib/backend/ndb/rpmpkg.c): Debian's rpm is built without it, so no

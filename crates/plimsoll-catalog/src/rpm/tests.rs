@@ -87,7 +87,7 @@ fn wants_the_three_databases_in_both_directories() {
 /// Debian's rpm, see the testdata README).
 #[test]
 fn fixtures_match_rpm_qa() {
-    for case in ["sqlite", "bdb", "bdb-small-pages", "ndb"] {
+    for case in ["sqlite", "bdb", "bdb-small-pages", "bdb-big-endian", "ndb"] {
         let facts = testutil::catalog_fixture(&RpmCataloger, "rpm", case);
         assert_eq!(facts.len(), 1, "{case}");
         assert!(
@@ -128,6 +128,7 @@ fn every_backend_gives_the_same_packages_in_install_order() {
         ("bdb", BDB),
         ("bdb-small-pages", BDB),
         ("bdb-checksum", BDB),
+        ("bdb-big-endian", BDB),
         ("ndb", NDB),
     ] {
         assert_eq!(read(case, path), want, "{case}");
@@ -331,6 +332,7 @@ fn truncated_databases_warn_or_fail_but_never_panic() {
         ("bdb", BDB),
         ("bdb-small-pages", BDB),
         ("bdb-checksum", BDB),
+        ("bdb-big-endian", BDB),
         ("ndb", NDB),
     ] {
         let db = fixture_db(case, path);
