@@ -36,7 +36,7 @@ if ((${#need[@]})); then
 fi
 
 # Bump when the cases below change, so an old tools dir is rebuilt.
-stamp="v6"
+stamp="v8"
 if [[ "$(cat "$dir/.done" 2>/dev/null)" != "$stamp" ]]; then
   echo "==> rpm fixtures in $dir" >&2
   rm -rf "$dir/build" "$dir/cases" "$dir/gnupg"
@@ -114,10 +114,12 @@ EOF
   # Berkeley DB hash files with the same header blobs: db5.3_load's bytevalue format, keys as
   # rpm's BDB backend writes them (the install number, 4 bytes in the machine's byte order; key
   # 0 holds the next install number). Cases: name, page size, extra dump-header line, byte order
-  # (`<` little-endian as on amd64, `>` big-endian as on s390x/ppc64, loaded with db_lorder).
-  for case in 'bdb:4096::<' 'bdb-small-pages:512::<' 'bdb-checksum:512:chksum=1:<' \
-    'bdb-big-endian:512::>'; do
-    IFS=: read -r name pagesize extra order <<<"$case"
+  # (`<` little-endian as on amd64, `>` big-endian as on s390x/ppc64, loaded with db_lorder),
+  # records (the headers repeated under new install numbers up to that count: `bdb-many` makes
+  # the hash split into hundreds of buckets; it is too big to check in and lives here only).
+  for case in 'bdb:4096::<:0' 'bdb-small-pages:512::<:0' 'bdb-checksum:512:chksum=1:<:0' \
+    'bdb-big-endian:512::>:0' 'bdb-many:4096:h_ffactor=4:<:600'; do
+    IFS=: read -r name pagesize extra order records <<<"$case"
     bdb="$dir/cases/$name/var/lib/rpm"
     mkdir -p "$bdb"
     {
@@ -127,15 +129,17 @@ EOF
       sqlite3 "$db/rpmdb.sqlite" 'SELECT hnum, hex(blob) FROM Packages ORDER BY hnum' \
         | python3 -c '
 import struct, sys
-order, last = sys.argv[1], 0
-for line in sys.stdin:
-    hnum, blob = line.strip().split("|")
-    last = max(last, int(hnum))
-    print(" " + struct.pack(order + "I", int(hnum)).hex())
-    print(" " + blob.lower())
+order, records = sys.argv[1], int(sys.argv[2])
+rows = [l.strip().split("|") for l in sys.stdin]
+rows = [(int(h), b.lower()) for h, b in rows]
+while len(rows) < records:
+    rows.append((len(rows) + 1, rows[len(rows) % 5][1]))
+for hnum, blob in rows:
+    print(" " + struct.pack(order + "I", hnum).hex())
+    print(" " + blob)
 print(" 00000000")
-print(" " + struct.pack(order + "I", last + 1).hex())
-' "$order"
+print(" " + struct.pack(order + "I", max(h for h, _ in rows) + 1).hex())
+' "$order" "$records"
       printf 'DATA=END\n'
     } >"$dir/build/$name.dump"
     lorder=1234
