@@ -7,17 +7,19 @@ use crate::java::JavaCataloger;
 use crate::npm::NpmCataloger;
 use crate::os_release::OsReleaseCataloger;
 use crate::python::PythonCataloger;
+use crate::rpm::RpmCataloger;
 
 /// The catalogers that claim files by path alone, in [`all`]'s order. The `binary` cataloger
 /// leaves their paths to them, so an executable `Cargo.lock` or status file is still claimed
 /// once. A new path cataloger goes here too; a test checks that this is [`all`] without
 /// `binary`.
-pub(crate) const BY_PATH: [&dyn Cataloger; 7] = [
+pub(crate) const BY_PATH: [&dyn Cataloger; 8] = [
     &DpkgCataloger,
     &ApkCataloger,
     &PythonCataloger,
     &NpmCataloger,
     &JavaCataloger,
+    &RpmCataloger,
     &OsReleaseCataloger,
     &CargoLockCataloger,
 ];
@@ -33,6 +35,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(PythonCataloger),
         Box::new(NpmCataloger),
         Box::new(JavaCataloger),
+        Box::new(RpmCataloger),
         Box::new(OsReleaseCataloger),
         Box::new(CargoLockCataloger),
         Box::new(BinaryCataloger),
@@ -62,6 +65,7 @@ mod tests {
                 "python",
                 "npm",
                 "java",
+                "rpm",
                 "os-release",
                 "cargo-lock",
                 "binary"
@@ -112,6 +116,24 @@ mod tests {
             ("/app/.jar", None),
             ("/app/app.jar.sha1", None),
             ("/app/jar", None),
+            ("/var/lib/rpm/rpmdb.sqlite", Some("rpm")),
+            ("/var/lib/rpm/Packages", Some("rpm")),
+            ("/var/lib/rpm/Packages.db", Some("rpm")),
+            ("/usr/lib/sysimage/rpm/rpmdb.sqlite", Some("rpm")),
+            ("/usr/lib/sysimage/rpm/Packages", Some("rpm")),
+            ("/usr/lib/sysimage/rpm/Packages.db", Some("rpm")),
+            ("/var/lib/rpm/rpmdb.sqlite-wal", None),
+            ("/var/lib/rpm/rpmdb.sqlite-shm", None),
+            ("/var/lib/rpm/Name", None),
+            ("/usr/lib/sysimage/rpm/Index.db", None),
+            ("/var/lib/rpm/sub/Packages", None),
+            ("/root/var/lib/rpm/Packages", None),
+            (
+                "/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages",
+                None,
+            ),
+            ("/srv/repo/Packages", None),
+            ("/var/lib/rpm/", None),
             ("/etc/os-release", Some("os-release")),
             ("/usr/lib/os-release", Some("os-release")),
             ("/etc/lsb-release", None),

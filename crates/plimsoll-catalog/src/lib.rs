@@ -16,6 +16,7 @@
 //! | `python`     | `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg-info` files      |
 //! | `npm`        | `…/node_modules/[@scope/]<name>/package.json`, `package-lock.json`     |
 //! | `java`       | `*.jar`, `*.war`, `*.ear`, `*.par`, `*.jpi`, `*.hpi` (nested jars too) |
+//! | `rpm`        | `{/var/lib/rpm,/usr/lib/sysimage/rpm}/{rpmdb.sqlite,Packages,Packages.db}` |
 //! | `os-release` | `/etc/os-release`, `/usr/lib/os-release`                               |
 //! | `cargo-lock` | `…/Cargo.lock` (registry crates)                                       |
 //! | `binary`     | executables (by mode, 4 KiB–256 MiB): Go build info, `cargo auditable` |
@@ -50,6 +51,7 @@ mod java;
 mod npm;
 mod os_release;
 mod python;
+mod rpm;
 #[cfg(test)]
 mod testutil;
 
@@ -84,7 +86,7 @@ impl FileCandidate<'_> {
 /// Reads one kind of package metadata file.
 pub trait Cataloger: Send + Sync {
     /// Stable name, used in facts, cache keys and logs (`dpkg`, `apk`, `python`, `npm`, `java`,
-    /// `os-release`, `cargo-lock`, `binary`).
+    /// `rpm`, `os-release`, `cargo-lock`, `binary`).
     fn name(&self) -> &'static str;
 
     /// Output version: bump whenever the facts this cataloger produces change, so cached layer

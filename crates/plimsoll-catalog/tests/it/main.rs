@@ -4,6 +4,7 @@
 
 mod go_oracle;
 mod java_oracle;
+mod rpm_oracle;
 mod rust_oracle;
 
 use std::path::{Path, PathBuf};
