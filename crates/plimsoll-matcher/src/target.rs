@@ -45,12 +45,13 @@ pub(crate) fn osv_package_in<'a>(
         // No OSV ecosystem describes conda builds.
         PackageKind::Conda => return None,
     };
-    // Debian and Alpine advisories are keyed by source package and version; dpkg and apk
-    // record both (the catalogers set the package itself as its source when none is given).
-    // rpm distributions' advisories (AlmaLinux, Rocky, SUSE) name binary packages with their
-    // full `[epoch:]version-release`.
+    // Distribution advisories are keyed by source package and version: Debian's and Alpine's,
+    // and, as the OSV schema defines them, AlmaLinux's, Rocky's, Mageia's and openEuler's
+    // (SUSE's name the source package and list its binaries). dpkg and apk record the source
+    // (the catalogers set the package itself when none is given); rpm's is the source rpm's
+    // name and `[epoch:]version-release` with the binary's epoch.
     let (name, version) = match (&package.source, package.kind) {
-        (Some(source), PackageKind::Deb | PackageKind::Apk) => {
+        (Some(source), PackageKind::Deb | PackageKind::Apk | PackageKind::Rpm) => {
             (source.name.as_str(), source.version.as_str())
         }
         // OSV's Go ecosystem writes versions without the `v` (`1.2.3`, stdlib `1.21.3`); a
@@ -252,6 +253,29 @@ mod tests {
             assert_eq!((t.name, t.version), ("openssl-libs", "1:3.0.7-24.el9"));
             t.ecosystem.into_owned()
         })
+    }
+
+    #[test]
+    fn rpm_packages_are_looked_up_by_source_rpm() {
+        let mut libs = Package::new(
+            PackageKind::Rpm,
+            "openssl-libs",
+            "1:3.0.7-27.el9",
+            "/var/lib/rpm/rpmdb.sqlite",
+        );
+        libs.source = Some(SourcePackage {
+            name: "openssl".into(),
+            version: "1:3.0.7-27.el9".into(),
+        });
+        let t = osv_package(&libs, Some(&os("rocky", "9.3"))).unwrap();
+        assert_eq!(
+            (t.ecosystem.as_ref(), t.name, t.version),
+            ("Rocky Linux:9", "openssl", "1:3.0.7-27.el9")
+        );
+        assert!(
+            osv_package(&libs, Some(&os("rhel", "9.3"))).is_none(),
+            "no OSV ecosystem for RHEL itself"
+        );
     }
 
     /// `os-release` contents as the distributions ship them, and the OSV ecosystem strings of
