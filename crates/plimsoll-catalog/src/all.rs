@@ -1,6 +1,7 @@
 use crate::Cataloger;
 use crate::apk::ApkCataloger;
 use crate::dpkg::DpkgCataloger;
+use crate::gem::GemCataloger;
 use crate::java::JavaCataloger;
 use crate::npm::NpmCataloger;
 use crate::os_release::OsReleaseCataloger;
@@ -18,6 +19,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(NpmCataloger),
         Box::new(JavaCataloger),
         Box::new(OsReleaseCataloger),
+        Box::new(GemCataloger),
     ]
 }
 
@@ -35,7 +37,7 @@ mod tests {
         assert_eq!(names.len(), all.len());
         assert_eq!(
             all.iter().map(|c| c.name()).collect::<Vec<_>>(),
-            ["dpkg", "apk", "python", "npm", "java", "os-release"]
+            ["dpkg", "apk", "python", "npm", "java", "os-release", "gem"]
         );
         assert!(all.iter().all(|c| c.version() >= 1));
     }
@@ -83,6 +85,23 @@ mod tests {
             ("/etc/os-release", Some("os-release")),
             ("/usr/lib/os-release", Some("os-release")),
             ("/etc/lsb-release", None),
+            (
+                "/usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec",
+                Some("gem"),
+            ),
+            (
+                "/usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec",
+                Some("gem"),
+            ),
+            (
+                "/usr/local/bundle/specifications/rack-3.0.8.gemspec",
+                Some("gem"),
+            ),
+            ("/usr/local/bundle/gems/rack-3.0.8/rack.gemspec", None),
+            ("/app/myapp.gemspec", None),
+            ("/app/Gemfile.lock", Some("gem")),
+            ("/app/gems.locked", Some("gem")),
+            ("/app/Gemfile", None),
             ("/", None),
             ("", None),
         ];

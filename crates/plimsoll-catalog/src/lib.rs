@@ -17,6 +17,7 @@
 //! | `npm`        | `…/node_modules/[@scope/]<name>/package.json`, `package-lock.json`     |
 //! | `java`       | `*.jar`, `*.war`, `*.ear`, `*.par`, `*.jpi`, `*.hpi` (nested jars too) |
 //! | `os-release` | `/etc/os-release`, `/usr/lib/os-release`                               |
+//! | `gem`        | `…/specifications/[default/]*.gemspec`, `Gemfile.lock`, `gems.locked`  |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
 //! with lossy UTF-8 decoding (metadata is ASCII in practice, and one bad byte in a description
@@ -42,6 +43,7 @@ mod all;
 mod apk;
 mod dpkg;
 mod error;
+mod gem;
 mod java;
 mod npm;
 mod os_release;

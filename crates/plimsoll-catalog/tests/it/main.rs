@@ -2,4 +2,5 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers: fail loudly, say why a test skips
 
+mod gem_oracle;
 mod java_oracle;
