@@ -1,5 +1,6 @@
 use crate::Cataloger;
 use crate::apk::ApkCataloger;
+use crate::composer::ComposerCataloger;
 use crate::dpkg::DpkgCataloger;
 use crate::gem::GemCataloger;
 use crate::java::JavaCataloger;
@@ -20,6 +21,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(JavaCataloger),
         Box::new(OsReleaseCataloger),
         Box::new(GemCataloger),
+        Box::new(ComposerCataloger),
     ]
 }
 
@@ -37,7 +39,16 @@ mod tests {
         assert_eq!(names.len(), all.len());
         assert_eq!(
             all.iter().map(|c| c.name()).collect::<Vec<_>>(),
-            ["dpkg", "apk", "python", "npm", "java", "os-release", "gem"]
+            [
+                "dpkg",
+                "apk",
+                "python",
+                "npm",
+                "java",
+                "os-release",
+                "gem",
+                "composer"
+            ]
         );
         assert!(all.iter().all(|c| c.version() >= 1));
     }
@@ -102,6 +113,11 @@ mod tests {
             ("/app/Gemfile.lock", Some("gem")),
             ("/app/gems.locked", Some("gem")),
             ("/app/Gemfile", None),
+            ("/app/composer.lock", Some("composer")),
+            ("/app/vendor/composer/installed.json", Some("composer")),
+            ("/app/vendor/composer/installed.php", None),
+            ("/app/composer.json", None),
+            ("/app/installed.json", None),
             ("/", None),
             ("", None),
         ];

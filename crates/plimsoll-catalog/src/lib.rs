@@ -18,6 +18,7 @@
 //! | `java`       | `*.jar`, `*.war`, `*.ear`, `*.par`, `*.jpi`, `*.hpi` (nested jars too) |
 //! | `os-release` | `/etc/os-release`, `/usr/lib/os-release`                               |
 //! | `gem`        | `…/specifications/[default/]*.gemspec`, `Gemfile.lock`, `gems.locked`  |
+//! | `composer`   | `composer.lock`, `…/vendor/composer/installed.json`                    |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
 //! with lossy UTF-8 decoding (metadata is ASCII in practice, and one bad byte in a description
@@ -41,6 +42,7 @@
 
 mod all;
 mod apk;
+mod composer;
 mod dpkg;
 mod error;
 mod gem;

@@ -2,5 +2,6 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers: fail loudly, say why a test skips
 
+mod composer_oracle;
 mod gem_oracle;
 mod java_oracle;
