@@ -1,6 +1,7 @@
 use crate::Cataloger;
 use crate::apk::ApkCataloger;
 use crate::composer::ComposerCataloger;
+use crate::dotnet::DotnetCataloger;
 use crate::dpkg::DpkgCataloger;
 use crate::gem::GemCataloger;
 use crate::java::JavaCataloger;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(OsReleaseCataloger),
         Box::new(GemCataloger),
         Box::new(ComposerCataloger),
+        Box::new(DotnetCataloger),
     ]
 }
 
@@ -47,7 +49,8 @@ mod tests {
                 "java",
                 "os-release",
                 "gem",
-                "composer"
+                "composer",
+                "nuget",
             ]
         );
         assert!(all.iter().all(|c| c.version() >= 1));
@@ -118,6 +121,10 @@ mod tests {
             ("/app/vendor/composer/installed.php", None),
             ("/app/composer.json", None),
             ("/app/installed.json", None),
+            ("/app/WebApi.deps.json", Some("nuget")),
+            ("/src/WebApi/packages.lock.json", Some("nuget")),
+            ("/app/.deps.json", None),
+            ("/app/WebApi.runtimeconfig.json", None),
             ("/", None),
             ("", None),
         ];

@@ -19,6 +19,7 @@
 //! | `os-release` | `/etc/os-release`, `/usr/lib/os-release`                               |
 //! | `gem`        | `…/specifications/[default/]*.gemspec`, `Gemfile.lock`, `gems.locked`  |
 //! | `composer`   | `composer.lock`, `…/vendor/composer/installed.json`                    |
+//! | `nuget`      | `*.deps.json`, `packages.lock.json`                                    |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
 //! with lossy UTF-8 decoding (metadata is ASCII in practice, and one bad byte in a description
@@ -43,6 +44,7 @@
 mod all;
 mod apk;
 mod composer;
+mod dotnet;
 mod dpkg;
 mod error;
 mod gem;
