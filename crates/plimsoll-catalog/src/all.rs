@@ -8,6 +8,7 @@ use crate::java::JavaCataloger;
 use crate::npm::NpmCataloger;
 use crate::os_release::OsReleaseCataloger;
 use crate::python::PythonCataloger;
+use crate::yarn::YarnCataloger;
 
 /// Every enabled cataloger, in a fixed order. Adding a cataloger is one module plus one line here.
 ///
@@ -24,6 +25,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(GemCataloger),
         Box::new(ComposerCataloger),
         Box::new(DotnetCataloger),
+        Box::new(YarnCataloger),
     ]
 }
 
@@ -51,6 +53,7 @@ mod tests {
                 "gem",
                 "composer",
                 "nuget",
+                "yarn",
             ]
         );
         assert!(all.iter().all(|c| c.version() >= 1));
@@ -125,6 +128,9 @@ mod tests {
             ("/src/WebApi/packages.lock.json", Some("nuget")),
             ("/app/.deps.json", None),
             ("/app/WebApi.runtimeconfig.json", None),
+            ("/app/yarn.lock", Some("yarn")),
+            ("/app/node_modules/.yarn-integrity", None),
+            ("/app/.yarn/install-state.gz", None),
             ("/", None),
             ("", None),
         ];

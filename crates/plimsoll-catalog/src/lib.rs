@@ -20,6 +20,7 @@
 //! | `gem`        | `…/specifications/[default/]*.gemspec`, `Gemfile.lock`, `gems.locked`  |
 //! | `composer`   | `composer.lock`, `…/vendor/composer/installed.json`                    |
 //! | `nuget`      | `*.deps.json`, `packages.lock.json`                                    |
+//! | `yarn`       | `yarn.lock` (Yarn 1 and Yarn 2+)                                       |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
 //! with lossy UTF-8 decoding (metadata is ASCII in practice, and one bad byte in a description
@@ -54,6 +55,7 @@ mod os_release;
 mod python;
 #[cfg(test)]
 mod testutil;
+mod yarn;
 
 pub use crate::all::all;
 pub use crate::error::{Error, Result};

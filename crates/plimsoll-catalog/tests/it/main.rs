@@ -5,3 +5,4 @@
 mod composer_oracle;
 mod gem_oracle;
 mod java_oracle;
+mod yarn_oracle;
