@@ -67,7 +67,7 @@ impl Cataloger for YarnCataloger {
                 Entry::Package(name, version) => {
                     facts
                         .packages
-                        .push(Package::new(PackageKind::Npm, name, version, path))
+                        .push(Package::new(PackageKind::Npm, name, version, path));
                 }
                 Entry::Local => {}
                 Entry::Unreadable => facts.warnings.push(format!(
