@@ -7,6 +7,7 @@ use crate::gem::GemCataloger;
 use crate::java::JavaCataloger;
 use crate::npm::NpmCataloger;
 use crate::os_release::OsReleaseCataloger;
+use crate::pnpm::PnpmCataloger;
 use crate::python::PythonCataloger;
 use crate::yarn::YarnCataloger;
 
@@ -26,6 +27,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(ComposerCataloger),
         Box::new(DotnetCataloger),
         Box::new(YarnCataloger),
+        Box::new(PnpmCataloger),
     ]
 }
 
@@ -54,6 +56,7 @@ mod tests {
                 "composer",
                 "nuget",
                 "yarn",
+                "pnpm",
             ]
         );
         assert!(all.iter().all(|c| c.version() >= 1));
@@ -131,6 +134,9 @@ mod tests {
             ("/app/yarn.lock", Some("yarn")),
             ("/app/node_modules/.yarn-integrity", None),
             ("/app/.yarn/install-state.gz", None),
+            ("/app/pnpm-lock.yaml", Some("pnpm")),
+            ("/app/pnpm-workspace.yaml", None),
+            ("/app/node_modules/.pnpm/lock.yaml", None),
             ("/", None),
             ("", None),
         ];

@@ -21,6 +21,7 @@
 //! | `composer`   | `composer.lock`, `…/vendor/composer/installed.json`                    |
 //! | `nuget`      | `*.deps.json`, `packages.lock.json`                                    |
 //! | `yarn`       | `yarn.lock` (Yarn 1 and Yarn 2+)                                       |
+//! | `pnpm`       | `pnpm-lock.yaml` (lockfile versions 5, 6 and 9)                        |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
 //! with lossy UTF-8 decoding (metadata is ASCII in practice, and one bad byte in a description
@@ -52,6 +53,7 @@ mod gem;
 mod java;
 mod npm;
 mod os_release;
+mod pnpm;
 mod python;
 #[cfg(test)]
 mod testutil;

@@ -5,4 +5,5 @@
 mod composer_oracle;
 mod gem_oracle;
 mod java_oracle;
+mod pnpm_oracle;
 mod yarn_oracle;

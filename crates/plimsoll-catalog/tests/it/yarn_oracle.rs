@@ -24,7 +24,7 @@ fn projects() -> Option<PathBuf> {
     }
 }
 
-fn manifest(path: &Path) -> Option<(String, String)> {
+pub(crate) fn manifest(path: &Path) -> Option<(String, String)> {
     let json: Value = serde_json::from_slice(&fs_err::read(path).ok()?).ok()?;
     Some((
         json.get("name")?.as_str()?.to_owned(),
@@ -34,7 +34,7 @@ fn manifest(path: &Path) -> Option<(String, String)> {
 
 /// `(name, version)` of every package directory under `node_modules` (scoped too), recursing
 /// into nested `node_modules`; symlinked packages (workspaces, `link:`) are skipped.
-fn installed(node_modules: &Path, out: &mut BTreeSet<(String, String)>) {
+pub(crate) fn installed(node_modules: &Path, out: &mut BTreeSet<(String, String)>) {
     let Ok(entries) = fs_err::read_dir(node_modules) else {
         return;
     };
@@ -56,7 +56,7 @@ fn installed(node_modules: &Path, out: &mut BTreeSet<(String, String)>) {
 }
 
 /// Names of the project's own packages: `package.json` files outside `node_modules`.
-fn local_names(dir: &Path, out: &mut BTreeSet<String>) {
+pub(crate) fn local_names(dir: &Path, out: &mut BTreeSet<String>) {
     for entry in fs_err::read_dir(dir).unwrap() {
         let entry = entry.unwrap();
         let path = entry.path();
