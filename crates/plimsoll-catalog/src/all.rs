@@ -9,6 +9,7 @@ use crate::npm::NpmCataloger;
 use crate::os_release::OsReleaseCataloger;
 use crate::pnpm::PnpmCataloger;
 use crate::python::PythonCataloger;
+use crate::python_lock::PythonLockCataloger;
 use crate::yarn::YarnCataloger;
 
 /// Every enabled cataloger, in a fixed order. Adding a cataloger is one module plus one line here.
@@ -28,6 +29,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(DotnetCataloger),
         Box::new(YarnCataloger),
         Box::new(PnpmCataloger),
+        Box::new(PythonLockCataloger),
     ]
 }
 
@@ -57,6 +59,7 @@ mod tests {
                 "nuget",
                 "yarn",
                 "pnpm",
+                "python-lock",
             ]
         );
         assert!(all.iter().all(|c| c.version() >= 1));
@@ -137,6 +140,20 @@ mod tests {
             ("/app/pnpm-lock.yaml", Some("pnpm")),
             ("/app/pnpm-workspace.yaml", None),
             ("/app/node_modules/.pnpm/lock.yaml", None),
+            ("/app/poetry.lock", Some("python-lock")),
+            ("/app/Pipfile.lock", Some("python-lock")),
+            ("/app/requirements.txt", Some("python-lock")),
+            ("/app/requirements-dev.txt", Some("python-lock")),
+            ("/app/Pipfile", None),
+            ("/app/requirements.in", None),
+            (
+                "/usr/local/lib/python3.11/site-packages/foo/requirements.txt",
+                None,
+            ),
+            (
+                "/usr/lib/python3/dist-packages/foo.egg-info/requires.txt",
+                None,
+            ),
             ("/", None),
             ("", None),
         ];

@@ -22,6 +22,7 @@
 //! | `nuget`      | `*.deps.json`, `packages.lock.json`                                    |
 //! | `yarn`       | `yarn.lock` (Yarn 1 and Yarn 2+)                                       |
 //! | `pnpm`       | `pnpm-lock.yaml` (lockfile versions 5, 6 and 9)                        |
+//! | `python-lock`| `poetry.lock`, `Pipfile.lock`, `requirements*.txt` (exact pins)        |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
 //! with lossy UTF-8 decoding (metadata is ASCII in practice, and one bad byte in a description
@@ -55,6 +56,7 @@ mod npm;
 mod os_release;
 mod pnpm;
 mod python;
+mod python_lock;
 #[cfg(test)]
 mod testutil;
 mod yarn;

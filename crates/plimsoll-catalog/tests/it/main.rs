@@ -6,4 +6,5 @@ mod composer_oracle;
 mod gem_oracle;
 mod java_oracle;
 mod pnpm_oracle;
+mod python_lock_oracle;
 mod yarn_oracle;
