@@ -1,6 +1,7 @@
 use crate::Cataloger;
 use crate::apk::ApkCataloger;
 use crate::composer::ComposerCataloger;
+use crate::conda::CondaCataloger;
 use crate::dotnet::DotnetCataloger;
 use crate::dpkg::DpkgCataloger;
 use crate::gem::GemCataloger;
@@ -30,6 +31,7 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(YarnCataloger),
         Box::new(PnpmCataloger),
         Box::new(PythonLockCataloger),
+        Box::new(CondaCataloger),
     ]
 }
 
@@ -60,6 +62,7 @@ mod tests {
                 "yarn",
                 "pnpm",
                 "python-lock",
+                "conda",
             ]
         );
         assert!(all.iter().all(|c| c.version() >= 1));
@@ -152,6 +155,15 @@ mod tests {
             ),
             (
                 "/usr/lib/python3/dist-packages/foo.egg-info/requires.txt",
+                None,
+            ),
+            (
+                "/opt/conda/conda-meta/zlib-1.2.13-h5eee18b_0.json",
+                Some("conda"),
+            ),
+            ("/opt/conda/conda-meta/history", None),
+            (
+                "/opt/conda/pkgs/zlib-1.2.13-h5eee18b_0/info/index.json",
                 None,
             ),
             ("/", None),

@@ -23,6 +23,7 @@
 //! | `yarn`       | `yarn.lock` (Yarn 1 and Yarn 2+)                                       |
 //! | `pnpm`       | `pnpm-lock.yaml` (lockfile versions 5, 6 and 9)                        |
 //! | `python-lock`| `poetry.lock`, `Pipfile.lock`, `requirements*.txt` (exact pins)        |
+//! | `conda`      | `…/conda-meta/*.json`                                                  |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
 //! with lossy UTF-8 decoding (metadata is ASCII in practice, and one bad byte in a description
@@ -47,6 +48,7 @@
 mod all;
 mod apk;
 mod composer;
+mod conda;
 mod dotnet;
 mod dpkg;
 mod error;
