@@ -2,18 +2,25 @@ use crate::Cataloger;
 use crate::apk::ApkCataloger;
 use crate::binary::BinaryCataloger;
 use crate::cargo_lock::CargoLockCataloger;
+use crate::composer::ComposerCataloger;
+use crate::conda::CondaCataloger;
+use crate::dotnet::DotnetCataloger;
 use crate::dpkg::DpkgCataloger;
+use crate::gem::GemCataloger;
 use crate::java::JavaCataloger;
 use crate::npm::NpmCataloger;
 use crate::os_release::OsReleaseCataloger;
+use crate::pnpm::PnpmCataloger;
 use crate::python::PythonCataloger;
+use crate::python_lock::PythonLockCataloger;
 use crate::rpm::RpmCataloger;
+use crate::yarn::YarnCataloger;
 
 /// The catalogers that claim files by path alone, in [`all`]'s order. The `binary` cataloger
 /// leaves their paths to them, so an executable `Cargo.lock` or status file is still claimed
 /// once. A new path cataloger goes here too; a test checks that this is [`all`] without
 /// `binary`.
-pub(crate) const BY_PATH: [&dyn Cataloger; 8] = [
+pub(crate) const BY_PATH: [&dyn Cataloger; 15] = [
     &DpkgCataloger,
     &ApkCataloger,
     &PythonCataloger,
@@ -21,6 +28,13 @@ pub(crate) const BY_PATH: [&dyn Cataloger; 8] = [
     &JavaCataloger,
     &RpmCataloger,
     &OsReleaseCataloger,
+    &GemCataloger,
+    &ComposerCataloger,
+    &DotnetCataloger,
+    &YarnCataloger,
+    &PnpmCataloger,
+    &PythonLockCataloger,
+    &CondaCataloger,
     &CargoLockCataloger,
 ];
 
@@ -37,6 +51,13 @@ pub fn all() -> Vec<Box<dyn Cataloger>> {
         Box::new(JavaCataloger),
         Box::new(RpmCataloger),
         Box::new(OsReleaseCataloger),
+        Box::new(GemCataloger),
+        Box::new(ComposerCataloger),
+        Box::new(DotnetCataloger),
+        Box::new(YarnCataloger),
+        Box::new(PnpmCataloger),
+        Box::new(PythonLockCataloger),
+        Box::new(CondaCataloger),
         Box::new(CargoLockCataloger),
         Box::new(BinaryCataloger),
     ]
@@ -67,6 +88,13 @@ mod tests {
                 "java",
                 "rpm",
                 "os-release",
+                "gem",
+                "composer",
+                "nuget",
+                "yarn",
+                "pnpm",
+                "python-lock",
+                "conda",
                 "cargo-lock",
                 "binary"
             ]
@@ -141,6 +169,61 @@ mod tests {
             ("/usr/src/app/Cargo.lock", Some("cargo-lock")),
             ("/app/Cargo.toml", None),
             ("/usr/bin/kubectl", None),
+            (
+                "/usr/lib/ruby/gems/3.1.0/specifications/rake-13.0.6.gemspec",
+                Some("gem"),
+            ),
+            (
+                "/usr/lib/ruby/gems/3.1.0/specifications/default/json-2.6.1.gemspec",
+                Some("gem"),
+            ),
+            (
+                "/usr/local/bundle/specifications/rack-3.0.8.gemspec",
+                Some("gem"),
+            ),
+            ("/usr/local/bundle/gems/rack-3.0.8/rack.gemspec", None),
+            ("/app/myapp.gemspec", None),
+            ("/app/Gemfile.lock", Some("gem")),
+            ("/app/gems.locked", Some("gem")),
+            ("/app/Gemfile", None),
+            ("/app/composer.lock", Some("composer")),
+            ("/app/vendor/composer/installed.json", Some("composer")),
+            ("/app/vendor/composer/installed.php", None),
+            ("/app/composer.json", None),
+            ("/app/installed.json", None),
+            ("/app/WebApi.deps.json", Some("nuget")),
+            ("/src/WebApi/packages.lock.json", Some("nuget")),
+            ("/app/.deps.json", None),
+            ("/app/WebApi.runtimeconfig.json", None),
+            ("/app/yarn.lock", Some("yarn")),
+            ("/app/node_modules/.yarn-integrity", None),
+            ("/app/.yarn/install-state.gz", None),
+            ("/app/pnpm-lock.yaml", Some("pnpm")),
+            ("/app/pnpm-workspace.yaml", None),
+            ("/app/node_modules/.pnpm/lock.yaml", None),
+            ("/app/poetry.lock", Some("python-lock")),
+            ("/app/Pipfile.lock", Some("python-lock")),
+            ("/app/requirements.txt", Some("python-lock")),
+            ("/app/requirements-dev.txt", Some("python-lock")),
+            ("/app/Pipfile", None),
+            ("/app/requirements.in", None),
+            (
+                "/usr/local/lib/python3.11/site-packages/foo/requirements.txt",
+                None,
+            ),
+            (
+                "/usr/lib/python3/dist-packages/foo.egg-info/requires.txt",
+                None,
+            ),
+            (
+                "/opt/conda/conda-meta/zlib-1.2.13-h5eee18b_0.json",
+                Some("conda"),
+            ),
+            ("/opt/conda/conda-meta/history", None),
+            (
+                "/opt/conda/pkgs/zlib-1.2.13-h5eee18b_0/info/index.json",
+                None,
+            ),
             ("/", None),
             ("", None),
         ];

@@ -20,6 +20,13 @@
 //! | `os-release` | `/etc/os-release`, `/usr/lib/os-release`                               |
 //! | `cargo-lock` | `…/Cargo.lock` (registry crates)                                       |
 //! | `binary`     | executables (by mode, 4 KiB–256 MiB): Go build info, `cargo auditable` |
+//! | `gem`        | `…/specifications/[default/]*.gemspec`, `Gemfile.lock`, `gems.locked`  |
+//! | `composer`   | `composer.lock`, `…/vendor/composer/installed.json`                    |
+//! | `nuget`      | `*.deps.json`, `packages.lock.json`                                    |
+//! | `yarn`       | `yarn.lock` (Yarn 1 and Yarn 2+)                                       |
+//! | `pnpm`       | `pnpm-lock.yaml` (lockfile versions 5, 6 and 9)                        |
+//! | `python-lock`| `poetry.lock`, `Pipfile.lock`, `requirements*.txt` (exact pins)        |
+//! | `conda`      | `…/conda-meta/*.json`                                                  |
 //!
 //! Each module's doc names the format it follows and its quirks. Catalogers read text formats
 //! with lossy UTF-8 decoding (metadata is ASCII in practice, and one bad byte in a description
@@ -45,15 +52,22 @@ mod all;
 mod apk;
 mod binary;
 mod cargo_lock;
+mod composer;
+mod conda;
+mod dotnet;
 mod dpkg;
 mod error;
+mod gem;
 mod java;
 mod npm;
 mod os_release;
+mod pnpm;
 mod python;
+mod python_lock;
 mod rpm;
 #[cfg(test)]
 mod testutil;
+mod yarn;
 
 pub use crate::all::all;
 pub use crate::error::{Error, Result};

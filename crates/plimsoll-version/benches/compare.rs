@@ -18,6 +18,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("npm", "4.17.20", "4.17.21"),
     ("Maven", "2.13.4.1", "2.13.4.2"),
     ("RubyGems", "7.0.4.2", "7.0.4.3"),
+    ("Packagist", "v5.4.21", "5.4.22"),
 ];
 
 fn bench(c: &mut Criterion) {

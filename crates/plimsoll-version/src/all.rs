@@ -2,12 +2,12 @@
 
 use plimsoll_types::PackageKind;
 
-use crate::{Apk, Dpkg, Maven, NuGet, Pep440, Rpm, RubyGems, Semver, VersionScheme};
+use crate::{Apk, Composer, Dpkg, Maven, NuGet, Pep440, Rpm, RubyGems, Semver, VersionScheme};
 
 /// Every scheme this crate implements.
 pub fn all() -> &'static [&'static dyn VersionScheme] {
     &[
-        &Dpkg, &Apk, &Rpm, &Pep440, &Semver, &NuGet, &Maven, &RubyGems,
+        &Dpkg, &Apk, &Rpm, &Pep440, &Semver, &NuGet, &Maven, &RubyGems, &Composer,
     ]
 }
 
@@ -19,9 +19,6 @@ pub fn all() -> &'static [&'static dyn VersionScheme] {
 ///
 /// `None` is deliberate for ecosystems whose ordering is not one of these schemes, because a
 /// near miss would silently misjudge some versions:
-/// - `Packagist`: Composer orders `dev < alpha < beta < RC < stable < patch`, numbers inside
-///   labels numerically (`beta10 > beta2`) and normalises `1.0` to `1.0.0.0`; `SemVer` would
-///   put `-p1` patches before the release.
 /// - `Hackage`, `CRAN`, `Bioconductor`, `ConanCenter`, `opam`, `Julia` and the rest: their own
 ///   orderings, not implemented yet.
 /// - `Linux`, `Android`, `OSS-Fuzz`, `GIT`: commit or kernel ranges, not package versions.
@@ -46,12 +43,15 @@ pub fn scheme_for(ecosystem: &str) -> Option<&'static dyn VersionScheme> {
         "NuGet" => &NuGet,
         "Maven" => &Maven,
         "RubyGems" => &RubyGems,
+        // Composer orders `dev < alpha < beta < RC < stable < patch` and pads `1.0` to
+        // `1.0.0.0`; `SemVer` would put `-p1` patches before the release.
+        "Packagist" => &Composer,
         _ => return None,
     })
 }
 
 /// The scheme that orders versions of installed packages of one kind, or `None` where this
-/// crate has none (conda; Composer until its ordering is implemented, see [`scheme_for`]).
+/// crate has none (conda, which has no OSV ecosystem).
 ///
 /// An exhaustive `match`: a new [`PackageKind`] does not compile until it is decided here.
 pub fn scheme_for_package(kind: PackageKind) -> Option<&'static dyn VersionScheme> {
@@ -64,7 +64,8 @@ pub fn scheme_for_package(kind: PackageKind) -> Option<&'static dyn VersionSchem
         PackageKind::Maven => &Maven,
         PackageKind::Gem => &RubyGems,
         PackageKind::Nuget => &NuGet,
-        PackageKind::Composer | PackageKind::Conda => return None,
+        PackageKind::Composer => &Composer,
+        PackageKind::Conda => return None,
     })
 }
 
@@ -89,6 +90,7 @@ mod tests {
             ("Maven", "maven"),
             ("Maven:https://maven.google.com", "maven"),
             ("RubyGems", "rubygems"),
+            ("Packagist", "composer"),
             ("Red Hat:rhel_aus:8.4::appstream", "rpm"),
             ("Rocky Linux:9", "rpm"),
             ("AlmaLinux:8", "rpm"),
@@ -102,15 +104,7 @@ mod tests {
                 "{ecosystem}"
             );
         }
-        for unsupported in [
-            "Packagist",
-            "Hackage",
-            "Linux",
-            "GIT",
-            "debian",
-            "",
-            "Root:Alpine:3.18",
-        ] {
+        for unsupported in ["Hackage", "Linux", "GIT", "debian", "", "Root:Alpine:3.18"] {
             assert!(scheme_for(unsupported).is_none(), "{unsupported}");
         }
     }
@@ -124,10 +118,7 @@ mod tests {
         for kind in PackageKind::ALL {
             match scheme_for_package(kind) {
                 Some(scheme) => assert!(names.contains(&scheme.name())),
-                None => assert!(
-                    matches!(kind, PackageKind::Composer | PackageKind::Conda),
-                    "{kind:?} has no scheme"
-                ),
+                None => assert!(matches!(kind, PackageKind::Conda), "{kind:?} has no scheme"),
             }
         }
     }

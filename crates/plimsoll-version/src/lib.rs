@@ -16,6 +16,7 @@
 //!   | `nuget`    | [`NuGet`]    | `NuGet`                                                     |
 //!   | `maven`    | [`Maven`]    | Maven                                                       |
 //!   | `rubygems` | [`RubyGems`] | `RubyGems`                                                  |
+//!   | `composer` | [`Composer`] | `Packagist`                                                 |
 //!
 //!   [`scheme_for`] maps an OSV ecosystem string to its scheme, [`scheme_for_package`] a
 //!   cataloged [`PackageKind`](plimsoll_types::PackageKind), and [`all`] lists them.
@@ -56,6 +57,7 @@
 
 mod all;
 mod apk;
+mod composer;
 mod dpkg;
 mod error;
 mod maven;
@@ -73,6 +75,7 @@ use std::cmp::Ordering;
 
 pub use crate::all::{all, scheme_for, scheme_for_package};
 pub use crate::apk::Apk;
+pub use crate::composer::Composer;
 pub use crate::dpkg::Dpkg;
 pub use crate::error::{Error, Result};
 pub use crate::maven::Maven;
@@ -90,7 +93,7 @@ pub use crate::version::Version;
 /// [`compare`](VersionScheme::compare) is the convenience for a single comparison.
 pub trait VersionScheme: Send + Sync + std::fmt::Debug {
     /// The scheme's stable lowercase name: `dpkg`, `apk`, `rpm`, `pep440`, `semver`, `nuget`,
-    /// `maven`, `rubygems`.
+    /// `maven`, `rubygems`, `composer`.
     fn name(&self) -> &'static str;
 
     /// Reads a version string; surrounding whitespace is ignored. Strings outside the

@@ -3,7 +3,9 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use crate::{Error, Result, VersionScheme, apk, dpkg, maven, pep440, rpm, rubygems, semver};
+use crate::{
+    Error, Result, VersionScheme, apk, composer, dpkg, maven, pep440, rpm, rubygems, semver,
+};
 
 /// A version parsed by one [`VersionScheme`].
 ///
@@ -31,6 +33,7 @@ pub(crate) enum Repr {
     Semver(semver::SemverVersion),
     Maven(maven::MavenVersion),
     Rubygems(rubygems::GemVersion),
+    Composer(composer::ComposerVersion),
 }
 
 impl Version {
@@ -49,6 +52,7 @@ impl Version {
             Repr::Semver(v) => v.as_str(),
             Repr::Maven(v) => v.as_str(),
             Repr::Rubygems(v) => v.as_str(),
+            Repr::Composer(v) => v.as_str(),
         }
     }
 
@@ -62,6 +66,7 @@ impl Version {
             Repr::Semver(v) => v.scheme(),
             Repr::Maven(_) => &maven::Maven,
             Repr::Rubygems(_) => &rubygems::RubyGems,
+            Repr::Composer(_) => &composer::Composer,
         }
     }
 
@@ -91,6 +96,7 @@ impl PartialOrd for Version {
             (Repr::Semver(a), Repr::Semver(b)) => a.partial_cmp(b),
             (Repr::Maven(a), Repr::Maven(b)) => Some(a.cmp(b)),
             (Repr::Rubygems(a), Repr::Rubygems(b)) => Some(a.cmp(b)),
+            (Repr::Composer(a), Repr::Composer(b)) => Some(a.cmp(b)),
             _ => None,
         }
     }

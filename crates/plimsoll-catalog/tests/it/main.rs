@@ -2,10 +2,15 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)] // test helpers: fail loudly, say why a test skips
 
+mod composer_oracle;
+mod gem_oracle;
 mod go_oracle;
 mod java_oracle;
+mod pnpm_oracle;
+mod python_lock_oracle;
 mod rpm_oracle;
 mod rust_oracle;
+mod yarn_oracle;
 
 use std::path::{Path, PathBuf};
 

@@ -580,3 +580,105 @@ pub(crate) fn rpm(rng: &mut Rng) -> String {
 pub(crate) fn rpm_mutate(rng: &mut Rng, v: &str) -> String {
     mutate_with(rng, v, RPM_FRAGMENTS)
 }
+
+const COMPOSER_FRAGMENTS: &[&str] = &[
+    "-dev",
+    ".dev",
+    "dev",
+    "-alpha",
+    "-alpha1",
+    "-a2",
+    "a",
+    "-beta",
+    "-beta.2",
+    "-b3",
+    "beta10",
+    "-RC1",
+    "-rc.2",
+    "RC",
+    "-rc-3",
+    "-pl1",
+    "-p2",
+    "-patch",
+    "patch3",
+    "-stable",
+    "-STABLE",
+    "-Beta1",
+    "-RC1-dev",
+    "-beta2.1",
+    ".x-dev",
+    ".*-dev",
+    "@beta",
+    "@dev",
+    "+build.5",
+    " as 2.0.0",
+    "-foo",
+    ".0",
+    ".10",
+    "-1",
+    "_2",
+];
+
+/// Composer versions: Packagist tags (`v` prefixes, up to four numbers, date versions) and
+/// every stability modifier spelling `VersionParser` knows, plus some it rejects.
+pub(crate) fn composer(rng: &mut Rng) -> String {
+    if rng.chance(5) {
+        return rng
+            .pick(&[
+                "2023-01-01",
+                "20230101",
+                "2023.01.01.1",
+                "2023-01-01-beta",
+                "dev-main",
+                "master",
+                "1.x-dev",
+                "2.1.*-dev",
+                "v3.X-dev",
+                "123456",
+                "1.2.3.4.5",
+                "abc",
+            ])
+            .to_owned();
+    }
+    let mut s = String::new();
+    if rng.chance(20) {
+        s.push_str(rng.pick(&["v", "V"]));
+    }
+    s.push_str(rng.pick(&["0", "1", "1", "2", "3", "5", "7", "10", "01", "99999"]));
+    for _ in 0..rng.below(4) {
+        s.push('.');
+        s.push_str(rng.pick(&["0", "0", "1", "2", "4", "9", "10", "21", "007"]));
+    }
+    if rng.chance(40) {
+        s.push_str(rng.pick(COMPOSER_FRAGMENTS));
+    }
+    s
+}
+
+pub(crate) fn composer_mutate(rng: &mut Rng, v: &str) -> String {
+    mutate_with(rng, v, COMPOSER_FRAGMENTS)
+}
+
+/// Versions as Packagist packages tag them (Symfony, Laravel, Guzzle, Drupal, `PHPUnit`).
+pub(crate) const PACKAGIST_REAL: &[&str] = &[
+    "v5.4.21",
+    "v6.2.7",
+    "v6.3.0-BETA1",
+    "v6.3.0-RC2",
+    "7.4.5",
+    "6.5.8",
+    "7.0.0-beta.1",
+    "7.0.0-rc.2",
+    "10.48.4",
+    "11.0.0",
+    "9.5.28",
+    "10.0.0-beta2",
+    "8.9.x-dev",
+    "2.0.0-alpha",
+    "1.0.0-RC1",
+    "1.0.0-patch1",
+    "3.0.0-p1",
+    "1.2.3.4",
+    "2.4.0.1",
+    "0.9.1",
+];

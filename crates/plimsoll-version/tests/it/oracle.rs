@@ -8,11 +8,12 @@
 //! | semver  | node `semver.compare`                    | `PLIMSOLL_TOOLS_NODE_PATH`         |
 //! | maven   | Maven's `ComparableVersion` (`java`)     | Debian's `maven` package           |
 //! | rpm     | `rpm.vercmp` (rpm's Lua interface)       | Debian's `rpm` package             |
+//! | composer | composer/semver `VersionParser::normalize` + PHP `version_compare` | `PLIMSOLL_TOOLS_PHP`, `PLIMSOLL_TOOLS_COMPOSER_SEMVER` |
 //!
 //! `scripts/test-tools.sh` installs the Python and node tools and prints the variables. A
 //! missing tool skips its test with a note on stderr, except under CI (`CI` set, not `0` or
-//! `false`), where a missing dpkg, Python or node oracle fails the test. Maven and rpm are
-//! optional everywhere.
+//! `false`), where a missing dpkg, Python or node oracle fails the test. Maven, rpm and
+//! Composer are optional everywhere.
 //!
 //! A pair counts as compared when both sides read both versions. Versions the tool rejects are
 //! skipped (this crate may be more lenient, e.g. a `v` prefix for `SemVer`); versions this crate
@@ -23,7 +24,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use plimsoll_version::{Dpkg, Maven, Pep440, Rpm, Semver, VersionScheme};
+use plimsoll_version::{Composer, Dpkg, Maven, Pep440, Rpm, Semver, VersionScheme};
 
 use crate::generate::{self, Rng};
 
@@ -463,4 +464,88 @@ fn rpm_agrees_with_rpm_vercmp() {
     assert!(output.status.success(), "rpm --eval failed: {output:?}");
     let tool = lines(&String::from_utf8(output.stdout).unwrap());
     judge(test, &Rpm, &pairs, &tool);
+}
+
+// ---- Composer -----------------------------------------------------------------------------
+
+/// Composer's own view: `VersionParser::normalize` on both, then `version_compare`. A
+/// normalisation error, or a `dev-` branch (which Composer's comparator never orders), is `E`.
+const PHP_ORACLE: &str = r#"
+require getenv('COMPOSER_SEMVER_AUTOLOAD');
+$parser = new Composer\Semver\VersionParser();
+$norm = function ($v) use ($parser) {
+    try { $n = $parser->normalize($v); } catch (Exception $e) { return null; }
+    return strpos($n, 'dev-') === 0 ? null : $n;
+};
+$out = '';
+foreach (explode("\n", stream_get_contents(STDIN)) as $line) {
+    if ($line === '') continue;
+    [$a, $b] = explode("\t", $line);
+    $na = $norm($a); $nb = $norm($b);
+    $out .= ($na === null || $nb === null) ? "E\n" : version_compare($na, $nb) . "\n";
+}
+echo $out;
+"#;
+
+/// Every version string in the Packagist OSV records under `dir`.
+fn packagist_corpus_versions(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs_err::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries.flatten() {
+        let Ok(text) = fs_err::read_to_string(entry.path()) else {
+            continue;
+        };
+        for key in ["\"introduced\"", "\"fixed\"", "\"last_affected\""] {
+            for rest in text.split(key).skip(1) {
+                if let Some(value) = rest.split('"').nth(1) {
+                    out.push(value.to_owned());
+                }
+            }
+        }
+    }
+    out.retain(|v| v != "0");
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn composer_agrees_with_composer_semver() {
+    let test = "composer_agrees_with_composer_semver";
+    let autoload = std::env::var_os("PLIMSOLL_TOOLS_COMPOSER_SEMVER")
+        .map(PathBuf::from)
+        .filter(|p| p.exists());
+    let php = std::env::var_os("PLIMSOLL_TOOLS_PHP")
+        .map(PathBuf::from)
+        .filter(|p| p.exists());
+    let what = "PLIMSOLL_TOOLS_PHP and PLIMSOLL_TOOLS_COMPOSER_SEMVER (scripts/tools/composer.sh)";
+    let (Some(php), Some(autoload)) = (php, autoload) else {
+        tool_available(test, what, false, false);
+        return;
+    };
+    // Real versions: the Packagist advisories of the shared corpus, when present, and
+    // well-known Packagist tags.
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/advisories/packagist");
+    let mut real = packagist_corpus_versions(&corpus);
+    eprintln!("{test}: {} versions from {}", real.len(), corpus.display());
+    real.extend(generate::PACKAGIST_REAL.iter().map(|v| (*v).to_owned()));
+    let mut rng = Rng::new(0x00c0_3905);
+    let mut pairs = generate::pairs(
+        &mut rng,
+        4000,
+        &real,
+        generate::composer,
+        generate::composer_mutate,
+    );
+    let mut sorted = real.clone();
+    sorted.sort();
+    pairs.extend(sorted.windows(2).map(|w| (w[0].clone(), w[1].clone())));
+    let mut command = Command::new(php);
+    command
+        .args(["-r", PHP_ORACLE])
+        .env("COMPOSER_SEMVER_AUTOLOAD", autoload);
+    let tool = lines(&filter(command, tab_separated(&pairs)));
+    judge(test, &Composer, &pairs, &tool);
 }
