@@ -1,0 +1,157 @@
+//! Which files are read at all (a cheap test on path and size) and which count as configuration.
+
+/// Largest file scanned. Credentials live in small text files; bigger files are data, logs and
+/// bundles whose cost would dominate the scan.
+pub const MAX_FILE_SIZE: u64 = 2 * 1024 * 1024;
+
+/// Trees that hold distribution-managed documentation, locale data, headers and package
+/// databases: never a user's credential, and the bulk of a base image's text.
+const SKIPPED_TREES: &[&str] = &[
+    "/usr/share/doc/",
+    "/usr/share/man/",
+    "/usr/share/info/",
+    "/usr/share/locale/",
+    "/usr/share/i18n/",
+    "/usr/share/zoneinfo/",
+    "/usr/share/common-licenses/",
+    "/usr/share/mime/",
+    "/usr/share/terminfo/",
+    "/usr/lib/locale/",
+    "/usr/include/",
+    "/usr/local/include/",
+    // Public CA certificates: PEM, but never a private key.
+    "/usr/share/ca-certificates/",
+    "/etc/ssl/certs/",
+    // Package databases (read by the catalogers, not by the secret scanner).
+    "/var/lib/dpkg/",
+    "/var/lib/apt/",
+    "/var/cache/apt/",
+    "/var/cache/debconf/",
+    "/lib/apk/db/",
+    "/var/lib/rpm/",
+    "/usr/lib/sysimage/rpm/",
+    // Virtual file systems that a careless `docker commit` may capture.
+    "/proc/",
+    "/sys/",
+    "/dev/",
+];
+
+/// Extensions of compiled, compressed and media files: binary (the NUL test would refuse them
+/// after reading) or archives whose members the scanner cannot see.
+const SKIPPED_EXTENSIONS: &[&str] = &[
+    // objects and libraries, byte code
+    "so", "a", "o", "lo", "dll", "dylib", "pyc", "pyo", "class", "wasm", "node", "beam",
+    // archives and compressed data
+    "gz", "tgz", "xz", "bz2", "zst", "lz4", "lzma", "zip", "jar", "war", "ear", "whl", "egg", "tar",
+    "deb", "rpm", "apk", "7z", // images, fonts, media, documents
+    "png", "jpg", "jpeg", "gif", "ico", "bmp", "webp", "tif", "tiff", "svg", "ttf", "otf", "woff",
+    "woff2", "eot", "pfb", "pcf", "mp3", "mp4", "ogg", "wav", "pdf",
+    // message catalogs, terminfo, compiled databases
+    "mo", "gmo", "cache", "db",
+    // source maps: a copy of the JavaScript beside them, twice the hits
+    "map",
+];
+
+/// Whether the scanner reads a file: within the size cap, outside skipped trees, not of a
+/// binary or archive type.
+pub(crate) fn wants(path: &str, size: u64) -> bool {
+    if size == 0 || size > MAX_FILE_SIZE {
+        return false;
+    }
+    if SKIPPED_TREES.iter().any(|tree| path.starts_with(tree)) {
+        return false;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    // Versioned shared objects: `libssl.so.3`, `libc.so.6`.
+    if name.contains(".so.") {
+        return false;
+    }
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => !SKIPPED_EXTENSIONS
+            .iter()
+            .any(|skipped| ext.eq_ignore_ascii_case(skipped)),
+        _ => true,
+    }
+}
+
+/// Extensions of configuration files, where `password = …` is a setting rather than code.
+const CONFIG_EXTENSIONS: &[&str] = &[
+    "env",
+    "ini",
+    "conf",
+    "cfg",
+    "cnf",
+    "yaml",
+    "yml",
+    "properties",
+    "toml",
+    "json",
+];
+
+/// Whether `path` names a configuration file (`.env`, `.env.production`, `app.ini`, …).
+pub(crate) fn is_config_like(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name == ".env" || name.starts_with(".env.") {
+        return true;
+    }
+    name.rsplit_once('.').is_some_and(|(_, ext)| {
+        CONFIG_EXTENSIONS
+            .iter()
+            .any(|config| ext.eq_ignore_ascii_case(config))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_limits() {
+        assert!(wants("/app/.env", 1));
+        assert!(wants("/app/.env", MAX_FILE_SIZE));
+        assert!(!wants("/app/.env", MAX_FILE_SIZE + 1));
+        assert!(!wants("/app/.env", 0));
+    }
+
+    #[test]
+    fn skips_distribution_trees_and_binary_types() {
+        assert!(!wants("/usr/share/doc/bash/README", 10));
+        assert!(!wants("/usr/share/zoneinfo/Asia/Tokyo", 10));
+        assert!(!wants("/var/lib/dpkg/status", 10));
+        assert!(!wants("/usr/lib/x86_64-linux-gnu/libssl.so.3", 10));
+        assert!(!wants("/app/lib/native.so", 10));
+        assert!(!wants("/app/logo.PNG", 10));
+        assert!(!wants("/app/app.jar", 10));
+        // Not a skipped tree: only the prefix with its slash counts.
+        assert!(wants("/usr/share/documents/notes.txt", 10));
+        // Dot files have no extension; files without one are read.
+        assert!(wants("/root/.git-credentials", 10));
+        assert!(wants("/root/.aws/credentials", 10));
+        assert!(wants("/home/app/.ssh/id_ed25519", 10));
+        assert!(wants("/etc/ssl/private/server.key", 10));
+        assert!(wants("/app/.so", 10));
+    }
+
+    #[test]
+    fn config_like_files() {
+        for path in [
+            "/app/.env",
+            "/app/.env.production",
+            "/app/prod.env",
+            "/etc/app/config.YAML",
+            "/etc/my.cnf",
+            "/app/appsettings.json",
+            "/app/application.properties",
+        ] {
+            assert!(is_config_like(path), "{path}");
+        }
+        for path in [
+            "/app/settings.py",
+            "/app/index.js",
+            "/app/README.md",
+            "/app/env",
+        ] {
+            assert!(!is_config_like(path), "{path}");
+        }
+    }
+}
