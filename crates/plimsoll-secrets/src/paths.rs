@@ -61,7 +61,15 @@ pub(crate) fn wants(path: &str, size: u64) -> bool {
     if SKIPPED_TREES.iter().any(|tree| path.starts_with(tree)) {
         return false;
     }
+    if is_third_party_test(path) {
+        return false;
+    }
     let name = path.rsplit('/').next().unwrap_or(path);
+    // Package metadata (`PKG-INFO`, `METADATA`, `RECORD`): a copy of the project's README and
+    // file hashes. PyJWT's README example token made a `jwt` finding in Debian's python3-jwt.
+    if path.contains(".dist-info/") || path.contains(".egg-info/") {
+        return false;
+    }
     // Versioned shared objects: `libssl.so.3`, `libc.so.6`.
     if name.contains(".so.") {
         return false;
@@ -72,6 +80,63 @@ pub(crate) fn wants(path: &str, size: u64) -> bool {
             .any(|skipped| ext.eq_ignore_ascii_case(skipped)),
         _ => true,
     }
+}
+
+/// Trees of third-party code installed by a package manager or toolchain: their tests carry
+/// deliberately public keys and tokens.
+const THIRD_PARTY_ROOTS: &[&str] = &[
+    // Software installed by the distribution or a vendor installer: google-cloud-sdk under
+    // /usr/lib carries 40 test keys and example credentials in its `tests/` trees.
+    "/usr/lib/",
+    "/usr/local/lib/",
+    "/usr/share/",
+    // CPython's own test suite (`test/certdata/*.pem`: 14 private keys in python3.12) and
+    // site-/dist-packages, wherever a virtualenv lives.
+    "/lib/python",
+    "/node_modules/",
+    // Crate sources: sqlx's `tests/certs/**/*.key`, aws-lc's `*_test.cc` (21 keys here).
+    "/.cargo/registry/",
+    "/usr/local/cargo/registry/",
+    // Go toolchain and module cache: `crypto/tls/example_test.go`, `testdata/example-key.pem`.
+    "/usr/local/go/",
+    "/usr/lib/go-",
+    "/usr/share/go-",
+    "/go/pkg/mod/",
+];
+
+/// Directory names that hold tests, their fixtures and documentation examples. The examples
+/// matter as much as the tests: awscli's `examples/**/*.rst` quote AWS's documented example
+/// keys (`AKIAIOSFODNN7EXAMPLE`, 58 times in awscli 1.x) and boto3's `examples/` too.
+const TEST_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "testdata",
+    "test_data",
+    "test-data",
+    "__tests__",
+    "fixtures",
+    "example",
+    "examples",
+    "doc",
+    "docs",
+];
+
+/// A test, fixture or example inside a third-party tree: a path under [`THIRD_PARTY_ROOTS`]
+/// with a [`TEST_DIRS`] directory, or a file named `*_test.*`, `test_*` or `example*`
+/// (botocore's `data/<service>/<version>/examples-1.json`: example access keys, and example
+/// passwords such as `"NewPassword": "]35d/{pB9Fo9wJ"`). A user's own tests (`/app/tests/…`)
+/// are still scanned: that is where real keys get committed by mistake.
+fn is_third_party_test(path: &str) -> bool {
+    if !THIRD_PARTY_ROOTS.iter().any(|root| path.contains(root)) {
+        return false;
+    }
+    let mut segments = path.split('/').rev();
+    let name = segments.next().unwrap_or_default();
+    let stem = name.split_once('.').map_or(name, |(stem, _)| stem);
+    stem.ends_with("_test")
+        || stem.starts_with("test_")
+        || stem.starts_with("example")
+        || segments.any(|dir| TEST_DIRS.contains(&dir))
 }
 
 /// Extensions of configuration files, where `password = …` is a setting rather than code.
@@ -130,6 +195,33 @@ mod tests {
         assert!(wants("/home/app/.ssh/id_ed25519", 10));
         assert!(wants("/etc/ssl/private/server.key", 10));
         assert!(wants("/app/.so", 10));
+    }
+
+    #[test]
+    fn skips_tests_of_third_party_trees_only() {
+        for path in [
+            "/usr/lib/python3.12/test/certdata/keycert.pem",
+            "/usr/local/lib/python3.12/site-packages/jwt/tests/keys/testkey_rsa.priv",
+            "/app/node_modules/ssh2/test/fixtures/id_rsa",
+            "/usr/local/cargo/registry/src/index.crates.io-x/sqlx-0.9.0/tests/certs/keys/ca.key",
+            "/usr/local/go/src/crypto/tls/example_test.go",
+            "/usr/share/go-1.19/src/crypto/tls/testdata/example-key.pem",
+            "/root/go/pkg/mod/golang.org/x/crypto@v0.1.0/ssh/testdata/keys.go",
+            "/usr/lib/python3/dist-packages/foo/test_keys.py",
+            "/usr/lib/python3/dist-packages/PyJWT-2.6.0.egg-info/PKG-INFO",
+            "/usr/local/lib/python3.11/site-packages/awscli/examples/iam/create-role.rst",
+            "/usr/local/lib/python3.11/site-packages/botocore/data/iam/2010-05-08/examples-1.json",
+        ] {
+            assert!(!wants(path, 10), "{path}");
+        }
+        for path in [
+            "/app/tests/fixtures/id_rsa",
+            "/usr/lib/python3/dist-packages/app/settings.json",
+            "/app/node_modules/.env",
+            "/srv/testdata/id_rsa",
+        ] {
+            assert!(wants(path, 10), "{path}");
+        }
     }
 
     #[test]

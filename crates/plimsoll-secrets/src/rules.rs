@@ -255,8 +255,10 @@ pub(crate) const RULES: &[Rule] = &[
         keywords: &["password", "passwd"],
         // A key ending in password/passwd (`db_password`, `spring.datasource.password`,
         // `POSTGRES_PASSWORD`), then `=`, `:`, `:=` or `=>`, then a quoted or bare value.
-        // `password_file: …` and `password_min_length = …` do not end in the keyword.
-        pattern: r#"(?i)(?:^|[^A-Za-z0-9_.-])[A-Za-z0-9_.-]*(?:password|passwd)["']?[ \t]*(?:=>|:=|=|:)[ \t]*(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|[^ \t\r\n"',;#}\]]+)"#,
+        // `password_file: …` and `password_min_length = …` do not end in the keyword; a key
+        // cannot start with `-`, so command-line flags quoted in configuration files
+        // (`--admin-password=…` in google-cloud-sdk's command docs) are not settings.
+        pattern: r#"(?i)(?:^|[^A-Za-z0-9_.-])(?:[A-Za-z0-9_][A-Za-z0-9_.-]*)?(?:password|passwd)["']?[ \t]*(?:=>|:=|=|:)[ \t]*(?P<secret>"[^"\r\n]*"|'[^'\r\n]*'|[^ \t\r\n"',;#}\]]+)"#,
         scope: Scope::ConfigFiles,
         check: Check::Password,
         ..BASE

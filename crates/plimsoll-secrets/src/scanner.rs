@@ -625,6 +625,11 @@ mod tests {
         // Keys that do not end in the keyword are other settings.
         assert!(rules("/etc/app.ini", "password_min_length = 12345678").is_empty());
         assert!(rules("/etc/app.ini", "password_file = secretfile.txt").is_empty());
+        assert!(rules("/etc/cli.yaml", "  run --admin-password=123Abpassdord").is_empty());
+        assert_eq!(
+            rules("/etc/app.yaml", "- password: k8Fq2mZx9w"),
+            one("generic-password", 1)
+        );
     }
 
     #[test]
