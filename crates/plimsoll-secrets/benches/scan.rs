@@ -2,8 +2,9 @@
 //! accepts, against two baselines measured in the same run on the same bytes: a SIMD newline count
 //! (`memchr`: about the cheapest pass that touches every byte) and re-reading the files from the page cache.
 //!
-//! Input: `$PLIMSOLL_TEST_DEBIAN_ROOTFS` (built by `scripts/test-registry.sh`), else the planted
-//! fixture tree in `testdata/planted`.
+//! Input: `$PLIMSOLL_TEST_DEBIAN_ROOTFS`, `$PLIMSOLL_TEST_PYTHON_SITE` and
+//! `$PLIMSOLL_TEST_NODE_APP` (built by `scripts/test-registry.sh`; one group each), else the
+//! planted fixture tree in `testdata/planted`.
 
 #![allow(clippy::unwrap_used)] // a benchmark: a failure should stop it loudly
 #![allow(clippy::print_stderr)] // the accepted fraction is part of what the bench reports
@@ -34,12 +35,26 @@ fn walk(root: &Path) -> Vec<(String, PathBuf, u64)> {
 }
 
 fn bench(c: &mut Criterion) {
-    let root = std::env::var_os("PLIMSOLL_TEST_DEBIAN_ROOTFS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/planted"),
-        PathBuf::from,
-    );
+    let trees: Vec<(&str, PathBuf)> = [
+        ("debian", "PLIMSOLL_TEST_DEBIAN_ROOTFS"),
+        ("python_site", "PLIMSOLL_TEST_PYTHON_SITE"),
+        ("node_app", "PLIMSOLL_TEST_NODE_APP"),
+    ]
+    .into_iter()
+    .filter_map(|(name, var)| Some((name, PathBuf::from(std::env::var_os(var)?))))
+    .collect();
+    if trees.is_empty() {
+        let planted = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/planted");
+        bench_tree(c, "planted", &planted);
+    }
+    for (name, root) in &trees {
+        bench_tree(c, name, root);
+    }
+}
+
+fn bench_tree(c: &mut Criterion, name: &str, root: &Path) {
     let scanner = SecretScanner::builtin();
-    let files = walk(&root);
+    let files = walk(root);
     let total: u64 = files.iter().map(|f| f.2).sum();
     let wanted: Vec<(String, PathBuf, Vec<u8>)> = files
         .into_iter()
@@ -66,7 +81,7 @@ fn bench(c: &mut Criterion) {
         share(text),
     );
 
-    let mut group = c.benchmark_group("secrets");
+    let mut group = c.benchmark_group(format!("secrets_{name}"));
     group.throughput(Throughput::Bytes(accepted));
     group.sample_size(20);
     group.bench_function("baseline_memchr_newlines", |b| {

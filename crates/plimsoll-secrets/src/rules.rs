@@ -55,7 +55,8 @@ pub(crate) struct Rule {
     pub(crate) title: &'static str,
     /// How bad a leak is.
     pub(crate) severity: Severity,
-    /// Literals (ASCII case-insensitive) of which one must occur for the regex to run.
+    /// Literals (case-sensitive: every spelling in use is listed) of which one must occur for
+    /// the regex to run.
     pub(crate) keywords: &'static [&'static str],
     /// The regex, with a `secret` group.
     pub(crate) pattern: &'static str,
@@ -112,11 +113,19 @@ pub(crate) const RULES: &[Rule] = &[
         severity: Severity::Critical,
         keywords: &[
             "aws_secret",
+            "AWS_SECRET",
             "aws-secret",
+            "AWS-SECRET",
             "awssecret",
+            "AWSSECRET",
+            "awsSecret",
+            "AwsSecret",
             "secret_access_key",
+            "SECRET_ACCESS_KEY",
             "secret-access-key",
             "secretaccesskey",
+            "secretAccessKey",
+            "SecretAccessKey",
         ],
         // 40 base64 characters alone are everywhere (hashes, git objects in base64); only the
         // value of a secret-key setting is one.
@@ -156,7 +165,7 @@ pub(crate) const RULES: &[Rule] = &[
         category: "Azure",
         title: "Azure storage account key",
         severity: Severity::Critical,
-        keywords: &["AccountKey="],
+        keywords: &["AccountKey=", "accountkey=", "ACCOUNTKEY="],
         // A storage key is 64 random bytes: 86 base64 characters and `==`. Connection strings
         // (`DefaultEndpointsProtocol=…;AccountName=…;AccountKey=…`) carry it the same way.
         pattern: r"(?i)AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)",
@@ -252,7 +261,9 @@ pub(crate) const RULES: &[Rule] = &[
         category: "Generic",
         title: "Password in configuration file",
         severity: Severity::Medium,
-        keywords: &["password", "passwd"],
+        keywords: &[
+            "password", "Password", "PASSWORD", "passwd", "Passwd", "PASSWD",
+        ],
         // A key ending in password/passwd (`db_password`, `spring.datasource.password`,
         // `POSTGRES_PASSWORD`), then `=`, `:`, `:=` or `=>`, then a quoted or bare value.
         // `password_file: …` and `password_min_length = …` do not end in the keyword; a key
