@@ -22,6 +22,10 @@ use crate::rules::{Check, RULES, Rule, Scope, Window};
 const LINE_BACK: usize = 256;
 /// Bytes a line window reaches past a keyword hit (a JWT can run to a few KB).
 const LINE_AHEAD: usize = 8 * 1024;
+/// A hit inside the previous line window of its rule is skipped when that window reached this
+/// far past it: on a long line full of keywords each regex run then covers at least this much
+/// new text (bounding the work to ~3x the line), and a match up to this long is still whole.
+const LINE_MARGIN: usize = LINE_AHEAD / 2;
 /// Leading bytes tested for a NUL: binary content is not scanned (as git and grep decide).
 const BINARY_PROBE: usize = 8 * 1024;
 /// Path given to findings in the image configuration's environment.
@@ -88,6 +92,8 @@ impl Compiled {
         line_oriented: bool,
     ) -> Vec<Secret> {
         let mut last_window: Vec<Option<(usize, usize)>> = vec![None; RULES.len()];
+        // End of each rule's last match: a hit inside it (a PEM block's END line) is done.
+        let mut matched_until = vec![0; RULES.len()];
         let mut seen: HashSet<(usize, usize, usize)> = HashSet::new();
         let mut found: Vec<(usize, Secret)> = Vec::new();
         let mut lines = LineIndex::new(bytes);
@@ -99,12 +105,18 @@ impl Compiled {
                 if rule.scope == Scope::ConfigFiles && !config_like {
                     continue;
                 }
-                let (start, end) = window(bytes, hit.start(), hit.end(), rule.window);
-                if let Some((done_start, done_end)) = last_window[index]
-                    && start >= done_start
-                    && end <= done_end
-                {
+                if hit.start() < matched_until[index] {
                     continue;
+                }
+                let (start, end, cut) = window(bytes, hit.start(), hit.end(), rule.window);
+                if let Some((done_start, done_end)) = last_window[index] {
+                    let covered = start >= done_start && end <= done_end;
+                    let line_covered = matches!(rule.window, Window::Line)
+                        && hit.start() >= done_start
+                        && hit.end() + LINE_MARGIN <= done_end;
+                    if covered || line_covered {
+                        continue;
+                    }
                 }
                 last_window[index] = Some((start, end));
                 let haystack = &bytes[start..end];
@@ -114,9 +126,16 @@ impl Compiled {
                     continue;
                 }
                 for captures in self.regexes[index].captures_iter(haystack) {
-                    let Some(group) = captures.name("secret") else {
+                    let (Some(whole), Some(group)) = (captures.get(0), captures.name("secret"))
+                    else {
                         continue;
                     };
+                    // A match running into a cut window end may be a truncated value; the
+                    // window of a later hit sees it whole.
+                    if cut && whole.end() == haystack.len() {
+                        continue;
+                    }
+                    matched_until[index] = matched_until[index].max(start + whole.end());
                     let Some(accepted) = check(rule.check, group.as_bytes()) else {
                         continue;
                     };
@@ -146,8 +165,9 @@ pub(crate) fn is_binary(bytes: &[u8]) -> bool {
     bytes[..bytes.len().min(BINARY_PROBE)].contains(&0)
 }
 
-/// The window `[start, end)` a rule's regex sees for a keyword hit at `[hit, hit_end)`.
-fn window(bytes: &[u8], hit: usize, hit_end: usize, shape: Window) -> (usize, usize) {
+/// The window `[start, end)` a rule's regex sees for a keyword hit at `[hit, hit_end)`, and
+/// whether its end cuts a line short (rather than ending at a newline or the file's end).
+fn window(bytes: &[u8], hit: usize, hit_end: usize, shape: Window) -> (usize, usize, bool) {
     let line_start = || {
         let floor = hit.saturating_sub(LINE_BACK);
         bytes[floor..hit]
@@ -158,11 +178,13 @@ fn window(bytes: &[u8], hit: usize, hit_end: usize, shape: Window) -> (usize, us
     match shape {
         Window::Line => {
             let ceiling = bytes.len().min(hit_end + LINE_AHEAD);
-            let end = bytes[hit_end..ceiling]
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(ceiling, |at| hit_end + at);
-            (line_start(), end)
+            let newline = bytes[hit_end..ceiling].iter().position(|&b| b == b'\n');
+            let end = newline.map_or(ceiling, |at| hit_end + at);
+            (
+                line_start(),
+                end,
+                newline.is_none() && ceiling < bytes.len(),
+            )
         }
         Window::Block { before, after } => {
             let start = if before == 0 {
@@ -170,7 +192,8 @@ fn window(bytes: &[u8], hit: usize, hit_end: usize, shape: Window) -> (usize, us
             } else {
                 hit.saturating_sub(before)
             };
-            (start, bytes.len().min(hit + after))
+            let end = bytes.len().min(hit + after);
+            (start, end, end < bytes.len())
         }
     }
 }
@@ -601,9 +624,19 @@ mod tests {
             ),
             one("generic-password", 1)
         );
-        for key in ["Password", "PASSWORD", "dbPassword", "ROOT_PASSWD", "Passwd"] {
+        for key in [
+            "Password",
+            "PASSWORD",
+            "dbPassword",
+            "ROOT_PASSWD",
+            "Passwd",
+        ] {
             let text = format!("{key}=k8Fq2mZx9w");
-            assert_eq!(rules("/app/x.ini", &text), one("generic-password", 1), "{key}");
+            assert_eq!(
+                rules("/app/x.ini", &text),
+                one("generic-password", 1),
+                "{key}"
+            );
         }
         // Same line in source code: not reported.
         assert!(rules("/app/settings.py", "PASSWORD = \"k8Fq2mZx9w\"").is_empty());
@@ -676,6 +709,72 @@ mod tests {
         text.push_str(" AKIAIOSFODNN7EXAMPLE ");
         text.push_str(&"b".repeat(100_000));
         assert_eq!(rules("/x.js", &text), one("aws-access-key-id", 1));
+    }
+
+    #[test]
+    fn a_long_line_full_of_keywords_reports_each_value_once() {
+        // Minified JSON: 3000 settings on one 100 KB line, each value distinct.
+        let entries: Vec<String> = (0..3000)
+            .map(|i| format!("\"password\":\"k8Fq2mZx{i:05}\""))
+            .collect();
+        let text = format!("{{{}}}", entries.join(","));
+        let found = scan("/app/config.json", &text);
+        assert_eq!(found.len(), 3000);
+        assert!(
+            found
+                .iter()
+                .all(|s| s.line == 1 && s.rule == "generic-password")
+        );
+    }
+
+    #[test]
+    fn keys_in_one_file_are_each_found_and_their_end_lines_skipped() {
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n";
+        let block = format!("-----BEGIN PRIVATE KEY-----\n{body}{body}-----END PRIVATE KEY-----\n");
+        let text = format!("{block}\n{block}{block}");
+        let found = rules("/keys.pem", &text);
+        assert_eq!(
+            found,
+            vec![
+                ("private-key".to_owned(), 1),
+                ("private-key".to_owned(), 6),
+                ("private-key".to_owned(), 10)
+            ]
+        );
+    }
+
+    #[test]
+    fn encrypted_keys_are_reported_lower() {
+        let body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n";
+        for text in [
+            format!(
+                "-----BEGIN ENCRYPTED PRIVATE KEY-----\n{body}{body}-----END ENCRYPTED PRIVATE KEY-----"
+            ),
+            format!(
+                "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,0123456789ABCDEF0123456789ABCDEF\n\n{body}{body}-----END RSA PRIVATE KEY-----"
+            ),
+        ] {
+            let found = scan("/k.pem", &text);
+            assert_eq!(found.len(), 1, "{text}");
+            assert_eq!(found[0].severity, Severity::Medium);
+        }
+        let plain =
+            format!("-----BEGIN EC PRIVATE KEY-----\n{body}{body}-----END EC PRIVATE KEY-----");
+        assert_eq!(scan("/k.pem", &plain)[0].severity, Severity::High);
+    }
+
+    #[test]
+    fn gcp_rule_needs_the_service_account_type() {
+        let key = "-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\\n-----END PRIVATE KEY-----\\n";
+        let service =
+            format!("{{\n  \"type\": \"service_account\",\n  \"private_key\": \"{key}\"\n}}");
+        assert_eq!(
+            rules("/sa.json", &service),
+            one("gcp-service-account-key", 3)
+        );
+        // Another JSON document holding a key: a plain private key, once.
+        let other = format!("{{\n  \"type\": \"tls\",\n  \"private_key\": \"{key}\"\n}}");
+        assert_eq!(rules("/tls.json", &other), one("private-key", 3));
     }
 
     #[test]
