@@ -49,17 +49,19 @@ const SKIPPED_TREES: &[&str] = &[
 
 /// Extensions of compiled, compressed and media files: binary (the NUL test would refuse them
 /// after reading) or archives whose members the scanner cannot see.
+#[rustfmt::skip]
 const SKIPPED_EXTENSIONS: &[&str] = &[
     // objects and libraries, byte code
     "so", "a", "o", "lo", "dll", "dylib", "pyc", "pyo", "class", "wasm", "node", "beam",
     // archives and compressed data
-    "gz", "tgz", "xz", "bz2", "zst", "lz4", "lzma", "zip", "jar", "war", "ear", "whl", "egg", "tar",
-    "deb", "rpm", "apk", "7z", // images, fonts, media, documents
-    "png", "jpg", "jpeg", "gif", "ico", "bmp", "webp", "tif", "tiff", "svg", "ttf", "otf", "woff",
-    "woff2", "eot", "pfb", "pcf", "mp3", "mp4", "ogg", "wav", "pdf",
-    // message catalogs, terminfo, compiled databases
+    "gz", "tgz", "xz", "bz2", "zst", "lz4", "lzma", "zip", "jar", "war", "ear", "whl", "egg",
+    "tar", "deb", "rpm", "apk", "7z",
+    // images, fonts, media, documents
+    "png", "jpg", "jpeg", "gif", "ico", "bmp", "webp", "tif", "tiff", "svg", "ttf", "otf",
+    "woff", "woff2", "eot", "pfb", "pcf", "mp3", "mp4", "ogg", "wav", "pdf",
+    // message catalogs, compiled databases, binary keyrings
     "mo", "gmo", "cache", "db", "gpg",
-    // source maps: a copy of the JavaScript beside them, twice the hits
+    // source maps: their `sourcesContent` repeats the scripts beside them
     "map",
 ];
 
