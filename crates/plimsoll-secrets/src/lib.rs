@@ -110,6 +110,10 @@ mod tests {
         assert_eq!(found[0].redacted, "k8F*********");
         let found = scanner.scan_env("AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE");
         assert_eq!(found[0].rule, "aws-access-key-id");
+        let found =
+            scanner.scan_env("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY");
+        assert_eq!(found[0].rule, "aws-secret-access-key");
+        assert_eq!(found[0].redacted, "wJal****************");
         assert!(
             scanner
                 .scan_env("PATH=/usr/local/sbin:/usr/local/bin")
