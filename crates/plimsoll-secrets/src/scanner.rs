@@ -330,8 +330,9 @@ const PLACEHOLDERS: &[&str] = &[
     "insert",
 ];
 
-/// Accepts a configuration value as a password unless it is empty, short, a placeholder, a
-/// variable reference (`${VAR}`, `$VAR`, `%(x)s`, `{{ x }}`, `<x>`) or a code/file reference.
+/// Accepts a configuration value as a password unless it is empty, short, a word or phrase, a
+/// placeholder, a variable reference (`${VAR}`, `$VAR`, `%(x)s`, `{{ x }}`, `<x>`) or a
+/// code/file reference.
 fn password(raw: &[u8]) -> Option<Accepted> {
     let (mut start, mut end) = (0, raw.len());
     if end >= 2 && (raw[0] == b'"' || raw[0] == b'\'') && raw[end - 1] == raw[0] {
@@ -360,6 +361,11 @@ fn password(raw: &[u8]) -> Option<Accepted> {
     }
     let first = value.chars().next()?;
     if value.chars().all(|c| c == first) {
+        return None;
+    }
+    // Words and phrases are labels, not passwords: translation files map `"password"` to
+    // `"Kennwort"` or `"Mot de passe"`. A set password has a digit or a symbol.
+    if value.chars().any(char::is_whitespace) || value.chars().all(char::is_alphabetic) {
         return None;
     }
     if is_code_reference(value) {
@@ -661,6 +667,10 @@ mod tests {
             let text = format!("password: {value}\n");
             assert!(rules("/etc/app.yaml", &text).is_empty(), "{value}");
         }
+        // Translation files: labels, not passwords.
+        assert!(rules("/app/locales/de.json", r#"{"password": "Kennwort"}"#).is_empty());
+        assert!(rules("/app/locales/fr.json", r#"{"password": "Mot de passe"}"#).is_empty());
+        assert!(rules("/app/locales/es.yml", "password: Contraseña").is_empty());
         // Keys that do not end in the keyword are other settings.
         assert!(rules("/etc/app.ini", "password_min_length = 12345678").is_empty());
         assert!(rules("/etc/app.ini", "password_file = secretfile.txt").is_empty());
