@@ -74,7 +74,7 @@ pub(crate) fn wants(path: &str, size: u64) -> bool {
     if SKIPPED_TREES.iter().any(|tree| path.starts_with(tree)) {
         return false;
     }
-    if is_multiarch_library(path) || is_third_party_test(path) {
+    if is_multiarch_library(path) || is_third_party_test(path) || is_library_source(path) {
         return false;
     }
     let name = path.rsplit('/').next().unwrap_or(path);
@@ -104,6 +104,40 @@ fn is_multiarch_library(path: &str) -> bool {
         .or_else(|| path.strip_prefix("/lib/"));
     rest.and_then(|rest| rest.split_once('/'))
         .is_some_and(|(dir, _)| dir.contains("-linux-"))
+}
+
+/// Installed language libraries: Python's `site-`/`dist-packages` and standard library,
+/// `node_modules`, Ruby gems, Perl modules.
+const LIBRARY_TREES: &[&str] = &[
+    "/site-packages/",
+    "/dist-packages/",
+    "/node_modules/",
+    "/usr/lib/python",
+    "/usr/local/lib/python",
+    "/usr/lib/ruby/",
+    "/usr/local/lib/ruby/",
+    "/var/lib/gems/",
+    "/usr/local/bundle/",
+    "/usr/share/perl",
+];
+
+/// Source extensions of those libraries.
+const LIBRARY_SOURCE_EXTENSIONS: &[&str] = &[
+    "py", "pyi", "js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx", "rb", "pm", "pl",
+];
+
+/// Source code of an installed third-party library (`…/site-packages/requests/api.py`,
+/// `…/node_modules/express/lib/router.js`): published code, not where an image's own
+/// credentials live, and most of an application image's text. Measured: Python and node
+/// trees are 40 % and 92 % wanted bytes without this rule, which alone made the scan cost
+/// 12–35 % of a layer's analysis (the budget for all catalogers is 10 %). Configuration files
+/// and keys in those trees (`.env`, `.json`, `.pem`, …) are still read, and the image's own
+/// code (`/app`, `/srv`, `/opt/<app>`) is scanned in full.
+fn is_library_source(path: &str) -> bool {
+    let Some((_, ext)) = path.rsplit('/').next().unwrap_or(path).rsplit_once('.') else {
+        return false;
+    };
+    LIBRARY_SOURCE_EXTENSIONS.contains(&ext) && LIBRARY_TREES.iter().any(|tree| path.contains(tree))
 }
 
 /// Trees of third-party code installed by a package manager or toolchain: their tests carry
@@ -224,6 +258,31 @@ mod tests {
         assert!(wants("/home/app/.ssh/id_ed25519", 10));
         assert!(wants("/etc/ssl/private/server.key", 10));
         assert!(wants("/app/.so", 10));
+    }
+
+    #[test]
+    fn skips_library_source_but_not_library_config_or_own_code() {
+        for path in [
+            "/usr/local/lib/python3.11/site-packages/requests/api.py",
+            "/usr/lib/python3/dist-packages/yaml/__init__.py",
+            "/usr/lib/python3.11/http/client.py",
+            "/app/node_modules/express/lib/router/index.js",
+            "/usr/lib/node_modules/npm/lib/cli.mjs",
+            "/usr/local/bundle/gems/rack-3.0.8/lib/rack.rb",
+            "/usr/share/perl5/Debconf/Config.pm",
+        ] {
+            assert!(!wants(path, 10), "{path}");
+        }
+        for path in [
+            "/app/settings.py",
+            "/srv/api/index.js",
+            "/opt/tool/main.rb",
+            "/app/node_modules/.env",
+            "/usr/local/lib/python3.11/site-packages/app/config.yaml",
+            "/app/node_modules/some-lib/key.pem",
+        ] {
+            assert!(wants(path, 10), "{path}");
+        }
     }
 
     #[test]
