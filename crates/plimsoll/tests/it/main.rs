@@ -21,7 +21,9 @@
 mod bad_input;
 mod cli;
 mod layers;
+mod oci_build;
 mod oracles;
+mod polyglot;
 mod registry_scan;
 mod sources;
 mod vulnerabilities;
