@@ -77,7 +77,7 @@ fn tar_of(entries: &[Entry]) -> Vec<u8> {
 /// Writes an OCI layout at `dir` with one image tagged `tag`; `config` holds the runtime
 /// `config` object (User, Env, …). History: one entry per layer, plus `CMD ["bash"]` after the
 /// first, as the harness images have.
-pub(crate) fn write_layout(dir: &Path, tag: &str, layers: Vec<Layer>, config: Value) {
+pub(crate) fn write_layout(dir: &Path, tag: &str, layers: Vec<Layer>, config: &Value) {
     let blobs = dir.join("blobs/sha256");
     fs_err::create_dir_all(&blobs).unwrap();
     let put = |bytes: &[u8]| -> (String, usize) {

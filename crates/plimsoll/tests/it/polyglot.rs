@@ -55,7 +55,7 @@ fn go_version_m(binary: &Path) -> BTreeSet<(String, String)> {
     for line in lines {
         let f: Vec<&str> = line.trim_start().split('\t').collect();
         match f.as_slice() {
-            ["mod", path, version, ..] | ["dep", path, version, ..] => {
+            ["mod" | "dep", path, version, ..] => {
                 if let Some(d) = last_dep.take() {
                     set.insert(d);
                 }
@@ -185,7 +185,7 @@ fn a_polyglot_image_yields_each_ecosystem_every_secret_once_and_config_findings(
         "ExposedPorts": {"22/tcp": {}},
         "Cmd": ["bash"],
     });
-    write_layout(dir.path(), "1", vec![base, app, cleanup], config);
+    write_layout(dir.path(), "1", vec![base, app, cleanup], &config);
     let reference = format!("{}/poly{}/polyglot:1", h.registry, std::process::id());
     push(dir.path(), "1", &reference);
 
