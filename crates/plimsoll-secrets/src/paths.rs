@@ -121,23 +121,31 @@ const LIBRARY_TREES: &[&str] = &[
     "/usr/share/perl",
 ];
 
-/// Source extensions of those libraries.
+/// Source and documentation extensions of those libraries.
 const LIBRARY_SOURCE_EXTENSIONS: &[&str] = &[
-    "py", "pyi", "js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx", "rb", "pm", "pl",
+    "py", "pyi", "js", "mjs", "cjs", "ts", "mts", "cts", "jsx", "tsx", "rb", "pm", "pl", "md",
+    "markdown", "rst", "txt", "html",
 ];
 
-/// Source code of an installed third-party library (`…/site-packages/requests/api.py`,
-/// `…/node_modules/express/lib/router.js`): published code, not where an image's own
+/// Published metadata and documentation files of those libraries, by name.
+const LIBRARY_DOC_NAMES: &[&str] = &["package.json", "LICENSE", "LICENCE", "README", "CHANGELOG"];
+
+/// Source code and documentation of an installed third-party library
+/// (`…/site-packages/requests/api.py`, `…/node_modules/express/lib/router.js`,
+/// `…/node_modules/debug/README.md`): published code, not where an image's own
 /// credentials live, and most of an application image's text. Measured: Python and node
 /// trees are 40 % and 92 % wanted bytes without this rule, which alone made the scan cost
 /// 12–35 % of a layer's analysis (the budget for all catalogers is 10 %). Configuration files
 /// and keys in those trees (`.env`, `.json`, `.pem`, …) are still read, and the image's own
 /// code (`/app`, `/srv`, `/opt/<app>`) is scanned in full.
 fn is_library_source(path: &str) -> bool {
-    let Some((_, ext)) = path.rsplit('/').next().unwrap_or(path).rsplit_once('.') else {
-        return false;
-    };
-    LIBRARY_SOURCE_EXTENSIONS.contains(&ext) && LIBRARY_TREES.iter().any(|tree| path.contains(tree))
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.split_once('.').map_or(name, |(stem, _)| stem);
+    let ext = name.rsplit_once('.').map(|(_, ext)| ext);
+    (ext.is_some_and(|ext| LIBRARY_SOURCE_EXTENSIONS.contains(&ext))
+        || LIBRARY_DOC_NAMES.contains(&name)
+        || LIBRARY_DOC_NAMES.contains(&stem))
+        && LIBRARY_TREES.iter().any(|tree| path.contains(tree))
 }
 
 /// Trees of third-party code installed by a package manager or toolchain: their tests carry
@@ -270,6 +278,10 @@ mod tests {
             "/usr/lib/node_modules/npm/lib/cli.mjs",
             "/usr/local/bundle/gems/rack-3.0.8/lib/rack.rb",
             "/usr/share/perl5/Debconf/Config.pm",
+            "/app/node_modules/debug/README.md",
+            "/app/node_modules/debug/package.json",
+            "/app/node_modules/debug/LICENSE",
+            "/usr/local/lib/python3.11/site-packages/requests-2.32.3.dist-info/LICENSE.txt",
         ] {
             assert!(!wants(path, 10), "{path}");
         }
@@ -280,6 +292,8 @@ mod tests {
             "/app/node_modules/.env",
             "/usr/local/lib/python3.11/site-packages/app/config.yaml",
             "/app/node_modules/some-lib/key.pem",
+            "/app/README.md",
+            "/app/package.json",
         ] {
             assert!(wants(path, 10), "{path}");
         }
