@@ -44,6 +44,8 @@ plimsoll results list --store "$out/store.sqlite" --repository demo/
 echo "==> reports: $out/reports/summary.csv and one JSON per image" >&2
 ls "$out/reports" >&2
 plimsoll image 127.0.0.1:5000/lab/node-app:1 --format table
+echo "==> the layered view: which layer (base image or the app's) brought each package and finding" >&2
+plimsoll image 127.0.0.1:5000/lab/node-app:1 --layers
 plimsoll image 127.0.0.1:5000/lab/python-app:1 --format sarif -o "$out/python-app.sarif"
 echo "==> a hostile image fails alone, with one clear line:" >&2
 plimsoll sbom 127.0.0.1:5000/lab/bad-traversal:1 --log-level error || true
