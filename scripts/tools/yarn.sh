@@ -46,7 +46,9 @@ if [ ! -s "$p2/yarn.lock" ]; then
         > "$p2/packages/util/package.json"
     printf 'npmRegistryServer: "https://registry.npmjs.org"\nnodeLinker: node-modules\nenableTelemetry: false\nenableGlobalCache: false\n' \
         > "$p2/.yarnrc.yml"
-    (cd "$p2" && node "$berry" install >&2)
+    # Yarn 2+ refuses to write a lockfile when CI is set (immutable installs); this install
+    # exists to write one.
+    (cd "$p2" && YARN_ENABLE_IMMUTABLE_INSTALLS=false node "$berry" install >&2)
 fi
 
 echo "export PLIMSOLL_TOOLS_YARN_PROJECTS=$dir/projects"
