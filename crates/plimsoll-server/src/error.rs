@@ -20,6 +20,9 @@ pub enum ApiError {
     /// 404: no such image, run or route.
     #[error("{0}")]
     NotFound(String),
+    /// 405: a method the route does not serve (every route is `GET` today).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// 400: a query or path parameter that cannot be used.
     #[error("{0}")]
     BadRequest(String),
@@ -36,8 +39,8 @@ pub enum ApiError {
     #[error("cannot write the report")]
     Write(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// 500: the operating system's random generator failed (token creation).
-    #[error("the operating system's random generator failed: {0}")]
-    Random(getrandom::Error),
+    #[error("the operating system's random generator failed")]
+    Random(#[source] getrandom::Error),
 }
 
 /// Result with [`ApiError`].
@@ -47,7 +50,7 @@ pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ErrorBody {
     /// A stable, machine-readable code (`unauthorized`, `forbidden`, `not_found`,
-    /// `bad_request`, `unavailable`, `internal`).
+    /// `method_not_allowed`, `bad_request`, `unavailable`, `internal`).
     pub code: String,
     /// What went wrong, for people.
     pub message: String,
@@ -60,6 +63,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) | ApiError::Report(_) | ApiError::Write(_) | ApiError::Random(_) => {
@@ -73,6 +77,7 @@ impl ApiError {
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::BadRequest(_) => "bad_request",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Store(_) | ApiError::Report(_) | ApiError::Write(_) | ApiError::Random(_) => {

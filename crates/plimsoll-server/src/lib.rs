@@ -114,6 +114,7 @@ pub fn app(state: AppState) -> Router {
     });
     router
         .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
         .layer(Extension(meta::OpenApiJson(json.into())))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
@@ -158,6 +159,16 @@ fn request_span(request: &Request) -> tracing::Span {
 async fn no_route(request: Request) -> ApiError {
     ApiError::NotFound(format!(
         "no route {} {}",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+/// Known paths asked with another method get the JSON error body too (axum keeps the `Allow`
+/// header).
+async fn wrong_method(request: Request) -> ApiError {
+    ApiError::MethodNotAllowed(format!(
+        "{} {} is not served (only GET)",
         request.method(),
         request.uri().path()
     ))

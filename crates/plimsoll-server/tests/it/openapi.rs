@@ -93,6 +93,12 @@ async fn the_served_document_describes_exactly_the_routes_served() {
     .await
     .unwrap();
     assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(post.headers()["allow"], "GET,HEAD");
+    let body = axum::body::to_bytes(post.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body["code"], "method_not_allowed", "{body}");
 }
 
 #[tokio::test]
