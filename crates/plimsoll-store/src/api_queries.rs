@@ -262,6 +262,37 @@ fn image_conditions(filter: &ImageFilter) -> Conditions {
     c
 }
 
+/// The rows of [`Store::images`] and the joins that sort and filter them, without the
+/// per-row look-ups of the results view (newest inventory, latest outcome).
+const IMAGE_KEYS_FROM: &str = "FROM tags t \
+     LEFT JOIN manifest_platforms p ON p.digest = t.digest \
+     LEFT JOIN findings f ON f.manifest_digest = p.manifest_digest";
+
+/// The page query of [`Store::images`], in two steps: the page's keys (tag row, platform
+/// position) are sorted and cut from the light joins of [`IMAGE_KEYS_FROM`] once (a
+/// materialised CTE), then only those rows get the results view's per-row look-ups (newest
+/// inventory, latest outcome). In one step `SQLite` ran those look-ups for every row before
+/// sorting. `benches/lookups.rs`, 10,000 tags of two platforms each, on a loaded 2-core
+/// machine: the first page sorted by a count went from 200 to 110 ms (most of it now the
+/// sort of 20,000 light rows); a page filtered by an advisory id takes 0.3 ms.
+fn page_sql(c: &Conditions, order: ImageOrder) -> String {
+    let next = c.next();
+    let key = format!(
+        "{} {}, t.registry, t.repository, t.tag, p.position",
+        order.sort.sql(),
+        order.order.sql()
+    );
+    format!(
+        "WITH page AS MATERIALIZED (\
+           SELECT t.rowid AS tag_row, COALESCE(p.position, -1) AS position {IMAGE_KEYS_FROM}{} \
+           ORDER BY {key} LIMIT ${next} OFFSET ${}) \
+         {RESULTS_SELECT} WHERE (t.rowid, COALESCE(p.position, -1)) IN page \
+         ORDER BY {key}",
+        c.sql(),
+        next + 1
+    )
+}
+
 fn limit(page: PageRequest) -> (i64, i64) {
     (codec::to_db(page.limit), codec::to_db(page.offset))
 }
@@ -273,12 +304,7 @@ impl Store {
     pub async fn images(&self, filter: &ImageFilter, order: ImageOrder) -> Result<Page<ResultRow>> {
         let action = "list images";
         let c = image_conditions(filter);
-        let count_sql = format!(
-            "SELECT COUNT(*) FROM tags t \
-             LEFT JOIN manifest_platforms p ON p.digest = t.digest \
-             LEFT JOIN findings f ON f.manifest_digest = p.manifest_digest{}",
-            c.sql()
-        );
+        let count_sql = format!("SELECT COUNT(*) {IMAGE_KEYS_FROM}{}", c.sql());
         let mut count = sqlx::query_scalar(AssertSqlSafe(count_sql));
         for arg in &c.args {
             count = count.bind(arg);
@@ -287,15 +313,7 @@ impl Store {
             .fetch_one(&self.pool)
             .await
             .map_err(self.query_err(action))?;
-        let next = c.next();
-        let sql = format!(
-            "{RESULTS_SELECT}{} ORDER BY {} {}, t.registry, t.repository, t.tag, p.position \
-             LIMIT ${next} OFFSET ${}",
-            c.sql(),
-            order.sort.sql(),
-            order.order.sql(),
-            next + 1
-        );
+        let sql = page_sql(&c, order);
         let (limit, offset) = limit(order.page);
         let mut query = sqlx::query_as::<_, Row>(AssertSqlSafe(sql));
         for arg in &c.args {
@@ -450,18 +468,21 @@ impl Store {
 
     /// `EXPLAIN QUERY PLAN` of [`Store::images`]'s page query for `filter`, one line per step:
     /// for tests and `docs/server.md`, to keep the lists on indexes.
-    pub async fn explain_images(&self, filter: &ImageFilter) -> Result<Vec<String>> {
+    pub async fn explain_images(
+        &self,
+        filter: &ImageFilter,
+        order: ImageOrder,
+    ) -> Result<Vec<String>> {
         let c = image_conditions(filter);
-        let sql = format!(
-            "EXPLAIN QUERY PLAN {RESULTS_SELECT}{} ORDER BY t.registry, t.repository, t.tag, \
-             p.position",
-            c.sql()
-        );
+        let sql = format!("EXPLAIN QUERY PLAN {}", page_sql(&c, order));
+        let (limit, offset) = limit(order.page);
         let mut query = sqlx::query_as::<_, (i64, i64, i64, String)>(AssertSqlSafe(sql));
         for arg in &c.args {
             query = query.bind(arg);
         }
         let rows = query
+            .bind(limit)
+            .bind(offset)
             .fetch_all(&self.pool)
             .await
             .map_err(self.query_err("explain a query"))?;
