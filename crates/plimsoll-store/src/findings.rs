@@ -92,7 +92,8 @@ struct FindingsRow {
 impl Store {
     /// Stores the findings of a platform image, replacing its previous ones atomically, with
     /// their counts per severity, the fixable count, now as `matched_at` and the database build
-    /// time. An empty list is stored too: "matched, nothing found".
+    /// time, and their advisory ids and aliases (for [`Store::images`]'s `cve` filter), in one
+    /// transaction. An empty list is stored too: "matched, nothing found".
     pub async fn put_findings(
         &self,
         manifest_digest: &Digest,
@@ -105,6 +106,8 @@ impl Store {
             .iter()
             .filter(|f| f.status == FixState::Fixed)
             .count();
+        let action = "store findings";
+        let mut tx = self.write_tx(action).await?;
         sqlx::query(
             "INSERT INTO findings (manifest_digest, critical, high, medium, low, unknown, \
                fixable, db_built_at, matched_at, findings) \
@@ -125,9 +128,12 @@ impl Store {
         .bind(db_built_at)
         .bind(codec::now_ms())
         .bind(blob)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .map_err(self.query_err("store findings"))?;
+        .map_err(self.query_err(action))?;
+        self.write_finding_ids(&mut tx, manifest_digest.as_str(), findings, action)
+            .await?;
+        tx.commit().await.map_err(self.query_err(action))?;
         Ok(())
     }
 

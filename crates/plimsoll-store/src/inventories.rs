@@ -60,12 +60,15 @@ impl Store {
     }
 
     /// Stores (or replaces) the inventory of a platform image under `analyzer`. Its platform and
-    /// distribution are kept as columns for [`Store::results`].
+    /// distribution are kept as columns for [`Store::results`], its package names as rows for
+    /// [`Store::images`]'s `package` filter; one transaction.
     pub async fn put_inventory(&self, inventory: &ImageInventory, analyzer: &str) -> Result<()> {
         let blob = self.encode(inventory, || {
             format!("the inventory of {}", inventory.manifest_digest)
         })?;
         let os = inventory.os.as_ref();
+        let action = "store an inventory";
+        let mut tx = self.write_tx(action).await?;
         sqlx::query(
             "INSERT INTO inventories (manifest_digest, analyzer, config_digest, platform_os, \
                platform_arch, platform_variant, os_id, os_version, os_name, package_count, \
@@ -91,10 +94,12 @@ impl Store {
         .bind(codec::to_db(inventory.packages.len() as u64))
         .bind(codec::now_ms())
         .bind(blob)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
-        .map_err(self.query_err("store an inventory"))?;
-        Ok(())
+        .map_err(self.query_err(action))?;
+        self.write_package_names(&mut tx, inventory, analyzer, action)
+            .await?;
+        tx.commit().await.map_err(self.query_err(action))
     }
 
     /// The image manifest digests of every inventory stored under `analyzer`, sorted: what a

@@ -13,6 +13,10 @@
 //! - **Views**: [`Store::results`] joins tags → platform images → inventory and findings → the
 //!   latest outcome, one [`ResultRow`] per tag and platform, for `plimsoll results` and
 //!   `plimsoll report`.
+//! - **The read API** of `plimsoll serve`: pages of the results view with filters on the
+//!   search tables (advisory ids and aliases, package names, kept beside the blobs)
+//!   ([`Store::images`]), pages of runs and outcomes, and API tokens stored by their hash
+//!   ([`ApiToken`]).
 //! - **One scan at a time**: [`Store::lock_runs`] takes an advisory file lock that the kernel
 //!   releases when its holder dies.
 //!
@@ -51,6 +55,7 @@
 
 #![deny(missing_docs)]
 
+mod api_queries;
 mod codec;
 mod error;
 mod findings;
@@ -60,8 +65,13 @@ mod lock;
 mod manifests;
 mod results;
 mod runs;
+mod search;
 mod store;
+mod tokens;
 
+pub use crate::api_queries::{
+    ImageFilter, ImageOrder, ImageSort, Order, OutcomeSort, Page, PageRequest, RunSort,
+};
 pub use crate::error::{BoxError, Error, Result};
 pub use crate::findings::{SeverityCounts, StoredFindings};
 pub use crate::lock::RunLock;
@@ -71,3 +81,4 @@ pub use crate::runs::{
     ImageOutcome, OutcomeStatus, RunEnd, RunId, RunRecord, RunStatus, RunTotals,
 };
 pub use crate::store::Store;
+pub use crate::tokens::{ApiToken, TokenScope};

@@ -1,6 +1,7 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use sqlx::AssertSqlSafe;
 use time::OffsetDateTime;
 
 use plimsoll_types::{Digest, Platform};
@@ -94,7 +95,7 @@ pub struct ResultRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct Row {
+pub(crate) struct Row {
     registry: String,
     repository: String,
     tag: String,
@@ -123,7 +124,7 @@ struct Row {
 /// the findings of each, and the latest outcome of the tag (for that platform, or for the whole
 /// tag) to explain a missing result. `LEFT JOIN`s all the way: a tag appears even when nothing
 /// else is stored.
-const RESULTS_SQL: &str = "\
+pub(crate) const RESULTS_SELECT: &str = "\
 SELECT t.registry, t.repository, t.tag, t.digest, t.last_seen,
        p.platform_os, p.platform_arch, p.platform_variant, p.manifest_digest,
        i.os_id, i.os_version, i.os_name,
@@ -142,7 +143,9 @@ LEFT JOIN run_outcomes o ON o.id = (
       AND (o2.platform_os IS NULL OR (o2.platform_os = p.platform_os
            AND o2.platform_arch = p.platform_arch
            AND o2.platform_variant IS NOT DISTINCT FROM p.platform_variant))
-    ORDER BY o2.id DESC LIMIT 1)
+    ORDER BY o2.id DESC LIMIT 1)";
+
+const RESULTS_WHERE: &str = "
 WHERE ($1 IS NULL OR t.registry = $1) AND ($2 IS NULL OR instr(t.repository, $2) > 0)
 ORDER BY t.registry, t.repository, t.tag, p.position";
 
@@ -151,7 +154,8 @@ impl Store {
     /// recorded by [`Store::record_tags`], sorted by registry, repository, tag and manifest
     /// order. Tags whose manifest metadata is not stored give one row without a platform.
     pub async fn results(&self, filter: &ResultFilter) -> Result<Vec<ResultRow>> {
-        let rows: Vec<Row> = sqlx::query_as(RESULTS_SQL)
+        let sql = format!("{RESULTS_SELECT}{RESULTS_WHERE}");
+        let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(filter.registry.as_deref())
             .bind(filter.repository.as_deref())
             .fetch_all(&self.pool)
@@ -160,7 +164,7 @@ impl Store {
         rows.into_iter().map(|row| self.result_row(row)).collect()
     }
 
-    fn result_row(&self, row: Row) -> Result<ResultRow> {
+    pub(crate) fn result_row(&self, row: Row) -> Result<ResultRow> {
         let outcome = row.outcome_status.as_deref().and_then(OutcomeStatus::parse);
         let status = match (row.matched_at, outcome) {
             (Some(_), _) => ResultStatus::Scanned,

@@ -3,6 +3,7 @@ use std::num::ParseIntError;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
+use sqlx::AssertSqlSafe;
 use time::OffsetDateTime;
 
 use plimsoll_types::{Digest, Platform};
@@ -204,8 +205,25 @@ pub struct ImageOutcome {
     pub matching_ms: Option<u64>,
 }
 
+/// The columns of a [`RunRecord`]; totals of an unfinished run counted from its outcomes.
+pub(crate) const RUN_SELECT: &str = "SELECT r.id, r.description, r.status, r.started_at, \
+       r.finished_at, \
+       COALESCE(r.total, \
+         (SELECT COUNT(*) FROM run_outcomes o WHERE o.run_id = r.id)) AS total, \
+       COALESCE(r.success, (SELECT COUNT(*) FROM run_outcomes o \
+         WHERE o.run_id = r.id AND o.status = 'success')) AS success, \
+       COALESCE(r.failed, (SELECT COUNT(*) FROM run_outcomes o \
+         WHERE o.run_id = r.id AND o.status = 'failed')) AS failed, \
+       COALESCE(r.skipped, (SELECT COUNT(*) FROM run_outcomes o \
+         WHERE o.run_id = r.id AND o.status = 'skipped')) AS skipped \
+     FROM runs r";
+
+/// The columns of an [`ImageOutcome`].
+pub(crate) const OUTCOME_COLUMNS: &str = "registry, repository, tag, digest, platform_os, \
+       platform_arch, platform_variant, status, cause, pull_ms, analysis_ms, matching_ms";
+
 #[derive(sqlx::FromRow)]
-struct RunRow {
+pub(crate) struct RunRow {
     id: i64,
     description: String,
     status: String,
@@ -218,7 +236,7 @@ struct RunRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct OutcomeRow {
+pub(crate) struct OutcomeRow {
     registry: String,
     repository: String,
     tag: String,
@@ -309,88 +327,72 @@ impl Store {
 
     /// The latest `limit` runs, newest first.
     pub async fn runs(&self, limit: usize) -> Result<Vec<RunRecord>> {
-        let rows: Vec<RunRow> = sqlx::query_as(
-            "SELECT r.id, r.description, r.status, r.started_at, r.finished_at, \
-               COALESCE(r.total, \
-                 (SELECT COUNT(*) FROM run_outcomes o WHERE o.run_id = r.id)) AS total, \
-               COALESCE(r.success, (SELECT COUNT(*) FROM run_outcomes o \
-                 WHERE o.run_id = r.id AND o.status = 'success')) AS success, \
-               COALESCE(r.failed, (SELECT COUNT(*) FROM run_outcomes o \
-                 WHERE o.run_id = r.id AND o.status = 'failed')) AS failed, \
-               COALESCE(r.skipped, (SELECT COUNT(*) FROM run_outcomes o \
-                 WHERE o.run_id = r.id AND o.status = 'skipped')) AS skipped \
-             FROM runs r ORDER BY r.id DESC LIMIT $1",
-        )
-        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(self.query_err("list runs"))?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(RunRecord {
-                    id: RunId(row.id),
-                    status: RunStatus::parse(&row.status).ok_or_else(|| {
-                        self.corrupt(
-                            format!("run {}", row.id),
-                            format!("unknown status `{}`", row.status),
-                        )
-                    })?,
-                    description: row.description,
-                    started_at: self.time(row.started_at, "run start")?,
-                    finished_at: row
-                        .finished_at
-                        .map(|ms| self.time(ms, "run end"))
-                        .transpose()?,
-                    totals: RunTotals {
-                        total: codec::from_db(row.total),
-                        success: codec::from_db(row.success),
-                        failed: codec::from_db(row.failed),
-                        skipped: codec::from_db(row.skipped),
-                    },
-                })
-            })
-            .collect()
+        let sql = format!("{RUN_SELECT} ORDER BY r.id DESC LIMIT $1");
+        let rows: Vec<RunRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.query_err("list runs"))?;
+        rows.into_iter().map(|row| self.run_record(row)).collect()
     }
 
     /// The outcomes recorded for `run`, in the order they were recorded.
     pub async fn run_outcomes(&self, run: RunId) -> Result<Vec<ImageOutcome>> {
-        let rows: Vec<OutcomeRow> = sqlx::query_as(
-            "SELECT registry, repository, tag, digest, platform_os, platform_arch, \
-               platform_variant, status, cause, pull_ms, analysis_ms, matching_ms \
-             FROM run_outcomes WHERE run_id = $1 ORDER BY id",
-        )
-        .bind(run.0)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(self.query_err("list the outcomes of a run"))?;
-        rows.into_iter()
-            .map(|row| {
-                Ok(ImageOutcome {
-                    digest: row.digest.map(|d| self.digest(&d, "outcome")).transpose()?,
-                    platform: codec::platform_of(
-                        row.platform_os,
-                        row.platform_arch,
-                        row.platform_variant,
-                    ),
-                    status: OutcomeStatus::parse(&row.status).ok_or_else(|| {
-                        self.corrupt(
-                            format!("outcome of {}:{} in run {run}", row.repository, row.tag),
-                            format!("unknown status `{}`", row.status),
-                        )
-                    })?,
-                    registry: row.registry,
-                    repository: row.repository,
-                    tag: row.tag,
-                    cause: row.cause,
-                    pull_ms: codec::from_db_opt(row.pull_ms),
-                    analysis_ms: codec::from_db_opt(row.analysis_ms),
-                    matching_ms: codec::from_db_opt(row.matching_ms),
-                })
-            })
-            .collect()
+        let sql =
+            format!("SELECT {OUTCOME_COLUMNS} FROM run_outcomes WHERE run_id = $1 ORDER BY id");
+        let rows: Vec<OutcomeRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(run.0)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.query_err("list the outcomes of a run"))?;
+        rows.into_iter().map(|row| self.outcome(run, row)).collect()
     }
 
-    fn unknown_run(&self, run: RunId) -> Error {
+    pub(crate) fn run_record(&self, row: RunRow) -> Result<RunRecord> {
+        Ok(RunRecord {
+            id: RunId(row.id),
+            status: RunStatus::parse(&row.status).ok_or_else(|| {
+                self.corrupt(
+                    format!("run {}", row.id),
+                    format!("unknown status `{}`", row.status),
+                )
+            })?,
+            description: row.description,
+            started_at: self.time(row.started_at, "run start")?,
+            finished_at: row
+                .finished_at
+                .map(|ms| self.time(ms, "run end"))
+                .transpose()?,
+            totals: RunTotals {
+                total: codec::from_db(row.total),
+                success: codec::from_db(row.success),
+                failed: codec::from_db(row.failed),
+                skipped: codec::from_db(row.skipped),
+            },
+        })
+    }
+
+    pub(crate) fn outcome(&self, run: RunId, row: OutcomeRow) -> Result<ImageOutcome> {
+        Ok(ImageOutcome {
+            digest: row.digest.map(|d| self.digest(&d, "outcome")).transpose()?,
+            platform: codec::platform_of(row.platform_os, row.platform_arch, row.platform_variant),
+            status: OutcomeStatus::parse(&row.status).ok_or_else(|| {
+                self.corrupt(
+                    format!("outcome of {}:{} in run {run}", row.repository, row.tag),
+                    format!("unknown status `{}`", row.status),
+                )
+            })?,
+            registry: row.registry,
+            repository: row.repository,
+            tag: row.tag,
+            cause: row.cause,
+            pull_ms: codec::from_db_opt(row.pull_ms),
+            analysis_ms: codec::from_db_opt(row.analysis_ms),
+            matching_ms: codec::from_db_opt(row.matching_ms),
+        })
+    }
+
+    pub(crate) fn unknown_run(&self, run: RunId) -> Error {
         Error::UnknownRun {
             path: self.path().to_owned(),
             run,

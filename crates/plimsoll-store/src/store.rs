@@ -110,6 +110,7 @@ impl Store {
                 path: self.path.to_path_buf(),
                 source: source.into(),
             })?;
+        self.run_store_tasks().await?;
         tracing::debug!(path = %self.path.display(), schema = known, "results store open");
         Ok(())
     }
@@ -170,6 +171,14 @@ impl Store {
             what: what(),
             source,
         })
+    }
+
+    pub(crate) fn encode_err(&self, what: String, source: impl Into<BoxError>) -> Error {
+        Error::Encode {
+            path: self.path.to_path_buf(),
+            what,
+            source: source.into(),
+        }
     }
 
     pub(crate) fn decode<T: DeserializeOwned>(

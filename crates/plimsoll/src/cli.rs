@@ -52,6 +52,83 @@ pub(crate) enum Command {
     /// Export the latest results of every image in the store to a directory: one report per
     /// image plus summary.csv.
     Report(ReportArgs),
+    /// Serve the results store over HTTP: a JSON API behind API tokens, with its OpenAPI
+    /// document at /api/openapi.json. The first start creates an admin token and prints it
+    /// once to stderr.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = concat!(
+        "Examples:\n",
+        "  plimsoll serve --listen 127.0.0.1:8080\n",
+        "  plimsoll serve token create --scope read --name ci\n",
+        "  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/api/v1/images\n\n",
+        "See docs/server.md."
+    )
+)]
+pub(crate) struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port (the `listening on` line says which).
+    #[arg(
+        long,
+        env = "PLIMSOLL_LISTEN",
+        default_value = "127.0.0.1:8080",
+        value_name = "ADDR"
+    )]
+    pub(crate) listen: std::net::SocketAddr,
+
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+
+    #[command(subcommand)]
+    pub(crate) command: Option<ServeCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ServeCommand {
+    /// Manage the API tokens of `plimsoll serve` (stored hashed in the results store).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TokenCommand {
+    /// Create a token and print it once on stdout; only its SHA-256 is stored.
+    Create(TokenCreateArgs),
+    /// List tokens (id, name, scope, created, revoked); never the tokens themselves.
+    List(TokenListArgs),
+    /// Revoke a token by id: it is refused (403) from the next request on.
+    Revoke(TokenRevokeArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenCreateArgs {
+    /// read: every GET of /api/v1; admin: also the write endpoints (to come).
+    #[arg(long, value_parser = ["read", "admin"])]
+    pub(crate) scope: String,
+
+    /// A name to recognise it by in `token list`.
+    #[arg(long, default_value = "unnamed")]
+    pub(crate) name: String,
+
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenListArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenRevokeArgs {
+    /// The token's id (from `token list`).
+    pub(crate) id: i64,
+
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 }
 
 #[derive(Debug, Subcommand)]

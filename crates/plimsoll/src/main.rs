@@ -1,4 +1,4 @@
-//! `plimsoll`: the one binary — command line today, server and worker later.
+//! `plimsoll`: the one binary — the command line and `plimsoll serve`.
 //!
 //! Only this crate parses flags, installs the tracing subscriber and uses `anyhow`; the
 //! libraries return typed errors and never print.
@@ -14,6 +14,7 @@ mod registry;
 mod results;
 mod sbom;
 mod scan_config;
+mod serve;
 mod target;
 
 use std::io::Write;
@@ -47,6 +48,7 @@ fn main() -> ExitCode {
             Command::Registry(command) => registry::run(command, cli.log_format).await,
             Command::Results(command) => results::run(command).await,
             Command::Report(args) => results::report(args).await,
+            Command::Serve(args) => serve::run(args).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

@@ -1,5 +1,6 @@
 //! Public-API tests of plimsoll-store, one binary. Where a new test belongs:
 //!
+//! - `api`: the queries of `plimsoll serve` (pages, filters, search tables, tokens).
 //! - `cache`: round-trips, upserts and analyzer-key misses of layer facts, manifest metadata,
 //!   inventories and findings; tags.
 //! - `results`: the results view (joins, statuses, filters).
@@ -12,6 +13,7 @@
 // Test helpers: a failure should fail the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api;
 mod cache;
 mod crash;
 mod results;

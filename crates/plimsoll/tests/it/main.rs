@@ -9,6 +9,8 @@
 //! - `bad_input.rs`: hostile and broken images fail with one clear line, no panic, nothing lost.
 //! - `registry_scan.rs`: `plimsoll registry scan|rematch`, `results`, `report` on images pushed at
 //!   test time into namespaces of their own: filters, content addressing, kill -9, the lock.
+//! - `serve.rs`: `plimsoll serve` over real HTTP on a loopback port: tokens from the CLI, the
+//!   first admin token, a store filled by a real `registry scan`, graceful shutdown.
 //! - `vulnerabilities.rs`: `plimsoll db` and `plimsoll image` with a database built from the
 //!   repo's OSV fixtures (`testdata/osv/`).
 //!
@@ -25,6 +27,7 @@ mod oci_build;
 mod oracles;
 mod polyglot;
 mod registry_scan;
+mod serve;
 mod sources;
 mod vulnerabilities;
 

@@ -14,12 +14,17 @@ use crate::vulnerabilities::fixture_db;
 use crate::{Harness, plimsoll, plimsoll_with_env, stderr};
 
 /// A namespace of its own for one test: unique per test and per test process.
-fn namespace(test: &str) -> String {
+pub(crate) fn namespace(test: &str) -> String {
     format!("rs{}-{test}", std::process::id())
 }
 
 /// Pushes tags with `pushtags.py`; returns tag → digest of the one repository.
-fn push(h: &Harness, base: &str, repo: &str, extra: &[&str]) -> BTreeMap<String, String> {
+pub(crate) fn push(
+    h: &Harness,
+    base: &str,
+    repo: &str,
+    extra: &[&str],
+) -> BTreeMap<String, String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/testimages/pushtags.py");
     let output = Command::new("python3")
         .arg(&script)
@@ -42,20 +47,20 @@ fn push(h: &Harness, base: &str, repo: &str, extra: &[&str]) -> BTreeMap<String,
 }
 
 /// A store path and a database for one test.
-struct Setup {
+pub(crate) struct Setup {
     dir: tempfile::TempDir,
     db: tempfile::TempDir,
 }
 
 impl Setup {
-    fn new() -> Setup {
+    pub(crate) fn new() -> Setup {
         Setup {
             dir: tempfile::tempdir().unwrap(),
             db: fixture_db(),
         }
     }
 
-    fn store(&self) -> PathBuf {
+    pub(crate) fn store(&self) -> PathBuf {
         self.dir.path().join("store.sqlite")
     }
 
@@ -94,7 +99,7 @@ impl Setup {
         args
     }
 
-    fn scan(&self, h: &Harness, ns: &str, extra: &[&str]) -> Output {
+    pub(crate) fn scan(&self, h: &Harness, ns: &str, extra: &[&str]) -> Output {
         let args = self.scan_args(h, ns, extra);
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         plimsoll(&args)

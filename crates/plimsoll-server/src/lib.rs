@@ -1,0 +1,216 @@
+//! The HTTP API of `plimsoll serve`: the results store of `plimsoll registry scan`, read over
+//! REST (axum), behind API tokens, described by an OpenAPI document generated from the
+//! handlers (utoipa).
+//!
+//! - [`app`] builds the whole [`Router`] from an [`AppState`] (the store and the analyzer key)
+//!   without binding anything, so tests drive it with `tower::ServiceExt::oneshot`; [`serve`]
+//!   binds it to a listener with graceful shutdown ([`shutdown_signal`]: Ctrl-C or SIGTERM, then
+//!   requests in flight finish).
+//! - Routes, one module per resource under `routes/`: `/healthz`, `/readyz` and
+//!   `/api/openapi.json` are public; everything under `/api/v1` (images, one image's report and
+//!   exports, the images of a vulnerability, runs) needs `Authorization: Bearer <token>` of at
+//!   least read scope. No CORS layer: browsers allow only same-origin calls.
+//! - [`ApiError`] is the one error type: 4xx with a JSON body `{code, message}`, internal
+//!   errors an opaque 500 logged once.
+//! - Tokens ([`create_token`], [`ensure_admin_token`]) are 256 random bits, stored as SHA-256
+//!   (why that suffices: `auth.rs`), never logged.
+//!
+//! It reads the store (`plimsoll-store`) and writes reports (`plimsoll-report`, and
+//! `plimsoll-worker`'s `load_report`, which assembles one from the store); it never scans, pulls
+//! or matches.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use axum::body::Body;
+//! use axum::http::{Request, StatusCode};
+//! use tower::ServiceExt as _;
+//!
+//! let dir = tempfile::tempdir()?;
+//! let store = plimsoll_store::Store::open(&dir.path().join("store.sqlite")).await?;
+//! let app = plimsoll_server::app(plimsoll_server::AppState::new(store, "analyzer key"));
+//! let response = app
+//!     .oneshot(Request::get("/api/v1/images").body(Body::empty())?)
+//!     .await?;
+//! assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+//! # Ok(())
+//! # }
+//! ```
+
+#![deny(missing_docs)]
+
+mod auth;
+mod error;
+mod routes;
+mod state;
+
+use std::future::Future;
+
+use axum::extract::{MatchedPath, Request};
+use axum::{Extension, Router, middleware};
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi as _;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+pub use crate::auth::{create_token, ensure_admin_token};
+pub use crate::error::{ApiError, ErrorBody, Result};
+pub use crate::state::AppState;
+
+use crate::routes::{images, meta, runs};
+
+/// The document's fixed parts; the paths and schemas come from the handlers.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Plimsoll API",
+        description = "Read access to the results of `plimsoll registry scan`: images and \
+                       their latest findings, full reports and exports, the images a \
+                       vulnerability affects, scan runs. Every `/api/v1` endpoint needs \
+                       `Authorization: Bearer <token>`."
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "images", description = "Images and their reports"),
+        (name = "vulnerabilities", description = "Images by vulnerability"),
+        (name = "runs", description = "Scan-run history"),
+        (name = "health", description = "Liveness, readiness, this document"),
+    )
+)]
+struct ApiDoc;
+
+/// Declares the `bearer` security scheme the `/api/v1` operations name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An API token from `plimsoll serve token create` (or the admin token \
+                         printed at the first start)",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The router of the whole server over `state`. Routes are registered only through
+/// `utoipa_axum::routes!`, so each one is in the OpenAPI document served at
+/// `/api/openapi.json`.
+pub fn app(state: AppState) -> Router {
+    let (router, doc) = api(&state).split_for_parts();
+    let json = serde_json::to_string(&doc).unwrap_or_else(|e| {
+        // Unreachable in practice (the document is plain data), but a broken document must
+        // not take the API down.
+        tracing::error!(error = %e, "cannot serialise the OpenAPI document");
+        "{}".to_owned()
+    });
+    router
+        .fallback(no_route)
+        .method_not_allowed_fallback(wrong_method)
+        .layer(Extension(meta::OpenApiJson(json.into())))
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .with_state(state)
+}
+
+/// The routes and their documentation, before they are split.
+fn api(state: &AppState) -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(images::list_images))
+        .routes(routes!(images::image_report))
+        .routes(routes!(images::vulnerability_images))
+        .routes(routes!(runs::list_runs))
+        .routes(routes!(runs::get_run))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_read,
+        ));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(meta::healthz))
+        .routes(routes!(meta::readyz))
+        .routes(routes!(meta::openapi_json))
+        .merge(v1)
+}
+
+/// One span per request with its method, path and route (never its headers or query), and the
+/// id of the token that authenticated it.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(MatchedPath::as_str);
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = request.uri().path(),
+        route,
+        token_id = tracing::field::Empty,
+    )
+}
+
+/// Unknown paths get the JSON error body too.
+async fn no_route(request: Request) -> ApiError {
+    ApiError::NotFound(format!(
+        "no route {} {}",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+/// Known paths asked with another method get the JSON error body too (axum keeps the `Allow`
+/// header).
+async fn wrong_method(request: Request) -> ApiError {
+    ApiError::MethodNotAllowed(format!(
+        "{} {} is not served (only GET)",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+/// Serves [`app`] over `state` on `listener` until `shutdown` completes, then stops accepting
+/// and waits for the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes at Ctrl-C (SIGINT) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: no new connections, finishing requests in flight");
+}

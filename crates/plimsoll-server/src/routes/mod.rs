@@ -1,0 +1,14 @@
+//! One module per resource, each with its handlers (annotated with `#[utoipa::path]`, so the
+//! OpenAPI document is generated from them) and its response types. `crate::app` registers
+//! them all through `utoipa_axum::routes!`, the only way a route gets into the router, so no
+//! route can go undocumented.
+//!
+//! - `meta`: `/healthz`, `/readyz`, `/api/openapi.json` (public);
+//! - `images`: `/api/v1/images`, `/api/v1/images/{digest}`,
+//!   `/api/v1/vulnerabilities/{id}/images`;
+//! - `runs`: `/api/v1/runs`, `/api/v1/runs/{id}`.
+
+pub(crate) mod images;
+pub(crate) mod list;
+pub(crate) mod meta;
+pub(crate) mod runs;

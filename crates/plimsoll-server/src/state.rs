@@ -1,0 +1,25 @@
+use std::sync::Arc;
+
+use plimsoll_store::Store;
+
+/// What every handler shares: the results store and the analyzer key its reports are read with.
+/// Cheap to clone (the store is a connection pool).
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The results store.
+    pub store: Store,
+    /// The analyzer key (cataloger versions) inventories are read under; the binary passes
+    /// `plimsoll_scan::current_analyzer_key()`, so the server reports what `plimsoll report`
+    /// would.
+    pub analyzer_key: Arc<str>,
+}
+
+impl AppState {
+    /// State over `store`, reading inventories stored under `analyzer_key`.
+    pub fn new(store: Store, analyzer_key: impl Into<Arc<str>>) -> Self {
+        AppState {
+            store,
+            analyzer_key: analyzer_key.into(),
+        }
+    }
+}
