@@ -9,19 +9,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn env_path(var: &str) -> Option<PathBuf> {
-    match std::env::var(var) {
-        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") => {
-            panic!("CI is set but {var} is not: run scripts/test-tools.sh")
-        }
-        _ => {
-            eprintln!("skipping: {var} not set (eval \"$(scripts/tools/composer.sh)\")");
-            None
-        }
-    }
-}
-
 const LOAD: &str = r#"
 require getenv('COMPOSER_AUTOLOAD');
 [$_, $file] = $argv;
@@ -56,9 +43,9 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn lockfiles_and_installed_json_agree_with_composer() {
     let (Some(php), Some(autoload), Some(project)) = (
-        env_path("PLIMSOLL_TOOLS_PHP"),
-        env_path("PLIMSOLL_TOOLS_COMPOSER_AUTOLOAD"),
-        env_path("PLIMSOLL_TOOLS_COMPOSER_PROJECT"),
+        crate::tool_env("PLIMSOLL_TOOLS_PHP"),
+        crate::tool_env("PLIMSOLL_TOOLS_COMPOSER_AUTOLOAD"),
+        crate::tool_env("PLIMSOLL_TOOLS_COMPOSER_PROJECT"),
     ) else {
         return;
     };

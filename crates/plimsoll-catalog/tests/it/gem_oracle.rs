@@ -11,19 +11,6 @@ use std::process::Command;
 
 use plimsoll_catalog::Cataloger;
 
-fn env_path(var: &str) -> Option<PathBuf> {
-    match std::env::var(var) {
-        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") => {
-            panic!("CI is set but {var} is not: run scripts/test-tools.sh")
-        }
-        _ => {
-            eprintln!("skipping: {var} not set (eval \"$(scripts/tools/gem.sh)\")");
-            None
-        }
-    }
-}
-
 fn gem_cataloger() -> Box<dyn Cataloger> {
     plimsoll_catalog::all()
         .into_iter()
@@ -76,7 +63,7 @@ end
 
 #[test]
 fn gemspecs_agree_with_gem_specification_load() {
-    let Some(ruby) = env_path("PLIMSOLL_TOOLS_RUBY") else {
+    let Some(ruby) = crate::tool_env("PLIMSOLL_TOOLS_RUBY") else {
         return;
     };
     let mut specs = Vec::new();
@@ -140,8 +127,8 @@ end
 #[test]
 fn gemfile_locks_agree_with_bundler() {
     let (Some(ruby), Some(project)) = (
-        env_path("PLIMSOLL_TOOLS_RUBY"),
-        env_path("PLIMSOLL_TOOLS_GEM_PROJECT"),
+        crate::tool_env("PLIMSOLL_TOOLS_RUBY"),
+        crate::tool_env("PLIMSOLL_TOOLS_GEM_PROJECT"),
     ) else {
         return;
     };

@@ -11,16 +11,7 @@ use std::path::PathBuf;
 use crate::yarn_oracle::{installed, local_names};
 
 fn projects() -> Option<PathBuf> {
-    match std::env::var("PLIMSOLL_TOOLS_PNPM_PROJECTS") {
-        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") => {
-            panic!("CI is set but PLIMSOLL_TOOLS_PNPM_PROJECTS is not: run scripts/test-tools.sh")
-        }
-        _ => {
-            eprintln!("skipping: PLIMSOLL_TOOLS_PNPM_PROJECTS not set (scripts/tools/pnpm.sh)");
-            None
-        }
-    }
+    crate::tool_env("PLIMSOLL_TOOLS_PNPM_PROJECTS")
 }
 
 #[test]

@@ -12,19 +12,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn env_path(var: &str) -> Option<PathBuf> {
-    match std::env::var(var) {
-        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") => {
-            panic!("CI is set but {var} is not: run scripts/test-tools.sh")
-        }
-        _ => {
-            eprintln!("skipping: {var} not set (scripts/tools/python-lock.sh)");
-            None
-        }
-    }
-}
-
 /// Prints `file<TAB>name<TAB>version` for each package the tools see in each file.
 const ORACLE: &str = r#"
 import os, subprocess, sys
@@ -86,8 +73,8 @@ fn inputs(dir: &Path, out: &mut Vec<PathBuf>) {
 #[test]
 fn locks_agree_with_poetry_pipenv_and_pip() {
     let (Some(venv), Some(projects)) = (
-        env_path("PLIMSOLL_TOOLS_PYTHON_LOCK_VENV"),
-        env_path("PLIMSOLL_TOOLS_PYTHON_LOCK_PROJECTS"),
+        crate::tool_env("PLIMSOLL_TOOLS_PYTHON_LOCK_VENV"),
+        crate::tool_env("PLIMSOLL_TOOLS_PYTHON_LOCK_PROJECTS"),
     ) else {
         return;
     };

@@ -12,16 +12,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 fn projects() -> Option<PathBuf> {
-    match std::env::var("PLIMSOLL_TOOLS_YARN_PROJECTS") {
-        Ok(p) if !p.is_empty() => Some(PathBuf::from(p)),
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") => {
-            panic!("CI is set but PLIMSOLL_TOOLS_YARN_PROJECTS is not: run scripts/test-tools.sh")
-        }
-        _ => {
-            eprintln!("skipping: PLIMSOLL_TOOLS_YARN_PROJECTS not set (scripts/tools/yarn.sh)");
-            None
-        }
-    }
+    crate::tool_env("PLIMSOLL_TOOLS_YARN_PROJECTS")
 }
 
 pub(crate) fn manifest(path: &Path) -> Option<(String, String)> {

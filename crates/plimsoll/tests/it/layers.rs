@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::{Harness, only_image, run_oracle, sbom_json};
+use crate::{Harness, normalise_python_name, only_image, pip_list, run_oracle, sbom_json};
 
 /// Layer sizes and diff-ids from the OCI layout the harness pushed (the same bytes).
 fn layout_layers(h: &Harness, image: &str) -> Vec<(u64, String)> {
@@ -103,31 +103,10 @@ fn python_app_layers_show_commands_sizes_base_and_added_packages() {
     assert_eq!(added(&layers[0], "deb"), debs);
     assert!(added(&layers[1], "deb").is_empty());
 
-    let site = h.path("python/site").display().to_string();
-    let dist = h.path("python/dist").display().to_string();
-    let listed: Value = serde_json::from_str(&run_oracle(
-        "python3",
-        &[
-            "-m", "pip", "list", "--path", &site, "--path", &dist, "--format", "json",
-        ],
-        None,
-    ))
-    .unwrap();
-    let normalise = |n: &str| n.to_ascii_lowercase().replace(['_', '.'], "-");
-    let pips: BTreeSet<(String, String)> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                normalise(p["name"].as_str().unwrap()),
-                p["version"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let pips = pip_list(&h);
     let ours: BTreeSet<(String, String)> = added(&layers[1], "python")
         .into_iter()
-        .map(|(n, v)| (normalise(&n), v))
+        .map(|(n, v)| (normalise_python_name(&n), v))
         .collect();
     assert_eq!(ours, pips);
     assert!(layers[1]["changes"].get("removed").is_none());

@@ -166,3 +166,34 @@ pub(crate) fn run_oracle(program: &str, args: &[&str], dir: Option<&Path>) -> St
     );
     String::from_utf8(output.stdout).unwrap()
 }
+
+/// PEP 503-style name normalisation for comparing Python package names.
+pub(crate) fn normalise_python_name(name: &str) -> String {
+    name.to_ascii_lowercase().replace(['_', '.'], "-")
+}
+
+/// The oracle of the harness's Python layer: `pip list` over the two trees that became it,
+/// as (normalised name, version).
+pub(crate) fn pip_list(h: &Harness) -> std::collections::BTreeSet<(String, String)> {
+    let site = h.path("python/site").display().to_string();
+    let dist = h.path("python/dist").display().to_string();
+    let listed: Value = serde_json::from_str(&run_oracle(
+        "python3",
+        &[
+            "-m", "pip", "list", "--path", &site, "--path", &dist, "--format", "json",
+        ],
+        None,
+    ))
+    .unwrap();
+    listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                normalise_python_name(p["name"].as_str().unwrap()),
+                p["version"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}

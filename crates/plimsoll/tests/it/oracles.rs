@@ -4,7 +4,9 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::{Harness, only_image, packages_of, run_oracle, sbom_json};
+use crate::{
+    Harness, normalise_python_name, only_image, packages_of, pip_list, run_oracle, sbom_json,
+};
 
 /// `(name, version, source name, source version)` of every deb in an image.
 fn debs(image: &Value) -> BTreeSet<(String, String, String, String)> {
@@ -85,32 +87,11 @@ fn python_inventory_equals_pip_list() {
     let Some(h) = Harness::get() else { return };
     let doc = sbom_json(&[&h.image("lab/python-app:1")]);
     let image = only_image(&doc);
-    let normalise = |n: &str| n.to_ascii_lowercase().replace(['_', '.'], "-");
     let ours: BTreeSet<(String, String)> = packages_of(image, "python")
         .into_iter()
-        .map(|(n, v)| (normalise(&n), v))
+        .map(|(n, v)| (normalise_python_name(&n), v))
         .collect();
-    let site = h.path("python/site").display().to_string();
-    let dist = h.path("python/dist").display().to_string();
-    let listed: Value = serde_json::from_str(&run_oracle(
-        "python3",
-        &[
-            "-m", "pip", "list", "--path", &site, "--path", &dist, "--format", "json",
-        ],
-        None,
-    ))
-    .unwrap();
-    let oracle: BTreeSet<(String, String)> = listed
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            (
-                normalise(p["name"].as_str().unwrap()),
-                p["version"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let oracle = pip_list(&h);
     assert!(oracle.len() >= 10, "pip listed {oracle:?}");
     assert_eq!(ours, oracle, "python inventory differs from pip list");
     // The Python packages came with layer 1, the Debian ones with layer 0.
