@@ -157,14 +157,8 @@ pub async fn export(
                         config_csv.push(line);
                     }
                     for f in &report.findings {
-                        findings_csv.push(vec![
-                            row.registry.clone(),
-                            row.repository.clone(),
-                            row.tag.clone(),
-                            row.platform
-                                .as_ref()
-                                .map(ToString::to_string)
-                                .unwrap_or_default(),
+                        let mut line = place();
+                        line.extend([
                             f.id.clone(),
                             f.aliases.join(" "),
                             f.package.clone(),
@@ -186,6 +180,7 @@ pub async fn export(
                                 .map(|l| l.digest.to_string())
                                 .unwrap_or_default(),
                         ]);
+                        findings_csv.push(line);
                     }
                 }
             }
