@@ -21,6 +21,15 @@ pub enum Error {
         #[source]
         source: serde_json::Error,
     },
+    /// A file streamed to its cataloger could not be read to its end.
+    #[error("reading {path} failed")]
+    Read {
+        /// Path inside the image.
+        path: String,
+        /// The stream's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// A TOML metadata file (`Cargo.lock`) does not parse.
     #[error("malformed TOML in {path}")]
     Toml {

@@ -132,4 +132,29 @@ pub trait Cataloger: Send + Sync {
     /// Reads one file. A file that is partly malformed still yields what could be read, with
     /// `warnings`; an error means nothing useful could be read from it.
     fn catalog(&self, path: &str, contents: &[u8]) -> Result<FileFacts>;
+
+    /// Files larger than this are given to [`Cataloger::catalog_reader`] as a stream instead
+    /// of being read into memory for [`Cataloger::catalog`]. Default: never.
+    fn max_in_memory(&self) -> u64 {
+        u64::MAX
+    }
+
+    /// Reads a file of `size` bytes from a stream, in bounded memory; called for files above
+    /// [`Cataloger::max_in_memory`]. The default reads the stream into memory and calls
+    /// [`Cataloger::catalog`].
+    fn catalog_reader(
+        &self,
+        path: &str,
+        size: u64,
+        reader: &mut dyn std::io::Read,
+    ) -> Result<FileFacts> {
+        let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+        reader
+            .read_to_end(&mut bytes)
+            .map_err(|source| Error::Read {
+                path: path.to_owned(),
+                source,
+            })?;
+        self.catalog(path, &bytes)
+    }
 }

@@ -115,6 +115,12 @@ impl Entry<'_> {
         self.mode
     }
 
+    /// The file's bytes as a stream, for readers that must not hold a whole file in memory.
+    /// What a reader leaves unread is skipped by the walk.
+    pub fn reader(&mut self) -> &mut dyn Read {
+        &mut *self.data
+    }
+
     /// Reads a regular file's bytes if it is at most `max` bytes long; `None` if larger
     /// (nothing is read then) or not a file.
     pub fn read_limited(&mut self, max: u64) -> Result<Option<Vec<u8>>> {

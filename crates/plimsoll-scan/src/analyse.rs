@@ -8,6 +8,8 @@ use plimsoll_layer::{Entry, EntryKind, EntryVisitor, WalkOptions, walk_layer};
 use plimsoll_secrets::SecretScanner;
 use plimsoll_types::{AnalyzerVersion, FileFacts, LayerFacts, Secret};
 
+use crate::budget::ReadBudget;
+
 /// Name of the secret scanner in analyzer versions.
 const SECRETS: &str = "secrets";
 
@@ -96,8 +98,9 @@ struct CatalogVisitor<'a> {
     kept_bytes: usize,
 }
 
-/// Bytes of wanted files one layer walk keeps for hard links.
-const KEEP_BUDGET: usize = 64 * 1024 * 1024;
+/// Bytes of wanted files one layer walk keeps for hard links. Only files a path-based
+/// cataloger reads are kept: executables (read by mode) would fill it with no use.
+const KEEP_BUDGET: usize = 16 * 1024 * 1024;
 
 impl CatalogVisitor<'_> {
     fn run(&mut self, file: &FileCandidate<'_>, bytes: &[u8]) {
@@ -150,6 +153,35 @@ impl EntryVisitor for CatalogVisitor<'_> {
                     .filter(|c| c.wants_file(&file))
                     .map(|c| c.max_file_size())
                     .max();
+                // A cataloger that reads files this large as a stream gets the stream, and no
+                // one else the file (the secret scanner's limit is far below).
+                if let Some(streamer) = self.catalogers.iter().find(|c| {
+                    c.wants_file(&file)
+                        && entry.size() > c.max_in_memory()
+                        && entry.size() <= c.max_file_size()
+                }) {
+                    self.files.remove(&path);
+                    self.found_secrets.retain(|s| s.path != path);
+                    if let Some(old) = self.kept.remove(&path) {
+                        self.kept_bytes -= old.len();
+                    }
+                    let size = entry.size();
+                    let facts = streamer
+                        .catalog_reader(&path, size, entry.reader())
+                        .unwrap_or_else(|e| FileFacts {
+                            path: path.clone(),
+                            cataloger: streamer.name().to_owned(),
+                            warnings: vec![e.to_string()],
+                            ..FileFacts::default()
+                        });
+                    let empty = facts.packages.is_empty()
+                        && facts.os.is_none()
+                        && facts.warnings.is_empty();
+                    if !empty || streamer.keeps_empty() {
+                        self.files.insert(path, facts);
+                    }
+                    return Ok(());
+                }
                 let secrets_wanted = self.secrets.is_some_and(|s| s.wants(&path, entry.size()));
                 let Some(limit) = cataloger_limit.or(secrets_wanted.then_some(u64::MAX)) else {
                     // Replaced by a file nobody wants: the earlier facts no longer hold.
@@ -157,6 +189,12 @@ impl EntryVisitor for CatalogVisitor<'_> {
                     self.found_secrets.retain(|s| s.path != path);
                     return Ok(());
                 };
+                let keep_for_links = self
+                    .catalogers
+                    .iter()
+                    .any(|c| c.keeps_empty() && c.wants_file(&file));
+                // Held until the catalogers are done with the bytes (end of this arm).
+                let _grant = ReadBudget::global().acquire(entry.size().min(limit));
                 if let Some(bytes) = entry.read_limited(limit)? {
                     if cataloger_limit.is_some() {
                         self.run(&file, &bytes);
@@ -166,8 +204,8 @@ impl EntryVisitor for CatalogVisitor<'_> {
                     if secrets_wanted {
                         self.scan_secrets(&path, &bytes);
                     }
-                    if cataloger_limit.is_none() {
-                        // Only the secret scanner read it; links re-scan nothing.
+                    if !keep_for_links {
+                        // Only the secret scanner or a cataloger of executables read it.
                     } else if self.kept_bytes + bytes.len() <= KEEP_BUDGET {
                         self.kept_bytes += bytes.len();
                         if let Some(old) = self.kept.insert(path, std::sync::Arc::new(bytes)) {

@@ -14,6 +14,7 @@
 //! ```
 
 mod analyse;
+mod budget;
 mod config;
 mod error;
 mod scanner;

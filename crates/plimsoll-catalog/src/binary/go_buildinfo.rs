@@ -21,11 +21,11 @@
 use plimsoll_types::{Package, PackageKind};
 
 /// The header magic.
-const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
+pub(crate) const MAGIC: &[u8; 14] = b"\xff Go buildinf:";
 /// Header size; the inline strings start right after it.
 const HEADER: usize = 32;
 /// The header is aligned to this within its section.
-const ALIGN: usize = 16;
+pub(crate) const ALIGN: usize = 16;
 /// Flag: strings are inline after the header (Go ≥ 1.18).
 const FLAG_INLINE: u8 = 0x2;
 /// Size of each sentinel around the module information.

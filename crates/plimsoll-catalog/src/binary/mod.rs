@@ -14,6 +14,7 @@
 
 mod cargo_auditable;
 mod go_buildinfo;
+mod large;
 
 use object::{BinaryFormat, Object as _, ObjectSection as _};
 use plimsoll_types::FileFacts;
@@ -25,8 +26,12 @@ use crate::{Cataloger, FileCandidate, Result};
 const MIN_SIZE: u64 = 4 * 1024;
 
 /// Larger executables are skipped by [`BinaryCataloger::wants_file`] (so silently): a few Go
-/// binaries reach 200 MB, nothing sensible is bigger, and the whole file is held in memory.
+/// binaries reach 200 MB, nothing sensible is bigger.
 const MAX_SIZE: u64 = 256 * 1024 * 1024;
+
+/// Larger executables are streamed ([`large`]) instead of read into memory: the layer walk's
+/// memory stays bounded whatever the size of the programs in an image.
+const MAX_IN_MEMORY: u64 = 16 * 1024 * 1024;
 
 /// Extensions of executable-bit files that are not programs, or that other catalogers read
 /// (`jar` and friends: `java`; `lock`: `cargo-lock`); lowercase. Shared libraries (`.so`,
@@ -73,6 +78,19 @@ impl Cataloger for BinaryCataloger {
 
     fn max_file_size(&self) -> u64 {
         MAX_SIZE
+    }
+
+    fn max_in_memory(&self) -> u64 {
+        MAX_IN_MEMORY
+    }
+
+    fn catalog_reader(
+        &self,
+        path: &str,
+        size: u64,
+        reader: &mut dyn std::io::Read,
+    ) -> Result<FileFacts> {
+        large::catalog(Self::NAME, path, size, reader)
     }
 
     fn catalog(&self, path: &str, contents: &[u8]) -> Result<FileFacts> {

@@ -238,3 +238,109 @@ fn pointer_format_is_resolved_through_sections() {
         facts.warnings
     );
 }
+
+/// Reads at most `step` bytes per call, as a tar entry read through a decoder may.
+struct Trickle<'a> {
+    bytes: &'a [u8],
+    step: usize,
+}
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.step).min(self.bytes.len());
+        buf[..n].copy_from_slice(&self.bytes[..n]);
+        self.bytes = &self.bytes[n..];
+        Ok(n)
+    }
+}
+
+fn streamed(bytes: &[u8], step: usize) -> FileFacts {
+    let mut reader = Trickle { bytes, step };
+    BinaryCataloger
+        .catalog_reader("/usr/bin/app", bytes.len() as u64, &mut reader)
+        .unwrap()
+}
+
+const MIB: usize = 1024 * 1024;
+
+/// An ELF larger than the in-memory limit: `before` MiB of data, the two records, `after` MiB.
+fn large_elf(before: usize, after: usize) -> Vec<u8> {
+    object_file(
+        BinaryFormat::Elf,
+        &[
+            ("", ".data.pad0", vec![0x5a; before * MIB]),
+            (
+                "",
+                ".go.buildinfo",
+                go_buildinfo::tests::record("go1.22.1", MODINFO),
+            ),
+            (
+                "",
+                cargo_auditable::SECTION,
+                cargo_auditable::tests::compress(cargo_auditable::tests::SAMPLE.as_bytes()),
+            ),
+            ("", ".data.pad1", vec![0xa5; after * MIB]),
+        ],
+    )
+}
+
+#[test]
+fn large_executables_are_streamed_with_the_same_result() {
+    // Records near the end: both found from the stream and the kept tail.
+    let bytes = large_elf(18, 0);
+    assert!(bytes.len() as u64 > MAX_IN_MEMORY);
+    let whole = catalog(&bytes);
+    assert!(
+        names(&whole).iter().any(|n| n.starts_with("go stdlib")),
+        "{whole:?}"
+    );
+    assert!(
+        names(&whole).iter().any(|n| n.starts_with("cargo ")),
+        "{whole:?}"
+    );
+    for step in [MIB, 997, 4096 + 3] {
+        let facts = streamed(&bytes, step);
+        assert_eq!(names(&facts), names(&whole), "read {step} bytes at a time");
+        assert!(facts.warnings.is_empty(), "{:?}", facts.warnings);
+    }
+}
+
+#[test]
+fn streamed_records_in_the_middle_go_found_rust_said_unread() {
+    // 6 MiB in: past the kept head; 12 MiB before the end: before the kept tail.
+    let bytes = large_elf(6, 12);
+    let facts = streamed(&bytes, 65_536);
+    assert!(
+        names(&facts).iter().any(|n| n.starts_with("go stdlib")),
+        "{facts:?}"
+    );
+    assert!(
+        !names(&facts).iter().any(|n| n.starts_with("cargo ")),
+        "{facts:?}"
+    );
+    assert_eq!(facts.warnings.len(), 1, "{:?}", facts.warnings);
+    assert!(
+        facts.warnings[0].starts_with("cargo auditable data not read"),
+        "{:?}",
+        facts.warnings
+    );
+}
+
+#[test]
+fn large_non_executables_and_plain_programs_yield_nothing() {
+    let text = vec![b'x'; 17 * MIB];
+    assert_eq!(
+        streamed(&text, MIB),
+        FileFacts {
+            path: "/usr/bin/app".into(),
+            cataloger: "binary".into(),
+            ..FileFacts::default()
+        }
+    );
+    let plain = object_file(BinaryFormat::Elf, &[("", ".data", vec![0; 17 * MIB])]);
+    let facts = streamed(&plain, MIB);
+    assert!(
+        facts.packages.is_empty() && facts.warnings.is_empty(),
+        "{facts:?}"
+    );
+}
