@@ -129,9 +129,20 @@ async fn signed_payload_with_findings_at_or_above_high() {
 async fn two_server_errors_then_success_is_three_attempts() {
     let receiver = Receiver::start(&[(500, None), (502, None)]).await;
     let event = Event::db_update_failed("feed unreachable", None);
-    let deliveries = webhook(&format!("{}/hook", receiver.base), "")
-        .notify(&event)
-        .await;
+    let n = webhook(&format!("{}/hook", receiver.base), "");
+    assert!(!format!("{n:?}").contains(SECRET));
+    let (guard, logs) = crate::receiver::capture_logs();
+    let deliveries = n.notify(&event).await;
+    drop(guard);
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert!(
+        logs.contains("HTTP 500") && logs.contains("HTTP 502"),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains(SECRET) && !logs.contains("sha256="),
+        "{logs}"
+    );
     assert_eq!(deliveries[0].attempts, 3);
     assert_eq!(deliveries[0].outcome, Outcome::Sent);
     assert_eq!(
@@ -198,7 +209,16 @@ async fn connection_errors_are_retried_and_never_show_the_url() {
          max_attempts = 3\nretry_base_ms = 1\nretry_max_ms = 1\n"
     ));
     assert!(!format!("{n:?}").contains("SLACKTOKEN"));
+    let (guard, logs) = crate::receiver::capture_logs();
     let deliveries = n.notify(&Event::db_update_failed("x", None)).await;
+    drop(guard);
+    let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
+    assert_eq!(logs.matches("retrying").count(), 2, "{logs}");
+    assert!(
+        logs.contains("attempts exhausted") && logs.contains("slack#0"),
+        "{logs}"
+    );
+    assert!(!logs.contains("SLACKTOKEN"), "{logs}");
     assert_eq!(deliveries[0].attempts, 3);
     assert_eq!(deliveries[0].sink, "slack#0");
     let Outcome::Failed(error) = &deliveries[0].outcome else {
@@ -257,4 +277,30 @@ async fn slack_message_and_event_filters() {
     );
     assert!(n.notify(&only_high).await.is_empty());
     assert_eq!(receiver.requests().len(), 1);
+}
+
+#[test]
+fn bad_sink_configuration_is_refused_up_front() {
+    #[derive(serde::Deserialize)]
+    struct File {
+        notifications: Vec<NotificationConfig>,
+    }
+    let build = |text: &str| {
+        let file: File = toml::from_str(text).unwrap();
+        Notifier::new(&file.notifications).unwrap_err().to_string()
+    };
+    assert_eq!(
+        build("[[notifications]]\ntype = \"slack\"\nname = \"team\"\nurl = \"hooks/SLACKTOKEN\""),
+        "notification sink team: url is not an absolute http(s) URL"
+    );
+    assert_eq!(
+        build(
+            "[[notifications]]\ntype = \"webhook\"\nurl = \"http://127.0.0.1:1/\"\nmax_attempts = 0"
+        ),
+        "notification sink webhook#0: max_attempts must be at least 1"
+    );
+    assert_eq!(
+        build("[[notifications]]\ntype = \"syslog\"\naddress = \"localhost:514\""),
+        "notification sink syslog#0: syslog address \"localhost:514\" is not IP:PORT"
+    );
 }
