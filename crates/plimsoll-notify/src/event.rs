@@ -282,12 +282,12 @@ impl Event {
     pub(crate) fn headline(&self) -> String {
         match self {
             Event::RunFinished(e) => {
-                format!(
-                    "Scan run {} of {} finished: {}",
-                    e.run_id,
-                    e.registries.join(", "),
-                    e.summary
-                )
+                let of = if e.registries.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of {}", e.registries.join(", "))
+                };
+                format!("Scan run {}{of} finished: {}", e.run_id, e.summary)
             }
             Event::NewFindings(e) => {
                 let critical = e

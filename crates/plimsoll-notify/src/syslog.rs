@@ -20,6 +20,9 @@ pub(crate) const APP_NAME: &str = "plimsoll";
 /// RFC 5424 §6.3.2 requires for private ids; 32473 is the number reserved for documentation
 /// (RFC 5612), as Plimsoll has none of its own.
 pub(crate) const SD_ID: &str = "plimsoll@32473";
+/// Advisory ids listed in a findings message at most (worst first; `count` gives the total):
+/// RFC 5426 only promises 2048-byte datagrams, and collectors truncate long ones.
+const MAX_IDS: usize = 20;
 /// Sending one message gives up after this long: a stuck collector must not hold a notifier.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -99,12 +102,14 @@ fn params(event: &Event) -> Vec<(&'static str, String)> {
             p.push(("image", e.image.clone()));
             p.push(("digest", e.digest.to_string()));
             p.push(("platform", e.platform.to_string()));
+            p.push(("count", e.findings.len().to_string()));
             p.push(("critical", count(Severity::Critical)));
             p.push(("high", count(Severity::High)));
             p.push((
                 "ids",
                 e.findings
                     .iter()
+                    .take(MAX_IDS)
                     .map(|f| f.id.as_str())
                     .collect::<Vec<_>>()
                     .join(","),
@@ -242,6 +247,29 @@ mod tests {
                 .nth(2),
             Some("-")
         );
+    }
+
+    #[test]
+    fn long_finding_lists_are_cut_in_structured_data() {
+        let findings = (0..30)
+            .map(|i| crate::event::FindingSummary {
+                id: format!("CVE-2024-{i:04}"),
+                severity: Severity::High,
+                package: "p".into(),
+                installed: "1".into(),
+                fixed: None,
+            })
+            .collect();
+        let e = Event::new_findings(
+            "a/b:c",
+            plimsoll_types::Digest::sha256_of(b"m"),
+            "linux/amd64".parse().unwrap(),
+            findings,
+        );
+        let p = params(&e);
+        let get = |name| p.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_str());
+        assert_eq!(get("count"), Some("30"));
+        assert_eq!(get("ids").map(|ids| ids.split(',').count()), Some(MAX_IDS));
     }
 
     #[test]

@@ -245,6 +245,7 @@ async fn rsyslog_receives_rfc5424_over_udp_and_tcp() {
     assert_eq!(m.params["event_id"], id);
     assert_eq!(m.params["image"], "127.0.0.1:5000/app:1.0");
     assert_eq!(m.params["critical"], "1");
+    assert_eq!(m.params["count"], "1");
     assert_eq!(m.params["ids"], "CVE-2024-0001");
     assert_eq!(
         m.msg,

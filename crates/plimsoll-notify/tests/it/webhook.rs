@@ -304,3 +304,12 @@ fn bad_sink_configuration_is_refused_up_front() {
         "notification sink syslog#0: syslog address \"localhost:514\" is not IP:PORT"
     );
 }
+
+#[test]
+fn notify_can_be_spawned() {
+    // The server hands deliveries to a task so that retries never hold a request or a scan.
+    fn assert_send<T: Send + 'static>(_: T) {}
+    let n = std::sync::Arc::new(notifier("notifications = []"));
+    let event = Event::db_update_failed("x", None);
+    assert_send(async move { n.notify(&event).await });
+}
