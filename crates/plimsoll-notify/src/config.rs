@@ -19,6 +19,7 @@ use crate::event::EventKind;
 /// min_severity = "HIGH"
 /// ```
 #[derive(Clone, Debug, Deserialize)]
+#[serde(remote = "Self")] // the derived parser; the `Deserialize` impl below checks keys first
 pub struct NotificationConfig {
     /// A name for logs and outcomes; defaults to `<type>#<index>`.
     #[serde(default)]
@@ -33,6 +34,47 @@ pub struct NotificationConfig {
     /// The sink itself, chosen by `type`.
     #[serde(flatten)]
     pub sink: SinkConfig,
+}
+
+/// Keys every sink takes.
+const COMMON_KEYS: &[&str] = &["type", "name", "events", "min_severity"];
+/// Keys of the HTTP sinks' [`RetryConfig`].
+const RETRY_KEYS: &[&str] = &[
+    "max_attempts",
+    "retry_base_ms",
+    "retry_max_ms",
+    "timeout_ms",
+];
+
+impl<'de> Deserialize<'de> for NotificationConfig {
+    /// Refuses unknown keys, which `#[serde(deny_unknown_fields)]` cannot do through
+    /// `flatten`: a misspelt `secret` must not silently send unsigned webhooks.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let map = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let own: &[&str] = match map.get("type").and_then(serde_json::Value::as_str) {
+            Some("webhook") => &["url", "secret"],
+            Some("slack") => &["url"],
+            Some("syslog") => &["address", "protocol", "facility", "hostname"],
+            // The derived parser names the missing or unknown `type`.
+            _ => &[],
+        };
+        let http = matches!(
+            map.get("type").and_then(serde_json::Value::as_str),
+            Some("webhook" | "slack")
+        );
+        for key in map.keys() {
+            let known = COMMON_KEYS.contains(&key.as_str())
+                || own.contains(&key.as_str())
+                || (http && RETRY_KEYS.contains(&key.as_str()));
+            if !known && !own.is_empty() {
+                return Err(D::Error::custom(format!(
+                    "unknown key `{key}` in a notification sink"
+                )));
+            }
+        }
+        NotificationConfig::deserialize(serde_json::Value::Object(map)).map_err(D::Error::custom)
+    }
 }
 
 fn default_min_severity() -> Severity {
@@ -220,6 +262,27 @@ mod tests {
             "#,
         )
         .unwrap();
+        let typo = toml::from_str::<File>(
+            "[[notifications]]\ntype = \"webhook\"\nurl = \"http://x/\"\nsecrte = \"s\"",
+        );
+        assert!(
+            typo.err()
+                .unwrap()
+                .to_string()
+                .contains("unknown key `secrte` in a notification sink")
+        );
+        let retry_on_syslog = toml::from_str::<File>(
+            "[[notifications]]\ntype = \"syslog\"\naddress = \"127.0.0.1:1\"\nmax_attempts = 2",
+        );
+        assert!(retry_on_syslog.is_err());
+        let bad_type = toml::from_str::<File>("[[notifications]]\ntype = \"email\"");
+        assert!(
+            bad_type
+                .err()
+                .unwrap()
+                .to_string()
+                .contains("unknown variant `email`")
+        );
         let [webhook, slack, syslog] = &file.notifications[..] else {
             panic!()
         };
