@@ -47,6 +47,10 @@ pub struct ScanConfig {
     /// Write reports of every image here after the run (one JSON per image + `summary.csv`).
     #[serde(default)]
     pub report_dir: Option<PathBuf>,
+    /// Where to announce the run's end and new critical/high findings (`[[notifications]]`:
+    /// webhook, Slack, syslog; see `docs/notifications.md`).
+    #[serde(default)]
+    pub notifications: Vec<plimsoll_notify::NotificationConfig>,
 }
 
 fn default_max_workers() -> usize {
@@ -63,6 +67,7 @@ impl Default for ScanConfig {
             store: None,
             db_dir: None,
             report_dir: None,
+            notifications: Vec::new(),
         }
     }
 }
@@ -267,6 +272,8 @@ impl ScanConfig {
             }
             registry.password()?;
         }
+        plimsoll_notify::Notifier::new(&self.notifications)
+            .map_err(|e| Error::Config(format!("notifications: {e}")))?;
         Ok(())
     }
 

@@ -198,7 +198,20 @@ pub async fn run(
         run: run_id,
         ..RunSummary::default()
     };
-    let result = run_phases(config, store, db, options, progress, &mut summary).await;
+    let started_at = time::OffsetDateTime::now_utc();
+    let notifier = plimsoll_notify::Notifier::new(&config.notifications)
+        .map_err(|e| Error::Config(format!("notifications: {e}")))?;
+    let mut events = Vec::new();
+    let result = run_phases(
+        config,
+        store,
+        db,
+        options,
+        progress,
+        &mut summary,
+        (!config.notifications.is_empty()).then_some(&mut events),
+    )
+    .await;
     summary.elapsed = started.elapsed();
     if let Some(id) = run_id {
         let status = if result.is_ok() {
@@ -206,7 +219,33 @@ pub async fn run(
         } else {
             RunEnd::Failed
         };
-        store.finish_run(id, status, summary.totals()).await?;
+        let totals = summary.totals();
+        store.finish_run(id, status, totals).await?;
+        if !config.notifications.is_empty() {
+            events.push(plimsoll_notify::Event::run_finished(
+                config
+                    .registries
+                    .iter()
+                    .map(crate::RegistryConfig::display_name)
+                    .collect(),
+                id.get().to_string(),
+                started_at,
+                time::OffsetDateTime::now_utc(),
+                plimsoll_notify::RunCounts {
+                    total: totals.total,
+                    success: totals.success,
+                    failed: totals.failed,
+                    skipped: totals.skipped,
+                },
+            ));
+            for event in &events {
+                for delivery in notifier.notify(event).await {
+                    if let plimsoll_notify::Outcome::Failed(reason) = &delivery.outcome {
+                        tracing::warn!(sink = %delivery.sink, attempts = delivery.attempts, "notification not delivered: {reason}");
+                    }
+                }
+            }
+        }
     }
     result.map(|()| summary)
 }
@@ -218,6 +257,7 @@ async fn run_phases(
     options: RunOptions,
     progress: &dyn Progress,
     summary: &mut RunSummary,
+    events: Option<&mut Vec<plimsoll_notify::Event>>,
 ) -> Result<()> {
     let platforms = config.platforms()?;
     let scan_options = ScanOptions::default();
@@ -380,11 +420,13 @@ async fn run_phases(
     progress.start(Phase::Scan, tag_count as u64);
     let phase = Instant::now();
     let (matcher, matcher_thread) = MatchService::start(db)?;
+    let new_findings = std::sync::Mutex::new(Vec::new());
     let context = JobContext {
         store,
         matcher: &matcher,
         connected: &connected,
         platforms: &platforms,
+        new_findings: events.is_some().then_some(&new_findings),
     };
     let context = &context;
     let run = summary.run;
@@ -424,6 +466,13 @@ async fn run_phases(
     matcher_thread
         .join()
         .map_err(|_| Error::Task("the matching thread panicked".into()))?;
+    if let Some(events) = events {
+        events.extend(
+            new_findings
+                .into_inner()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+    }
     tracing::info!(
         phase = %Phase::Scan,
         seconds = phase.elapsed().as_secs_f64(),
@@ -440,6 +489,8 @@ struct JobContext<'a> {
     matcher: &'a MatchService,
     connected: &'a [Connected],
     platforms: &'a [Platform],
+    /// Where jobs put `findings.new` events, when notifications are configured.
+    new_findings: Option<&'a std::sync::Mutex<Vec<plimsoll_notify::Event>>>,
 }
 
 /// What one job (one digest) came to.
@@ -597,6 +648,42 @@ impl JobContext<'_> {
             .map_err(|e| e.to_string())?;
         for problem in &outcome.problems {
             tracing::warn!(image = %inventory.source.display_name(), "{problem}");
+        }
+        if let Some(events) = self.new_findings {
+            // New = not among what the store held for this image before this run; an image
+            // seen for the first time has only new findings. Sinks keep those at or above
+            // their own `min_severity`.
+            let before: std::collections::BTreeSet<String> = self
+                .store
+                .findings(&inventory.manifest_digest)
+                .await
+                .map_err(|e| e.to_string())?
+                .map(|stored| stored.findings.into_iter().map(|f| f.id).collect())
+                .unwrap_or_default();
+            let new: Vec<plimsoll_notify::FindingSummary> = outcome
+                .findings
+                .iter()
+                .filter(|f| !before.contains(&f.id))
+                .map(|f| plimsoll_notify::FindingSummary {
+                    id: f.id.clone(),
+                    severity: f.severity,
+                    package: f.package.clone(),
+                    installed: f.installed.clone(),
+                    fixed: f.fixed_versions.first().cloned(),
+                })
+                .collect();
+            if !new.is_empty() {
+                let event = plimsoll_notify::Event::new_findings(
+                    inventory.source.display_name(),
+                    inventory.manifest_digest.clone(),
+                    inventory.platform.clone(),
+                    new,
+                );
+                events
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(event);
+            }
         }
         self.store
             .put_findings(

@@ -171,7 +171,7 @@ pub(crate) struct ScanArgs {
 /// Everything a registry scan can be configured with on the command line.
 #[derive(Debug, Args)]
 pub(crate) struct ScanConfigArgs {
-    /// TOML configuration file (registries, filter, max_workers, platforms).
+    /// TOML configuration file (registries, filter, max_workers, platforms, notifications).
     #[arg(long, short = 'c', value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 

@@ -755,3 +755,115 @@ fn a_run_killed_mid_way_loses_nothing_and_the_next_run_finishes_the_rest() {
     assert_eq!(rows.len(), 30);
     assert!(rows.iter().all(|r| r["status"] == "scanned"), "{rows:#?}");
 }
+
+/// A loopback HTTP receiver: answers 200 to every request and hands over
+/// (headers, body) of each.
+fn receiver() -> (String, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut head = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                head.push_str(&line);
+            }
+            let length = head
+                .lines()
+                .find_map(|l| {
+                    let (k, v) = l.split_once(':')?;
+                    k.eq_ignore_ascii_case("content-length")
+                        .then(|| v.trim().parse::<usize>().ok())?
+                })
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+            if tx.send((head, body)).is_err() {
+                return;
+            }
+        }
+    });
+    (url, rx)
+}
+
+#[test]
+fn a_scan_notifies_its_end_and_new_critical_findings_once() {
+    let Some(h) = Harness::get() else { return };
+    let ns = namespace("notify");
+    push(
+        &h,
+        "lab/node-app:1",
+        &format!("{ns}/node-app"),
+        &["--tags", "1", "--unique-layer"],
+    );
+    let setup = Setup::new();
+    let (url, events) = receiver();
+    let config = setup.dir.path().join("notify.toml");
+    fs_err::write(
+        &config,
+        format!(
+            "[[notifications]]\ntype = \"webhook\"\nurl = \"{url}\"\nsecret = \"test-only-hmac-key\"\n"
+        ),
+    )
+    .unwrap();
+    let received = |count: usize| -> Vec<(String, Value)> {
+        (0..count)
+            .map(|_| {
+                let (head, body) = events
+                    .recv_timeout(std::time::Duration::from_mins(1))
+                    .expect("a notification");
+                (head, serde_json::from_slice(&body).unwrap())
+            })
+            .collect()
+    };
+
+    let first = setup.scan(&h, &ns, &["--config", config.to_str().unwrap()]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let mut got = received(2);
+    got.sort_by_key(|(_, e)| e["type"].as_str().unwrap().to_owned());
+    let (new_head, new) = &got[0];
+    assert_eq!(new["type"], "findings.new", "{new}");
+    assert!(
+        new["image"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{ns}/node-app")),
+        "{new}"
+    );
+    assert_eq!(new["findings"][0]["id"], "GHSA-xvch-5gv4-984h");
+    assert_eq!(new["findings"][0]["severity"], "CRITICAL");
+    assert!(
+        new_head
+            .to_ascii_lowercase()
+            .contains("x-plimsoll-signature: sha256=")
+    );
+    let (_, end) = &got[1];
+    assert_eq!(end["type"], "run.finished", "{end}");
+    assert_eq!(
+        end["summary"], "Total: 1 = Success: 1 + Failed: 0 + Skipped: 0",
+        "{end}"
+    );
+
+    // Nothing new the second time: only the run's end.
+    let second = setup.scan(&h, &ns, &["--config", config.to_str().unwrap()]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    let got = received(1);
+    assert_eq!(got[0].1["type"], "run.finished", "{}", got[0].1);
+    assert!(
+        events
+            .recv_timeout(std::time::Duration::from_millis(500))
+            .is_err(),
+        "a second event arrived"
+    );
+    // The HMAC key never reaches the log.
+    assert!(!stderr(&first).contains("test-only-hmac-key"));
+}
