@@ -42,6 +42,8 @@
 mod auth;
 mod error;
 mod routes;
+mod schedule;
+mod scheduler;
 mod state;
 
 use std::future::Future;
@@ -56,9 +58,14 @@ use utoipa_axum::routes;
 
 pub use crate::auth::{create_token, ensure_admin_token};
 pub use crate::error::{ApiError, ErrorBody, Result};
+pub use crate::schedule::{DEFAULT_SCHEDULE, MAX_INTERVAL, MIN_INTERVAL, Schedule, ScheduleError};
+pub use crate::scheduler::{
+    BoxFuture, LastRun, RegistryStatus, RunReport, RunStarted, ScanRunner, Scheduler, Trigger,
+    TriggerError,
+};
 pub use crate::state::AppState;
 
-use crate::routes::{images, meta, runs};
+use crate::routes::{images, meta, registries, runs};
 
 /// The document's fixed parts; the paths and schemas come from the handlers.
 #[derive(utoipa::OpenApi)]
@@ -75,6 +82,7 @@ use crate::routes::{images, meta, runs};
         (name = "images", description = "Images and their reports"),
         (name = "vulnerabilities", description = "Images by vulnerability"),
         (name = "runs", description = "Scan-run history"),
+        (name = "registries", description = "Configured registries, their schedules and scans"),
         (name = "health", description = "Liveness, readiness, this document"),
     )
 )]
@@ -128,15 +136,23 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(images::vulnerability_images))
         .routes(routes!(runs::list_runs))
         .routes(routes!(runs::get_run))
+        .routes(routes!(registries::list_registries))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_read,
+        ));
+    let admin = OpenApiRouter::new()
+        .routes(routes!(registries::trigger_scan))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_admin,
         ));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(meta::healthz))
         .routes(routes!(meta::readyz))
         .routes(routes!(meta::openapi_json))
         .merge(v1)
+        .merge(admin)
 }
 
 /// One span per request with its method, path and route (never its headers or query), and the
@@ -168,7 +184,7 @@ async fn no_route(request: Request) -> ApiError {
 /// header).
 async fn wrong_method(request: Request) -> ApiError {
     ApiError::MethodNotAllowed(format!(
-        "{} {} is not served (only GET)",
+        "{} {} is not served with this method",
         request.method(),
         request.uri().path()
     ))

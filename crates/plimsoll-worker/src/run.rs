@@ -66,6 +66,11 @@ pub trait Progress: Send + Sync {
     fn advance(&self, n: u64);
     /// The current phase is over.
     fn finish(&self);
+    /// The run was recorded in the store under `run` (before discovery starts), so a caller
+    /// can show it while the run goes on.
+    fn run_started(&self, run: RunId) {
+        let _ = run;
+    }
 }
 
 /// A [`Progress`] that reports nothing.
@@ -192,6 +197,7 @@ pub async fn run(
     } else {
         let id = store.start_run(&describe(config)).await?;
         tracing::info!(run = id.get(), store = %store.path().display(), "run started");
+        progress.run_started(id);
         Some(id)
     };
     let mut summary = RunSummary {
