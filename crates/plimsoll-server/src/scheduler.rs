@@ -501,3 +501,215 @@ fn finish(inner: &Inner, index: usize, result: Result<RunReport, String>) {
     slot.last_run = Some(last);
     slot.state = State::Idle;
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::sync::{mpsc, oneshot};
+
+    use super::*;
+
+    /// A run the test finishes by hand: the registry's name, and where to send its result.
+    type Call = (String, oneshot::Sender<Result<RunReport, String>>);
+
+    /// A [`ScanRunner`] that hands every run to the test.
+    struct Manual(mpsc::UnboundedSender<Call>);
+
+    impl ScanRunner for Manual {
+        fn scan(
+            &self,
+            registry: RegistryConfig,
+            started: RunStarted,
+        ) -> BoxFuture<'static, Result<RunReport, String>> {
+            let calls = self.0.clone();
+            Box::pin(async move {
+                started.tell(42);
+                let (tx, rx) = oneshot::channel();
+                calls
+                    .send((registry.display_name(), tx))
+                    .map_err(|_| "test gone".to_owned())?;
+                rx.await.map_err(|_| "test dropped the run".to_owned())?
+            })
+        }
+    }
+
+    const PATIENCE: Duration = Duration::from_secs(20);
+
+    fn scheduler(names: &[&str], on_start: &[&str]) -> (Scheduler, mpsc::UnboundedReceiver<Call>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let registries = names
+            .iter()
+            .map(|name| {
+                let mut r = RegistryConfig::new(format!("http://{name}.example:5000"));
+                r.name = Some((*name).to_owned());
+                r.scan_on_start = on_start.contains(name);
+                // A week away: nothing comes due during a test.
+                let schedule = Schedule::from_keys(None, None, Some("7d")).unwrap();
+                (r, schedule)
+            })
+            .collect();
+        let s = Scheduler::new(registries, Arc::new(Manual(tx)), OffsetDateTime::now_utc());
+        s.start();
+        (s, rx)
+    }
+
+    async fn next_call(rx: &mut mpsc::UnboundedReceiver<Call>) -> Call {
+        tokio::time::timeout(PATIENCE, rx.recv())
+            .await
+            .expect("a run starts")
+            .expect("the scheduler is alive")
+    }
+
+    fn state_of(s: &Scheduler, name: &str) -> RegistryStatus {
+        s.registries().into_iter().find(|r| r.name == name).unwrap()
+    }
+
+    /// Waits until `name` is in `state`, polling (no timing assumed beyond a generous limit).
+    async fn until(s: &Scheduler, name: &str, state: &str) -> RegistryStatus {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let status = state_of(s, name);
+            if status.state == state {
+                return status;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{name} never became {state}: {status:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn a_trigger_while_queued_or_running_is_refused() {
+        let (s, mut calls) = scheduler(&["a"], &[]);
+        assert_eq!(state_of(&s, "a").state, "idle");
+        let queued = s.trigger("a").unwrap();
+        assert_eq!(queued.trigger, Some(Trigger::Manual));
+        // Queued or already running: a second trigger is refused either way.
+        assert!(matches!(s.trigger("a"), Err(TriggerError::Busy { .. })));
+        let (name, finish) = next_call(&mut calls).await;
+        assert_eq!(name, "a");
+        let running = until(&s, "a", "running").await;
+        assert_eq!(running.run, Some(42));
+        let e = s.trigger("a").unwrap_err();
+        assert!(e.to_string().contains("already running"), "{e}");
+        finish
+            .send(Ok(RunReport {
+                run: Some(42),
+                total: 3,
+                success: 2,
+                failed: 1,
+                skipped: 0,
+            }))
+            .unwrap();
+        let idle = until(&s, "a", "idle").await;
+        let last = idle.last_run.unwrap();
+        assert_eq!(
+            (last.run, last.status.as_str(), last.total, last.failed),
+            (Some(42), "completed", 3, 1)
+        );
+        assert_eq!(last.trigger, Trigger::Manual);
+        // Idle again: a trigger is accepted.
+        s.trigger("a").unwrap();
+        let (_, finish) = next_call(&mut calls).await;
+        finish.send(Ok(RunReport::default())).unwrap();
+        until(&s, "a", "idle").await;
+        s.stop().await;
+    }
+
+    #[tokio::test]
+    async fn runs_of_different_registries_queue_in_trigger_order() {
+        let (s, mut calls) = scheduler(&["a", "b", "c"], &[]);
+        s.trigger("a").unwrap();
+        let (first, finish_a) = next_call(&mut calls).await;
+        assert_eq!(first, "a");
+        s.trigger("c").unwrap();
+        s.trigger("b").unwrap();
+        assert_eq!(state_of(&s, "c").state, "queued");
+        assert_eq!(state_of(&s, "b").state, "queued");
+        let e = s.trigger("c").unwrap_err();
+        assert!(e.to_string().contains("already queued"), "{e}");
+        // One run at a time: nothing else starts while `a` runs.
+        assert!(calls.try_recv().is_err());
+        finish_a.send(Ok(RunReport::default())).unwrap();
+        let (second, finish_c) = next_call(&mut calls).await;
+        assert_eq!(second, "c");
+        assert_eq!(state_of(&s, "b").state, "queued");
+        finish_c.send(Ok(RunReport::default())).unwrap();
+        let (third, finish_b) = next_call(&mut calls).await;
+        assert_eq!(third, "b");
+        finish_b.send(Ok(RunReport::default())).unwrap();
+        until(&s, "b", "idle").await;
+        s.stop().await;
+    }
+
+    #[tokio::test]
+    async fn a_failed_run_is_recorded_and_the_scheduler_goes_on() {
+        let (s, mut calls) = scheduler(&["a", "b"], &["a"]);
+        // scan_on_start: `a` is queued at once.
+        let (name, finish) = next_call(&mut calls).await;
+        assert_eq!(name, "a");
+        assert_eq!(state_of(&s, "a").trigger, Some(Trigger::Start));
+        finish.send(Err("registry unreachable".into())).unwrap();
+        let idle = until(&s, "a", "idle").await;
+        let last = idle.last_run.unwrap();
+        assert_eq!(last.status, "failed");
+        assert_eq!(last.error.as_deref(), Some("registry unreachable"));
+        s.trigger("b").unwrap();
+        let (name, finish) = next_call(&mut calls).await;
+        assert_eq!(name, "b");
+        finish.send(Ok(RunReport::default())).unwrap();
+        until(&s, "b", "idle").await;
+        assert!(matches!(s.trigger("zzz"), Err(TriggerError::Unknown(_))));
+        s.stop().await;
+    }
+
+    #[tokio::test]
+    async fn stop_waits_for_the_run_in_flight_and_drops_the_queue() {
+        let (s, mut calls) = scheduler(&["a", "b"], &[]);
+        s.trigger("a").unwrap();
+        let (_, finish) = next_call(&mut calls).await;
+        s.trigger("b").unwrap();
+        let stopping = tokio::spawn({
+            let s = s.clone();
+            async move { s.stop().await }
+        });
+        until(&s, "b", "idle").await;
+        assert!(matches!(s.trigger("b"), Err(TriggerError::Stopping)));
+        assert!(!stopping.is_finished());
+        finish.send(Ok(RunReport::default())).unwrap();
+        tokio::time::timeout(PATIENCE, stopping)
+            .await
+            .expect("stop returns once the run finished")
+            .unwrap();
+        assert_eq!(state_of(&s, "a").last_run.unwrap().status, "completed");
+        // `b` was dropped from the queue, never started.
+        assert!(calls.try_recv().is_err());
+    }
+
+    #[test]
+    fn a_due_schedule_queues_once_and_skips_while_busy() {
+        let now = OffsetDateTime::now_utc();
+        let (tx, _rx) = mpsc::unbounded_channel();
+        let mut r = RegistryConfig::new("http://a.example:5000");
+        r.name = Some("a".into());
+        let schedule = Schedule::from_keys(Some("*/3 * * * * *"), None, None).unwrap();
+        let s = Scheduler::new(vec![(r, schedule)], Arc::new(Manual(tx)), now);
+        let mut shared = s.inner.lock();
+        let due = shared.slots[0].next_run.unwrap();
+        enqueue_due(&mut shared, due - Duration::from_millis(1));
+        assert!(shared.queue.is_empty());
+        enqueue_due(&mut shared, due);
+        assert_eq!(shared.queue, [0]);
+        assert!(matches!(
+            shared.slots[0].state,
+            State::Queued(Trigger::Schedule)
+        ));
+        let next = shared.slots[0].next_run.unwrap();
+        assert!(next > due);
+        // Due again while still queued: skipped, not queued twice.
+        enqueue_due(&mut shared, next);
+        assert_eq!(shared.queue, [0]);
+        assert!(shared.slots[0].next_run.unwrap() > next);
+    }
+}
