@@ -11,6 +11,9 @@
 //!   test time into namespaces of their own: filters, content addressing, kill -9, the lock.
 //! - `serve.rs`: `plimsoll serve` over real HTTP on a loopback port: tokens from the CLI, the
 //!   first admin token, a store filled by a real `registry scan`, graceful shutdown.
+//! - `scheduled.rs`: `plimsoll serve --config`: scheduled runs (cron with seconds), manual
+//!   triggers and their 409, a new tag scanned by the next run while unchanged ones are not
+//!   pulled.
 //! - `vulnerabilities.rs`: `plimsoll db` and `plimsoll image` with a database built from the
 //!   repo's OSV fixtures (`testdata/osv/`).
 //!
@@ -27,6 +30,7 @@ mod oci_build;
 mod oracles;
 mod polyglot;
 mod registry_scan;
+mod scheduled;
 mod serve;
 mod sources;
 mod vulnerabilities;

@@ -64,6 +64,16 @@ impl Setup {
         self.dir.path().join("store.sqlite")
     }
 
+    /// The vulnerability database directory.
+    pub(crate) fn db_dir(&self) -> &Path {
+        self.db.path()
+    }
+
+    /// A directory of the test's own (beside the store).
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// `registry scan` of the open registry limited to `ns`, with JSON logs.
     /// Limited to `ns/*` unless `extra` names its own `--include` patterns.
     fn scan_args(&self, h: &Harness, ns: &str, extra: &[&str]) -> Vec<String> {
@@ -163,7 +173,7 @@ fn blob_requests(h: &Harness, ns: &str) -> usize {
     blob_request_lines(h, ns).len()
 }
 
-fn blob_request_lines(h: &Harness, ns: &str) -> Vec<String> {
+pub(crate) fn blob_request_lines(h: &Harness, ns: &str) -> Vec<String> {
     let log = h.path("registry/open/registry.log");
     let needle = format!("/v2/{ns}/");
     let lines = || -> Vec<String> {
