@@ -8,16 +8,23 @@
 //!   requests in flight finish).
 //! - Routes, one module per resource under `routes/`: `/healthz`, `/readyz` and
 //!   `/api/openapi.json` are public; everything under `/api/v1` (images, one image's report and
-//!   exports, the images of a vulnerability, runs) needs `Authorization: Bearer <token>` of at
-//!   least read scope. No CORS layer: browsers allow only same-origin calls.
+//!   exports, the images of a vulnerability, runs, registries) needs
+//!   `Authorization: Bearer <token>` of at least read scope, and admin scope to trigger a scan.
+//!   No CORS layer: browsers allow only same-origin calls.
 //! - [`ApiError`] is the one error type: 4xx with a JSON body `{code, message}`, internal
 //!   errors an opaque 500 logged once.
 //! - Tokens ([`create_token`], [`ensure_admin_token`]) are 256 random bits, stored as SHA-256
 //!   (why that suffices: `auth.rs`), never logged.
+//! - [`Scheduler`] (optional, [`AppState::with_scheduler`]): each configured registry's
+//!   [`Schedule`] (cron with optional seconds, or an interval), its state (idle, queued,
+//!   running) and one run queue; `GET /api/v1/registries` shows it and
+//!   `POST /api/v1/registries/{name}/scans` (admin) queues a scan, 409 while one is queued or
+//!   running.
 //!
 //! It reads the store (`plimsoll-store`) and writes reports (`plimsoll-report`, and
-//! `plimsoll-worker`'s `load_report`, which assembles one from the store); it never scans, pulls
-//! or matches.
+//! `plimsoll-worker`'s `load_report`, which assembles one from the store). It never pulls or
+//! matches itself: scans are started through an injected [`ScanRunner`] (the binary's runs
+//! `plimsoll_worker::run`), so this crate needs no vulnerability database.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]

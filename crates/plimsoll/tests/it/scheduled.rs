@@ -233,3 +233,42 @@ user = "nobody"
         lines.join("\n")
     );
 }
+
+#[test]
+fn a_bad_schedule_stops_the_start_naming_the_registry_and_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (keys, says) in [
+        ("interval = \"2m\"", "interval `2m`: out of range (5m..=7d)"),
+        ("schedule = \"0 6 * *\"", "schedule `0 6 * *`"),
+        (
+            "timezone = \"Europe/Paris\"",
+            "only UTC and fixed offsets such as +02:00 are supported",
+        ),
+        (
+            "schedule = \"0 6 * * 6\"\ninterval = \"6h\"",
+            "set either schedule or interval, not both",
+        ),
+    ] {
+        let config = dir.path().join("plimsoll.toml");
+        fs_err::write(
+            &config,
+            format!("[[registries]]\nname = \"lab\"\nurl = \"http://127.0.0.1:5000\"\n{keys}\n"),
+        )
+        .unwrap();
+        let output = crate::plimsoll(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            dir.path().join("store.sqlite").to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ]);
+        assert!(!output.status.success(), "{keys}");
+        let text = crate::stderr(&output);
+        assert!(
+            text.contains("registry `lab`") && text.contains(says),
+            "{keys}: {text}"
+        );
+    }
+}
