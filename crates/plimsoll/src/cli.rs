@@ -173,6 +173,35 @@ pub(crate) struct ScanArgs {
     /// Wait for a run in progress on the same store instead of exiting at once.
     #[arg(long)]
     pub(crate) wait: bool,
+
+    /// Ask a running `plimsoll serve --config` to scan --registry now instead of scanning
+    /// here (needs an admin token). Exits 1 if a run of it is already queued or running.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "registry",
+        help_heading = "Server"
+    )]
+    pub(crate) server: Option<String>,
+
+    /// API token for --server (admin scope).
+    #[arg(
+        long,
+        env = "PLIMSOLL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        help_heading = "Server"
+    )]
+    pub(crate) token: Option<String>,
+
+    /// The name of the registry --server should scan, as its configuration names it.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "server",
+        help_heading = "Server"
+    )]
+    pub(crate) registry: Option<String>,
 }
 
 /// Everything a registry scan can be configured with on the command line.

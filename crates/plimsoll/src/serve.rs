@@ -1,5 +1,6 @@
 //! `plimsoll serve` and `plimsoll serve token create|list|revoke`.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -199,6 +200,60 @@ impl Progress for Started {
     fn run_started(&self, run: RunId) {
         self.0.tell(run.get());
     }
+}
+
+/// `plimsoll registry scan --server URL --registry NAME`: asks a running server to scan.
+pub(crate) async fn trigger(
+    server: &str,
+    token: Option<&str>,
+    registry: &str,
+) -> anyhow::Result<std::process::ExitCode> {
+    let Some(token) = token else {
+        bail!("--server needs --token (or PLIMSOLL_TOKEN): an admin API token of that server");
+    };
+    let url = format!(
+        "{}/api/v1/registries/{}/scans",
+        server.trim_end_matches('/'),
+        path_segment(registry)
+    );
+    let response = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {server}"))?;
+    let status = response.status();
+    let body: serde_json::Value = response
+        .json()
+        .await
+        .with_context(|| format!("the server at {server} answered {status} without JSON"))?;
+    if status == reqwest::StatusCode::ACCEPTED {
+        tell(&format!(
+            "scan of registry `{registry}` queued on {server} (state: {})",
+            body["state"].as_str().unwrap_or("?")
+        ));
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let message = body["message"].as_str().unwrap_or("no message");
+    tracing::error!(%status, "{message}");
+    tell(&format!(
+        "the server refused the scan ({status}): {message}"
+    ));
+    Ok(std::process::ExitCode::FAILURE)
+}
+
+/// A registry name as one URL path segment: every byte outside RFC 3986's unreserved set (and
+/// `:`, common in host:port names) percent-encoded.
+fn path_segment(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~:".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
 }
 
 async fn token(

@@ -183,6 +183,39 @@ user = "nobody"
     let (status, body) = server.request("POST", "/api/v1/registries/nope/scans", Some(&token));
     assert_eq!(status, 404, "{body}");
 
+    // The same from the command line: `registry scan --server`.
+    let url = format!("http://{}", server.address);
+    let cli = |registry: &str| {
+        crate::plimsoll(&[
+            "registry",
+            "scan",
+            "--server",
+            &url,
+            "--token",
+            &token,
+            "--registry",
+            registry,
+        ])
+    };
+    let unknown = cli("nope");
+    assert!(!unknown.status.success());
+    assert!(
+        crate::stderr(&unknown).contains("no registry named `nope`"),
+        "{}",
+        crate::stderr(&unknown)
+    );
+    wait_for("a scan queued from the command line", || {
+        let output = cli("lab");
+        let text = crate::stderr(&output);
+        if output.status.success() {
+            assert!(text.contains("scan of registry `lab` queued"), "{text}");
+            Some(())
+        } else {
+            assert!(text.contains("409") && text.contains("already"), "{text}");
+            None
+        }
+    });
+
     // A new tag: a later run scans it; the unchanged tags are not pulled again.
     let before = blob_request_lines(&h, &ns);
     let pushed = push(

@@ -16,7 +16,8 @@ use crate::{Harness, plimsoll, stderr};
 /// A running `plimsoll serve`.
 pub(crate) struct Server {
     child: Child,
-    address: String,
+    /// `127.0.0.1:PORT`.
+    pub(crate) address: String,
     /// The admin token printed at the first start, if it was.
     pub(crate) admin_token: Option<String>,
     /// Every stderr line, collected until the process exits.
