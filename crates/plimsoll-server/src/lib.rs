@@ -67,7 +67,7 @@ pub use crate::auth::{create_token, ensure_admin_token};
 pub use crate::error::{ApiError, ErrorBody, Result};
 pub use crate::schedule::{DEFAULT_SCHEDULE, MAX_INTERVAL, MIN_INTERVAL, Schedule, ScheduleError};
 pub use crate::scheduler::{
-    BoxFuture, LastRun, RegistryStatus, RunReport, RunStarted, ScanRunner, Scheduler, Trigger,
+    BoxFuture, LastRun, RegistryStatus, RunHandle, RunReport, ScanRunner, Scheduler, Trigger,
     TriggerError,
 };
 pub use crate::state::AppState;

@@ -9,8 +9,9 @@
 //!
 //! The scan itself is a [`ScanRunner`], injected: the binary's runs `plimsoll_worker::run` over a
 //! one-registry configuration (this crate does not open the vulnerability database), tests use
-//! their own. [`Scheduler::stop`] starts nothing new and waits for the run in flight: the worker
-//! offers no cancellation, and its store writes are per image, so waiting loses nothing.
+//! their own. [`Scheduler::stop`] starts nothing new, tells the run in flight to stop
+//! ([`RunHandle::stop_requested`]; the worker then stops at its next image boundary, and its
+//! store writes are per image, so nothing finished is lost) and waits for it.
 
 use std::collections::VecDeque;
 use std::future::Future;
@@ -39,18 +40,27 @@ pub trait ScanRunner: Send + Sync + 'static {
     fn scan(
         &self,
         registry: RegistryConfig,
-        started: RunStarted,
+        started: RunHandle,
     ) -> BoxFuture<'static, Result<RunReport, String>>;
 }
 
-/// Tells the scheduler the id of the run it started (shown while the run goes on).
+/// One run's line to the scheduler: the run tells it its id (shown while the run goes on), and
+/// asks it whether to stop (the server is shutting down).
 #[derive(Clone)]
-pub struct RunStarted(Arc<dyn Fn(i64) + Send + Sync>);
+pub struct RunHandle {
+    tell: Arc<dyn Fn(i64) + Send + Sync>,
+    stopping: Arc<dyn Fn() -> bool + Send + Sync>,
+}
 
-impl RunStarted {
+impl RunHandle {
     /// The store recorded the run as `run`.
     pub fn tell(&self, run: i64) {
-        (self.0)(run);
+        (self.tell)(run);
+    }
+
+    /// Whether the scheduler is stopping: a run should stop at its next image boundary.
+    pub fn stop_requested(&self) -> bool {
+        (self.stopping)()
     }
 }
 
@@ -267,7 +277,8 @@ impl Scheduler {
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(handle);
     }
 
-    /// Starts nothing more, drops the queue, and waits for the run in flight to finish.
+    /// Starts nothing more, drops the queue, asks the run in flight to stop between images, and
+    /// waits for it.
     pub async fn stop(&self) {
         {
             let mut shared = self.inner.lock();
@@ -400,14 +411,22 @@ async fn run_loop(inner: Arc<Inner>) {
                 };
                 tracing::info!(registry = %slot.registry.display_name(), ?trigger, "scan starting");
                 let weak = Arc::downgrade(&inner);
-                let started = RunStarted(Arc::new(move |run| {
-                    if let Some(inner) = weak.upgrade()
-                        && let State::Running { run: slot_run, .. } =
-                            &mut inner.lock().slots[index].state
-                    {
-                        *slot_run = Some(run);
-                    }
-                }));
+                let weak_stop = weak.clone();
+                let started = RunHandle {
+                    tell: Arc::new(move |run| {
+                        if let Some(inner) = weak.upgrade()
+                            && let State::Running { run: slot_run, .. } =
+                                &mut inner.lock().slots[index].state
+                        {
+                            *slot_run = Some(run);
+                        }
+                    }),
+                    stopping: Arc::new(move || {
+                        weak_stop
+                            .upgrade()
+                            .is_none_or(|inner| inner.lock().stopping)
+                    }),
+                };
                 current_index = index;
                 current = Some(tokio::spawn(
                     inner.runner.scan(slot.registry.clone(), started),
@@ -509,7 +528,11 @@ mod tests {
     use super::*;
 
     /// A run the test finishes by hand: the registry's name, and where to send its result.
-    type Call = (String, oneshot::Sender<Result<RunReport, String>>);
+    type Call = (
+        String,
+        oneshot::Sender<Result<RunReport, String>>,
+        RunHandle,
+    );
 
     /// A [`ScanRunner`] that hands every run to the test.
     struct Manual(mpsc::UnboundedSender<Call>);
@@ -518,14 +541,14 @@ mod tests {
         fn scan(
             &self,
             registry: RegistryConfig,
-            started: RunStarted,
+            started: RunHandle,
         ) -> BoxFuture<'static, Result<RunReport, String>> {
             let calls = self.0.clone();
             Box::pin(async move {
                 started.tell(42);
                 let (tx, rx) = oneshot::channel();
                 calls
-                    .send((registry.display_name(), tx))
+                    .send((registry.display_name(), tx, started))
                     .map_err(|_| "test gone".to_owned())?;
                 rx.await.map_err(|_| "test dropped the run".to_owned())?
             })
@@ -587,7 +610,7 @@ mod tests {
         assert_eq!(queued.trigger, Some(Trigger::Manual));
         // Queued or already running: a second trigger is refused either way.
         assert!(matches!(s.trigger("a"), Err(TriggerError::Busy { .. })));
-        let (name, finish) = next_call(&mut calls).await;
+        let (name, finish, _) = next_call(&mut calls).await;
         assert_eq!(name, "a");
         let running = until(&s, "a", "running").await;
         assert_eq!(running.run, Some(42));
@@ -611,7 +634,7 @@ mod tests {
         assert_eq!(last.trigger, Trigger::Manual);
         // Idle again: a trigger is accepted.
         s.trigger("a").unwrap();
-        let (_, finish) = next_call(&mut calls).await;
+        let (_, finish, _) = next_call(&mut calls).await;
         finish.send(Ok(RunReport::default())).unwrap();
         until(&s, "a", "idle").await;
         s.stop().await;
@@ -621,7 +644,7 @@ mod tests {
     async fn runs_of_different_registries_queue_in_trigger_order() {
         let (s, mut calls) = scheduler(&["a", "b", "c"], &[]);
         s.trigger("a").unwrap();
-        let (first, finish_a) = next_call(&mut calls).await;
+        let (first, finish_a, _) = next_call(&mut calls).await;
         assert_eq!(first, "a");
         s.trigger("c").unwrap();
         s.trigger("b").unwrap();
@@ -632,11 +655,11 @@ mod tests {
         // One run at a time: nothing else starts while `a` runs.
         assert!(calls.try_recv().is_err());
         finish_a.send(Ok(RunReport::default())).unwrap();
-        let (second, finish_c) = next_call(&mut calls).await;
+        let (second, finish_c, _) = next_call(&mut calls).await;
         assert_eq!(second, "c");
         assert_eq!(state_of(&s, "b").state, "queued");
         finish_c.send(Ok(RunReport::default())).unwrap();
-        let (third, finish_b) = next_call(&mut calls).await;
+        let (third, finish_b, _) = next_call(&mut calls).await;
         assert_eq!(third, "b");
         finish_b.send(Ok(RunReport::default())).unwrap();
         until(&s, "b", "idle").await;
@@ -647,7 +670,7 @@ mod tests {
     async fn a_failed_run_is_recorded_and_the_scheduler_goes_on() {
         let (s, mut calls) = scheduler(&["a", "b"], &["a"]);
         // scan_on_start: `a` is queued at once.
-        let (name, finish) = next_call(&mut calls).await;
+        let (name, finish, _) = next_call(&mut calls).await;
         assert_eq!(name, "a");
         assert_eq!(state_of(&s, "a").trigger, Some(Trigger::Start));
         finish.send(Err("registry unreachable".into())).unwrap();
@@ -656,7 +679,7 @@ mod tests {
         assert_eq!(last.status, "failed");
         assert_eq!(last.error.as_deref(), Some("registry unreachable"));
         s.trigger("b").unwrap();
-        let (name, finish) = next_call(&mut calls).await;
+        let (name, finish, _) = next_call(&mut calls).await;
         assert_eq!(name, "b");
         finish.send(Ok(RunReport::default())).unwrap();
         until(&s, "b", "idle").await;
@@ -668,7 +691,8 @@ mod tests {
     async fn stop_waits_for_the_run_in_flight_and_drops_the_queue() {
         let (s, mut calls) = scheduler(&["a", "b"], &[]);
         s.trigger("a").unwrap();
-        let (_, finish) = next_call(&mut calls).await;
+        let (_, finish, handle) = next_call(&mut calls).await;
+        assert!(!handle.stop_requested());
         s.trigger("b").unwrap();
         let stopping = tokio::spawn({
             let s = s.clone();
@@ -676,6 +700,8 @@ mod tests {
         });
         until(&s, "b", "idle").await;
         assert!(matches!(s.trigger("b"), Err(TriggerError::Stopping)));
+        // The run is asked to stop at its next image boundary, and waited for.
+        assert!(handle.stop_requested());
         assert!(!stopping.is_finished());
         finish.send(Ok(RunReport::default())).unwrap();
         tokio::time::timeout(PATIENCE, stopping)

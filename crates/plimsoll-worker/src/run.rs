@@ -71,6 +71,12 @@ pub trait Progress: Send + Sync {
     fn run_started(&self, run: RunId) {
         let _ = run;
     }
+    /// Asked before each image is started: `true` stops the run at this image boundary (the
+    /// images in flight finish and are stored; the run ends `interrupted`). `plimsoll serve`
+    /// answers `true` once it is shutting down.
+    fn should_stop(&self) -> bool {
+        false
+    }
 }
 
 /// A [`Progress`] that reports nothing.
@@ -110,6 +116,8 @@ pub struct RunSummary {
     pub images_reused: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// The run stopped early because [`Progress::should_stop`] said so.
+    pub stopped: bool,
 }
 
 impl RunSummary {
@@ -207,10 +215,10 @@ pub async fn run(
     let result = run_phases(config, store, db, options, progress, &mut summary).await;
     summary.elapsed = started.elapsed();
     if let Some(id) = run_id {
-        let status = if result.is_ok() {
-            RunEnd::Completed
-        } else {
-            RunEnd::Failed
+        let status = match &result {
+            Ok(()) if summary.stopped => RunEnd::Interrupted,
+            Ok(()) => RunEnd::Completed,
+            Err(_) => RunEnd::Failed,
         };
         store.finish_run(id, status, summary.totals()).await?;
     }
@@ -396,7 +404,18 @@ async fn run_phases(
     let run = summary.run;
     // Every store write happens inside the job futures: awaiting the store in this loop while
     // suspended jobs hold pool connections could starve it.
+    let stop_requested = std::sync::atomic::AtomicBool::new(false);
+    let stop_requested = &stop_requested;
     let mut results = futures_util::stream::iter(jobs.into_values())
+        // Asked as each job is about to start: stopping here loses nothing (every store write
+        // is per image, and the jobs in flight finish).
+        .take_while(|_| {
+            let stop = progress.should_stop();
+            if stop {
+                stop_requested.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            std::future::ready(!stop)
+        })
         .map(|tags| async move {
             let job = context.scan(&tags).await;
             let mut stored = Ok(());
@@ -425,6 +444,13 @@ async fn run_phases(
         }
     }
     drop(results);
+    summary.stopped = stop_requested.load(std::sync::atomic::Ordering::Relaxed);
+    if summary.stopped {
+        tracing::warn!(
+            done = summary.outcomes.len(),
+            "run stopped on request between images; the images not started were not scanned"
+        );
+    }
     progress.finish();
     drop(matcher);
     matcher_thread

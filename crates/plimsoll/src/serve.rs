@@ -9,9 +9,7 @@ use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use plimsoll_server::{
-    AppState, BoxFuture, RunReport, RunStarted, ScanRunner, Schedule, Scheduler,
-};
+use plimsoll_server::{AppState, BoxFuture, RunHandle, RunReport, ScanRunner, Schedule, Scheduler};
 use plimsoll_store::{RunId, Store, TokenScope};
 use plimsoll_worker::{Phase, Progress, RegistryConfig, RunOptions, ScanConfig};
 
@@ -73,7 +71,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("the server stopped on an error");
     if let Some(scheduler) = scheduler {
-        tracing::info!("waiting for the scan in flight, if any (a second signal stops at once)");
+        tracing::info!(
+            "stopping the scan in flight, if any, after the images it has started (a second \
+             signal stops at once)"
+        );
         tokio::select! {
             () = scheduler.stop() => {}
             () = plimsoll_server::shutdown_signal() => {
@@ -150,7 +151,7 @@ impl ScanRunner for WorkerRunner {
     fn scan(
         &self,
         registry: RegistryConfig,
-        started: RunStarted,
+        started: RunHandle,
     ) -> BoxFuture<'static, Result<RunReport, String>> {
         let mut config = (*self.config).clone();
         config.registries = vec![registry];
@@ -189,9 +190,9 @@ impl ScanRunner for WorkerRunner {
     }
 }
 
-/// Progress of a scheduled run: the run id goes to the scheduler; the worker's own phase log
-/// lines tell the rest.
-struct Started(RunStarted);
+/// Progress of a scheduled run: the run id goes to the scheduler, which also says when to stop
+/// (shutdown); the worker's own phase log lines tell the rest.
+struct Started(RunHandle);
 
 impl Progress for Started {
     fn start(&self, _: Phase, _: u64) {}
@@ -199,6 +200,9 @@ impl Progress for Started {
     fn finish(&self) {}
     fn run_started(&self, run: RunId) {
         self.0.tell(run.get());
+    }
+    fn should_stop(&self) -> bool {
+        self.0.stop_requested()
     }
 }
 

@@ -8,9 +8,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tower::ServiceExt as _;
 
-use plimsoll_server::{
-    AppState, BoxFuture, RunReport, RunStarted, ScanRunner, Schedule, Scheduler,
-};
+use plimsoll_server::{AppState, BoxFuture, RunHandle, RunReport, ScanRunner, Schedule, Scheduler};
 use plimsoll_store::{Store, TokenScope};
 use plimsoll_worker::RegistryConfig;
 
@@ -25,7 +23,7 @@ impl ScanRunner for Manual {
     fn scan(
         &self,
         _registry: RegistryConfig,
-        started: RunStarted,
+        started: RunHandle,
     ) -> BoxFuture<'static, Result<RunReport, String>> {
         let calls = self.0.clone();
         Box::pin(async move {
