@@ -92,6 +92,16 @@ impl Harness {
 }
 
 /// Runs `plimsoll` with `args` and no inherited registry credentials.
+/// Held by tests whose scans run over and over (`scheduled.rs`) and by tests that count a
+/// namespace's blob requests in the registry's access log expecting none: a run on another
+/// store reads the configs of every tag in the registry before its filters apply (metadata
+/// first), so a scheduled run firing every 3 s would show up in that count.
+pub(crate) fn blob_count_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub(crate) fn plimsoll(args: &[&str]) -> Output {
     plimsoll_with_env(args, &[])
 }

@@ -339,6 +339,7 @@ fn a_registry_scan_stores_results_reports_and_scans_each_digest_once() {
 #[test]
 fn an_unchanged_registry_is_rescanned_without_pulling_a_blob_and_rematched_offline() {
     let Some(h) = Harness::get() else { return };
+    let _quiet = crate::blob_count_lock();
     let ns = namespace("rescan");
     push(
         &h,

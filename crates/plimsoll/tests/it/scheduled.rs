@@ -82,6 +82,7 @@ fn lab(server: &Server, token: &str) -> Value {
 #[test]
 fn scheduled_runs_fire_a_busy_registry_refuses_a_trigger_and_only_new_tags_are_pulled() {
     let Some(h) = Harness::get() else { return };
+    let _quiet = crate::blob_count_lock();
     let ns = namespace("sched");
     let repository = format!("{ns}/node-app");
     push(
@@ -319,6 +320,7 @@ fn a_bad_schedule_stops_the_start_naming_the_registry_and_the_key() {
 #[test]
 fn sigterm_stops_a_run_between_images_and_loses_nothing_finished() {
     let Some(h) = Harness::get() else { return };
+    let _quiet = crate::blob_count_lock();
     let ns = namespace("sched-stop");
     let repository = format!("{ns}/node-app");
     push(
