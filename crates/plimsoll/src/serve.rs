@@ -71,18 +71,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("the server stopped on an error");
     if let Some(scheduler) = scheduler {
-        tracing::info!(
-            "stopping the scan in flight, if any, after the images it has started (a second \
-             signal stops at once)"
-        );
-        tokio::select! {
-            () = scheduler.stop() => {}
-            () = plimsoll_server::shutdown_signal() => {
-                // Every finished image is already stored; the run is marked interrupted at
-                // the next start.
-                tracing::warn!("stopping without waiting for the scan in flight");
-            }
-        }
+        // The run in flight (on a blocking thread the runtime would wait for anyway) stops
+        // once the images it has started are stored.
+        tracing::info!("stopping the scan in flight, if any, after the images it has started");
+        scheduler.stop().await;
     }
     served?;
     store.close().await;
