@@ -106,6 +106,15 @@ pub(crate) async fn require_read(
     require(&state, TokenScope::Read, request, next).await
 }
 
+/// Middleware of the `/api/v1` write endpoints: a token of admin scope.
+pub(crate) async fn require_admin(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response> {
+    require(&state, TokenScope::Admin, request, next).await
+}
+
 async fn require(
     state: &AppState,
     needed: TokenScope,

@@ -23,6 +23,12 @@ pub enum ApiError {
     /// 405: a method the route does not serve (every route is `GET` today).
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// 409: the request conflicts with work in progress (a scan already queued or running).
+    #[error("{0}")]
+    Conflict(String),
+    /// 503: the server is shutting down and starts nothing new.
+    #[error("{0}")]
+    ShuttingDown(String),
     /// 400: a query or path parameter that cannot be used.
     #[error("{0}")]
     BadRequest(String),
@@ -50,7 +56,7 @@ pub type Result<T, E = ApiError> = std::result::Result<T, E>;
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct ErrorBody {
     /// A stable, machine-readable code (`unauthorized`, `forbidden`, `not_found`,
-    /// `method_not_allowed`, `bad_request`, `unavailable`, `internal`).
+    /// `method_not_allowed`, `bad_request`, `conflict`, `unavailable`, `internal`).
     pub code: String,
     /// What went wrong, for people.
     pub message: String,
@@ -65,7 +71,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) | ApiError::ShuttingDown(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) | ApiError::Report(_) | ApiError::Write(_) | ApiError::Random(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }
@@ -79,7 +86,8 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::BadRequest(_) => "bad_request",
-            ApiError::Unavailable(_) => "unavailable",
+            ApiError::Conflict(_) => "conflict",
+            ApiError::Unavailable(_) | ApiError::ShuttingDown(_) => "unavailable",
             ApiError::Store(_) | ApiError::Report(_) | ApiError::Write(_) | ApiError::Random(_) => {
                 "internal"
             }
@@ -106,7 +114,7 @@ impl IntoResponse for ApiError {
             // Logged once here; the client gets no internals (paths, SQL).
             tracing::error!(error = %chain(&self), "request failed");
             match self {
-                ApiError::Unavailable(_) => self.to_string(),
+                ApiError::Unavailable(_) | ApiError::ShuttingDown(_) => self.to_string(),
                 _ => "internal error (see the server log)".to_owned(),
             }
         } else {

@@ -8,16 +8,23 @@
 //!   requests in flight finish).
 //! - Routes, one module per resource under `routes/`: `/healthz`, `/readyz` and
 //!   `/api/openapi.json` are public; everything under `/api/v1` (images, one image's report and
-//!   exports, the images of a vulnerability, runs) needs `Authorization: Bearer <token>` of at
-//!   least read scope. No CORS layer: browsers allow only same-origin calls.
+//!   exports, the images of a vulnerability, runs, registries) needs
+//!   `Authorization: Bearer <token>` of at least read scope, and admin scope to trigger a scan.
+//!   No CORS layer: browsers allow only same-origin calls.
 //! - [`ApiError`] is the one error type: 4xx with a JSON body `{code, message}`, internal
 //!   errors an opaque 500 logged once.
 //! - Tokens ([`create_token`], [`ensure_admin_token`]) are 256 random bits, stored as SHA-256
 //!   (why that suffices: `auth.rs`), never logged.
+//! - [`Scheduler`] (optional, [`AppState::with_scheduler`]): each configured registry's
+//!   [`Schedule`] (cron with optional seconds, or an interval), its state (idle, queued,
+//!   running) and one run queue; `GET /api/v1/registries` shows it and
+//!   `POST /api/v1/registries/{name}/scans` (admin) queues a scan, 409 while one is queued or
+//!   running.
 //!
 //! It reads the store (`plimsoll-store`) and writes reports (`plimsoll-report`, and
-//! `plimsoll-worker`'s `load_report`, which assembles one from the store); it never scans, pulls
-//! or matches.
+//! `plimsoll-worker`'s `load_report`, which assembles one from the store). It never pulls or
+//! matches itself: scans are started through an injected [`ScanRunner`] (the binary's runs
+//! `plimsoll_worker::run`), so this crate needs no vulnerability database.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -42,6 +49,8 @@
 mod auth;
 mod error;
 mod routes;
+mod schedule;
+mod scheduler;
 mod state;
 
 use std::future::Future;
@@ -56,9 +65,14 @@ use utoipa_axum::routes;
 
 pub use crate::auth::{create_token, ensure_admin_token};
 pub use crate::error::{ApiError, ErrorBody, Result};
+pub use crate::schedule::{DEFAULT_SCHEDULE, MAX_INTERVAL, MIN_INTERVAL, Schedule, ScheduleError};
+pub use crate::scheduler::{
+    BoxFuture, LastRun, RegistryStatus, RunHandle, RunReport, ScanRunner, Scheduler, Trigger,
+    TriggerError,
+};
 pub use crate::state::AppState;
 
-use crate::routes::{images, meta, runs};
+use crate::routes::{images, meta, registries, runs};
 
 /// The document's fixed parts; the paths and schemas come from the handlers.
 #[derive(utoipa::OpenApi)]
@@ -75,6 +89,7 @@ use crate::routes::{images, meta, runs};
         (name = "images", description = "Images and their reports"),
         (name = "vulnerabilities", description = "Images by vulnerability"),
         (name = "runs", description = "Scan-run history"),
+        (name = "registries", description = "Configured registries, their schedules and scans"),
         (name = "health", description = "Liveness, readiness, this document"),
     )
 )]
@@ -128,15 +143,23 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(images::vulnerability_images))
         .routes(routes!(runs::list_runs))
         .routes(routes!(runs::get_run))
+        .routes(routes!(registries::list_registries))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_read,
+        ));
+    let admin = OpenApiRouter::new()
+        .routes(routes!(registries::trigger_scan))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::require_admin,
         ));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(meta::healthz))
         .routes(routes!(meta::readyz))
         .routes(routes!(meta::openapi_json))
         .merge(v1)
+        .merge(admin)
 }
 
 /// One span per request with its method, path and route (never its headers or query), and the
@@ -168,7 +191,7 @@ async fn no_route(request: Request) -> ApiError {
 /// header).
 async fn wrong_method(request: Request) -> ApiError {
     ApiError::MethodNotAllowed(format!(
-        "{} {} is not served (only GET)",
+        "{} {} is not served with this method",
         request.method(),
         request.uri().path()
     ))

@@ -2,6 +2,8 @@ use std::sync::Arc;
 
 use plimsoll_store::Store;
 
+use crate::scheduler::Scheduler;
+
 /// What every handler shares: the results store and the analyzer key its reports are read with.
 /// Cheap to clone (the store is a connection pool).
 #[derive(Clone, Debug)]
@@ -12,6 +14,8 @@ pub struct AppState {
     /// `plimsoll_scan::current_analyzer_key()`, so the server reports what `plimsoll report`
     /// would.
     pub analyzer_key: Arc<str>,
+    /// The registry scheduler (`plimsoll serve --config`); none: no registries to show or scan.
+    pub scheduler: Option<Scheduler>,
 }
 
 impl AppState {
@@ -20,6 +24,14 @@ impl AppState {
         AppState {
             store,
             analyzer_key: analyzer_key.into(),
+            scheduler: None,
         }
+    }
+
+    /// The same state, with `scheduler` behind the registry endpoints.
+    #[must_use]
+    pub fn with_scheduler(mut self, scheduler: Scheduler) -> Self {
+        self.scheduler = Some(scheduler);
+        self
     }
 }

@@ -92,6 +92,9 @@ pub enum RunEnd {
     Completed,
     /// The run stopped early.
     Failed,
+    /// The run was asked to stop and did, between images: what finished is stored, the
+    /// images not started were not scanned.
+    Interrupted,
 }
 
 impl From<RunEnd> for RunStatus {
@@ -99,6 +102,7 @@ impl From<RunEnd> for RunStatus {
         match end {
             RunEnd::Completed => RunStatus::Completed,
             RunEnd::Failed => RunStatus::Failed,
+            RunEnd::Interrupted => RunStatus::Interrupted,
         }
     }
 }

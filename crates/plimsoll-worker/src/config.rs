@@ -105,6 +105,20 @@ pub struct RegistryConfig {
     /// Requests in flight to this registry at most (default 8, 1–64).
     #[serde(default = "default_max_concurrency")]
     pub max_concurrency: usize,
+    /// `plimsoll serve` only: when to scan, as a cron expression (default `0 6 * * 6`).
+    /// Kept as text here and checked by the server, so one file serves both commands;
+    /// `registry scan` ignores the scheduling keys.
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// `plimsoll serve` only: the time zone of `schedule` (default UTC).
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// `plimsoll serve` only: scan every this long (`30m`, `6h`) instead of `schedule`.
+    #[serde(default)]
+    pub interval: Option<String>,
+    /// `plimsoll serve` only: also scan as soon as the server starts.
+    #[serde(default)]
+    pub scan_on_start: bool,
 }
 
 fn default_type() -> Vendor {
@@ -129,6 +143,10 @@ impl RegistryConfig {
             ca_cert: None,
             insecure: false,
             max_concurrency: default_max_concurrency(),
+            schedule: None,
+            timezone: None,
+            interval: None,
+            scan_on_start: false,
         }
     }
 

@@ -66,6 +66,17 @@ pub trait Progress: Send + Sync {
     fn advance(&self, n: u64);
     /// The current phase is over.
     fn finish(&self);
+    /// The run was recorded in the store under `run` (before discovery starts), so a caller
+    /// can show it while the run goes on.
+    fn run_started(&self, run: RunId) {
+        let _ = run;
+    }
+    /// Asked before each image is started: `true` stops the run at this image boundary (the
+    /// images in flight finish and are stored; the run ends `interrupted`). `plimsoll serve`
+    /// answers `true` once it is shutting down.
+    fn should_stop(&self) -> bool {
+        false
+    }
 }
 
 /// A [`Progress`] that reports nothing.
@@ -105,6 +116,8 @@ pub struct RunSummary {
     pub images_reused: usize,
     /// Wall time.
     pub elapsed: Duration,
+    /// The run stopped early because [`Progress::should_stop`] said so.
+    pub stopped: bool,
 }
 
 impl RunSummary {
@@ -192,6 +205,7 @@ pub async fn run(
     } else {
         let id = store.start_run(&describe(config)).await?;
         tracing::info!(run = id.get(), store = %store.path().display(), "run started");
+        progress.run_started(id);
         Some(id)
     };
     let mut summary = RunSummary {
@@ -214,10 +228,10 @@ pub async fn run(
     .await;
     summary.elapsed = started.elapsed();
     if let Some(id) = run_id {
-        let status = if result.is_ok() {
-            RunEnd::Completed
-        } else {
-            RunEnd::Failed
+        let status = match &result {
+            Ok(()) if summary.stopped => RunEnd::Interrupted,
+            Ok(()) => RunEnd::Completed,
+            Err(_) => RunEnd::Failed,
         };
         let totals = summary.totals();
         store.finish_run(id, status, totals).await?;
@@ -432,7 +446,18 @@ async fn run_phases(
     let run = summary.run;
     // Every store write happens inside the job futures: awaiting the store in this loop while
     // suspended jobs hold pool connections could starve it.
+    let stop_requested = std::sync::atomic::AtomicBool::new(false);
+    let stop_requested = &stop_requested;
     let mut results = futures_util::stream::iter(jobs.into_values())
+        // Asked as each job is about to start: stopping here loses nothing (every store write
+        // is per image, and the jobs in flight finish).
+        .take_while(|_| {
+            let stop = progress.should_stop();
+            if stop {
+                stop_requested.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
+            std::future::ready(!stop)
+        })
         .map(|tags| async move {
             let job = context.scan(&tags).await;
             let mut stored = Ok(());
@@ -461,6 +486,13 @@ async fn run_phases(
         }
     }
     drop(results);
+    summary.stopped = stop_requested.load(std::sync::atomic::Ordering::Relaxed);
+    if summary.stopped {
+        tracing::warn!(
+            done = summary.outcomes.len(),
+            "run stopped on request between images; the images not started were not scanned"
+        );
+    }
     progress.finish();
     drop(matcher);
     matcher_thread

@@ -53,8 +53,8 @@ pub(crate) enum Command {
     /// image plus summary.csv.
     Report(ReportArgs),
     /// Serve the results store over HTTP: a JSON API behind API tokens, with its OpenAPI
-    /// document at /api/openapi.json. The first start creates an admin token and prints it
-    /// once to stderr.
+    /// document at /api/openapi.json; with --config, also scan the configured registries on
+    /// their schedules. The first start creates an admin token and prints it once to stderr.
     Serve(ServeArgs),
 }
 
@@ -63,6 +63,7 @@ pub(crate) enum Command {
     after_help = concat!(
         "Examples:\n",
         "  plimsoll serve --listen 127.0.0.1:8080\n",
+        "  plimsoll serve --config plimsoll.toml   # also scans its registries on their schedules\n",
         "  plimsoll serve token create --scope read --name ci\n",
         "  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/api/v1/images\n\n",
         "See docs/server.md."
@@ -77,6 +78,12 @@ pub(crate) struct ServeArgs {
         value_name = "ADDR"
     )]
     pub(crate) listen: std::net::SocketAddr,
+
+    /// The registry-scan TOML configuration (as for `registry scan`): its registries are scanned
+    /// on their schedule (schedule, timezone, interval, scan_on_start) and on demand through
+    /// the API. Without it the server only reads the store.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
 
     #[command(flatten)]
     pub(crate) store: StoreArgs,
@@ -166,6 +173,35 @@ pub(crate) struct ScanArgs {
     /// Wait for a run in progress on the same store instead of exiting at once.
     #[arg(long)]
     pub(crate) wait: bool,
+
+    /// Ask a running `plimsoll serve --config` to scan --registry now instead of scanning
+    /// here (needs an admin token). Exits 1 if a run of it is already queued or running.
+    #[arg(
+        long,
+        value_name = "URL",
+        requires = "registry",
+        help_heading = "Server"
+    )]
+    pub(crate) server: Option<String>,
+
+    /// API token for --server (admin scope).
+    #[arg(
+        long,
+        env = "PLIMSOLL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        help_heading = "Server"
+    )]
+    pub(crate) token: Option<String>,
+
+    /// The name of the registry --server should scan, as its configuration names it.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "server",
+        help_heading = "Server"
+    )]
+    pub(crate) registry: Option<String>,
 }
 
 /// Everything a registry scan can be configured with on the command line.

@@ -23,6 +23,9 @@ pub(crate) async fn run(
 }
 
 async fn scan(args: ScanArgs, log_format: LogFormat) -> anyhow::Result<ExitCode> {
+    if let (Some(server), Some(registry)) = (&args.server, &args.registry) {
+        return crate::serve::trigger(server, args.token.as_deref(), registry).await;
+    }
     let config = scan_config::load(&args.config)?;
     let store = open_store(&store_path(args.config.store.as_ref(), Some(&config))).await?;
     // The database first: a missing one should fail before any request.

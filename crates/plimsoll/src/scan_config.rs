@@ -28,21 +28,32 @@ const ENV_KEYS: [&str; 10] = [
 
 /// The merged, validated configuration.
 pub(crate) fn load(args: &ScanConfigArgs) -> anyhow::Result<ScanConfig> {
+    let mut config = file_and_env(args.config.as_deref())?;
+    apply_flags(&mut config, args)?;
+    config.validate()?;
+    Ok(config)
+}
+
+/// `plimsoll serve --config FILE`: the file and the variables, validated (no flags).
+pub(crate) fn load_file(path: &std::path::Path) -> anyhow::Result<ScanConfig> {
+    let config = file_and_env(Some(path))?;
+    config.validate()?;
+    Ok(config)
+}
+
+fn file_and_env(path: Option<&std::path::Path>) -> anyhow::Result<ScanConfig> {
     let mut figment = Figment::new();
-    if let Some(path) = &args.config {
+    if let Some(path) = path {
         if !path.is_file() {
             anyhow::bail!("configuration file {} does not exist", path.display());
         }
         figment = figment.merge(Toml::file_exact(path));
     }
     figment = figment.merge(Env::prefixed("PLIMSOLL_").split("__").only(&ENV_KEYS));
-    let mut config: ScanConfig = figment.extract().map_err(|e| {
+    figment.extract().map_err(|e| {
         // figment's message names the key and the source (file or variable).
         anyhow::anyhow!("invalid configuration: {e}")
-    })?;
-    apply_flags(&mut config, args)?;
-    config.validate()?;
-    Ok(config)
+    })
 }
 
 fn apply_flags(config: &mut ScanConfig, args: &ScanConfigArgs) -> anyhow::Result<()> {

@@ -1,15 +1,21 @@
 //! `plimsoll serve` and `plimsoll serve token create|list|revoke`.
 
+use std::fmt::Write as _;
 use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use plimsoll_server::AppState;
-use plimsoll_store::TokenScope;
+use plimsoll_server::{AppState, BoxFuture, RunHandle, RunReport, ScanRunner, Schedule, Scheduler};
+use plimsoll_store::{RunId, Store, TokenScope};
+use plimsoll_worker::{Phase, Progress, RegistryConfig, RunOptions, ScanConfig};
 
 use crate::cli::{ServeArgs, ServeCommand, TokenCommand};
-use crate::scan_config::{open_store, store_path};
+use crate::image::open_db;
+use crate::scan_config::{self, open_store, store_path};
 
 pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     match args.command {
@@ -27,8 +33,18 @@ fn tell(text: &str) {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let path = store_path(args.store.path.as_ref(), None);
+    let config = args
+        .config
+        .as_deref()
+        .map(scan_config::load_file)
+        .transpose()?;
+    let plans = config.as_ref().map(schedules).transpose()?;
+    let path = store_path(args.store.path.as_ref(), config.as_ref());
     let store = open_store(&path).await?;
+    let scheduler = match (config, plans) {
+        (Some(config), Some(plans)) => Some(scheduler(config, plans, store.clone()).await?),
+        _ => None,
+    };
     if let Some(token) = plimsoll_server::ensure_admin_token(&store)
         .await
         .context("cannot create the first admin token")?
@@ -46,13 +62,194 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot read the address listened on")?;
     tracing::info!(%address, store = %path.display(), "serving the results store");
     tell(&format!("listening on http://{address}"));
-    let state = AppState::new(store.clone(), plimsoll_scan::current_analyzer_key());
-    plimsoll_server::serve(listener, state, plimsoll_server::shutdown_signal())
+    let mut state = AppState::new(store.clone(), plimsoll_scan::current_analyzer_key());
+    if let Some(scheduler) = &scheduler {
+        scheduler.start();
+        state = state.with_scheduler(scheduler.clone());
+    }
+    let served = plimsoll_server::serve(listener, state, plimsoll_server::shutdown_signal())
         .await
-        .context("the server stopped on an error")?;
+        .context("the server stopped on an error");
+    if let Some(scheduler) = scheduler {
+        // The run in flight (on a blocking thread the runtime would wait for anyway) stops
+        // once the images it has started are stored.
+        tracing::info!("stopping the scan in flight, if any, after the images it has started");
+        scheduler.stop().await;
+    }
+    served?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Each registry's schedule, validated before anything starts.
+fn schedules(config: &ScanConfig) -> anyhow::Result<Vec<Schedule>> {
+    config
+        .registries
+        .iter()
+        .map(|r| {
+            Schedule::from_keys(
+                r.schedule.as_deref(),
+                r.timezone.as_deref(),
+                r.interval.as_deref(),
+            )
+            .with_context(|| format!("invalid configuration: registry `{}`", r.display_name()))
+        })
+        .collect()
+}
+
+async fn scheduler(
+    config: ScanConfig,
+    schedules: Vec<Schedule>,
+    store: Store,
+) -> anyhow::Result<Scheduler> {
+    let db_dir = config
+        .db_dir
+        .clone()
+        .unwrap_or_else(plimsoll_vulndb::default_db_dir);
+    // A missing database fails the start, not the first scheduled run days later.
+    open_db(db_dir.clone()).await?;
+    let now = OffsetDateTime::now_utc();
+    let registries: Vec<(RegistryConfig, Schedule)> =
+        config.registries.iter().cloned().zip(schedules).collect();
+    for (registry, schedule) in &registries {
+        let next = schedule
+            .next_after(now)
+            .and_then(|t| t.format(&Rfc3339).ok());
+        tracing::info!(
+            registry = %registry.display_name(),
+            schedule = %schedule.describe(),
+            next_run = next.as_deref().unwrap_or("never"),
+            scan_on_start = registry.scan_on_start,
+            "registry scheduled"
+        );
+    }
+    let runner = WorkerRunner {
+        config: Arc::new(config),
+        store,
+        db_dir,
+    };
+    Ok(Scheduler::new(registries, Arc::new(runner), now))
+}
+
+/// Scheduled and manual scans: `plimsoll_worker::run` over the configuration with one registry.
+struct WorkerRunner {
+    config: Arc<ScanConfig>,
+    store: Store,
+    db_dir: PathBuf,
+}
+
+impl ScanRunner for WorkerRunner {
+    fn scan(
+        &self,
+        registry: RegistryConfig,
+        started: RunHandle,
+    ) -> BoxFuture<'static, Result<RunReport, String>> {
+        let mut config = (*self.config).clone();
+        config.registries = vec![registry];
+        let store = self.store.clone();
+        let db_dir = self.db_dir.clone();
+        let scan = move || async move {
+            // Opened per run, so a `db update` between runs is used by the next one.
+            let db = open_db(db_dir).await.map_err(|e| format!("{e:#}"))?;
+            let options = RunOptions {
+                dry_run: false,
+                // A `registry scan` from the command line on the same store: wait for it.
+                wait: true,
+            };
+            plimsoll_worker::run(&config, &store, db, options, &Started(started))
+                .await
+                .map_err(|e| anyhow::Error::from(e).to_string())
+        };
+        let runtime = tokio::runtime::Handle::current();
+        Box::pin(async move {
+            // The run's future holds references across awaits that rustc cannot prove `Send`
+            // for every lifetime (rust-lang/rust#102211), so it cannot be spawned as a task;
+            // a blocking thread drives it instead, its own tasks still on the runtime.
+            let summary = tokio::task::spawn_blocking(move || runtime.block_on(scan()))
+                .await
+                .map_err(|e| format!("the scan thread ended abnormally: {e}"))??;
+            let totals = summary.totals();
+            tracing::info!(run = summary.run.map(RunId::get), "{}", summary.line());
+            Ok(RunReport {
+                run: summary.run.map(RunId::get),
+                total: totals.total,
+                success: totals.success,
+                failed: totals.failed,
+                skipped: totals.skipped,
+            })
+        })
+    }
+}
+
+/// Progress of a scheduled run: the run id goes to the scheduler, which also says when to stop
+/// (shutdown); the worker's own phase log lines tell the rest.
+struct Started(RunHandle);
+
+impl Progress for Started {
+    fn start(&self, _: Phase, _: u64) {}
+    fn advance(&self, _: u64) {}
+    fn finish(&self) {}
+    fn run_started(&self, run: RunId) {
+        self.0.tell(run.get());
+    }
+    fn should_stop(&self) -> bool {
+        self.0.stop_requested()
+    }
+}
+
+/// `plimsoll registry scan --server URL --registry NAME`: asks a running server to scan.
+pub(crate) async fn trigger(
+    server: &str,
+    token: Option<&str>,
+    registry: &str,
+) -> anyhow::Result<std::process::ExitCode> {
+    let Some(token) = token else {
+        bail!("--server needs --token (or PLIMSOLL_TOKEN): an admin API token of that server");
+    };
+    let url = format!(
+        "{}/api/v1/registries/{}/scans",
+        server.trim_end_matches('/'),
+        path_segment(registry)
+    );
+    let response = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach the server at {server}"))?;
+    let status = response.status();
+    let body: serde_json::Value = response
+        .json()
+        .await
+        .with_context(|| format!("the server at {server} answered {status} without JSON"))?;
+    if status == reqwest::StatusCode::ACCEPTED {
+        tell(&format!(
+            "scan of registry `{registry}` queued on {server} (state: {})",
+            body["state"].as_str().unwrap_or("?")
+        ));
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    let message = body["message"].as_str().unwrap_or("no message");
+    tracing::error!(%status, "{message}");
+    tell(&format!(
+        "the server refused the scan ({status}): {message}"
+    ));
+    Ok(std::process::ExitCode::FAILURE)
+}
+
+/// A registry name as one URL path segment: every byte outside RFC 3986's unreserved set (and
+/// `:`, common in host:port names) percent-encoded.
+fn path_segment(text: &str) -> String {
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~:".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
 }
 
 async fn token(

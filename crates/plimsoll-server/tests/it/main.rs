@@ -4,6 +4,8 @@
 //! - `auth`: tokens (missing, unknown, revoked, scopes), public endpoints;
 //! - `images`: image lists (filters, sorting, pages), reports and exports, vulnerabilities;
 //! - `runs`: the run history and one run;
+//! - `registries`: configured registries and manual scans, against a scheduler whose runs the
+//!   test finishes by hand;
 //! - `openapi`: the served document against the router.
 //!
 //! `fixture` fills a store with the realistic values of plimsoll-store's own tests
@@ -16,6 +18,7 @@ mod auth;
 mod fixture;
 mod images;
 mod openapi;
+mod registries;
 mod runs;
 // Not every helper of plimsoll-store's fixtures is used here.
 #[allow(dead_code)]

@@ -11,6 +11,9 @@
 //!   test time into namespaces of their own: filters, content addressing, kill -9, the lock.
 //! - `serve.rs`: `plimsoll serve` over real HTTP on a loopback port: tokens from the CLI, the
 //!   first admin token, a store filled by a real `registry scan`, graceful shutdown.
+//! - `scheduled.rs`: `plimsoll serve --config`: scheduled runs (cron with seconds), manual
+//!   triggers and their 409, a new tag scanned by the next run while unchanged ones are not
+//!   pulled.
 //! - `vulnerabilities.rs`: `plimsoll db` and `plimsoll image` with a database built from the
 //!   repo's OSV fixtures (`testdata/osv/`).
 //!
@@ -27,6 +30,7 @@ mod oci_build;
 mod oracles;
 mod polyglot;
 mod registry_scan;
+mod scheduled;
 mod serve;
 mod sources;
 mod vulnerabilities;
@@ -88,6 +92,16 @@ impl Harness {
 }
 
 /// Runs `plimsoll` with `args` and no inherited registry credentials.
+/// Held by tests whose scans run over and over (`scheduled.rs`) and by tests that count a
+/// namespace's blob requests in the registry's access log expecting none: a run on another
+/// store reads the configs of every tag in the registry before its filters apply (metadata
+/// first), so a scheduled run firing every 3 s would show up in that count.
+pub(crate) fn blob_count_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 pub(crate) fn plimsoll(args: &[&str]) -> Output {
     plimsoll_with_env(args, &[])
 }

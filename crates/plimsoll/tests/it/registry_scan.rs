@@ -64,6 +64,16 @@ impl Setup {
         self.dir.path().join("store.sqlite")
     }
 
+    /// The vulnerability database directory.
+    pub(crate) fn db_dir(&self) -> &Path {
+        self.db.path()
+    }
+
+    /// A directory of the test's own (beside the store).
+    pub(crate) fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// `registry scan` of the open registry limited to `ns`, with JSON logs.
     /// Limited to `ns/*` unless `extra` names its own `--include` patterns.
     fn scan_args(&self, h: &Harness, ns: &str, extra: &[&str]) -> Vec<String> {
@@ -177,7 +187,11 @@ fn config_digests(h: &Harness, manifests: &BTreeMap<String, String>) -> BTreeSet
 /// once the count has settled: the registry writes its log lines asynchronously, and on a
 /// loaded machine the last requests of a run can land a moment after the client has exited.
 /// Settled = unchanged for a second.
-fn blob_request_lines(h: &Harness, ns: &str, excluded: &BTreeSet<String>) -> Vec<String> {
+pub(crate) fn blob_request_lines(
+    h: &Harness,
+    ns: &str,
+    excluded: &BTreeSet<String>,
+) -> Vec<String> {
     let log = h.path("registry/open/registry.log");
     let needle = format!("/v2/{ns}/");
     let lines = || -> Vec<String> {
@@ -344,6 +358,7 @@ fn a_registry_scan_stores_results_reports_and_scans_each_digest_once() {
 #[test]
 fn an_unchanged_registry_is_rescanned_without_pulling_a_blob_and_rematched_offline() {
     let Some(h) = Harness::get() else { return };
+    let _quiet = crate::blob_count_lock();
     let ns = namespace("rescan");
     let manifests = push(
         &h,

@@ -14,11 +14,12 @@ use crate::registry_scan::{Setup, namespace, push};
 use crate::{Harness, plimsoll, stderr};
 
 /// A running `plimsoll serve`.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    address: String,
+    /// `127.0.0.1:PORT`.
+    pub(crate) address: String,
     /// The admin token printed at the first start, if it was.
-    admin_token: Option<String>,
+    pub(crate) admin_token: Option<String>,
     /// Every stderr line, collected until the process exits.
     stderr: JoinHandle<Vec<String>>,
 }
@@ -27,16 +28,21 @@ impl Server {
     /// Starts `plimsoll serve --listen 127.0.0.1:0` on `store` with trace logs and waits for
     /// its `listening on` line.
     fn start(store: &std::path::Path) -> Server {
+        Server::start_with(&[
+            "--log-level",
+            "trace",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            store.to_str().unwrap(),
+        ])
+    }
+
+    /// Starts `plimsoll ARGS` (a `serve` command) and waits for its `listening on` line.
+    pub(crate) fn start_with(args: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
-            .args([
-                "--log-level",
-                "trace",
-                "serve",
-                "--listen",
-                "127.0.0.1:0",
-                "--store",
-            ])
-            .arg(store)
+            .args(args)
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -78,14 +84,19 @@ impl Server {
     }
 
     /// GET `path`, with `token` as a Bearer token: (status, body).
-    fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
+    pub(crate) fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
+        self.request("GET", path, token)
+    }
+
+    /// `method` `path` with no body, with `token` as a Bearer token: (status, body).
+    pub(crate) fn request(&self, method: &str, path: &str, token: Option<&str>) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.address).unwrap();
         let auth = token
             .map(|t| format!("Authorization: Bearer {t}\r\n"))
             .unwrap_or_default();
         write!(
             stream,
-            "GET {path} HTTP/1.1\r\nHost: {}\r\n{auth}Connection: close\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n",
             self.address
         )
         .unwrap();
@@ -96,14 +107,14 @@ impl Server {
         (status, body.to_owned())
     }
 
-    fn get_json(&self, path: &str, token: &str) -> Value {
+    pub(crate) fn get_json(&self, path: &str, token: &str) -> Value {
         let (status, body) = self.get(path, Some(token));
         assert_eq!(status, 200, "{path}: {body}");
         serde_json::from_str(&body).unwrap()
     }
 
     /// SIGTERM, then the exit status and every stderr line.
-    fn stop(mut self) -> (std::process::ExitStatus, Vec<String>) {
+    pub(crate) fn stop(mut self) -> (std::process::ExitStatus, Vec<String>) {
         let killed = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
