@@ -786,7 +786,12 @@ fn a_run_killed_mid_way_loses_nothing_and_the_next_run_finishes_the_rest() {
         .keys()
         .map(|t| format!("{}/{ns}/app:{t}", h.registry))
         .collect();
-    assert_eq!(all, expected);
+    assert!(all.is_subset(&expected), "{all:?}");
+    // An image whose inventory was committed just before the kill, but whose "inventory
+    // stored" log line was not yet written, is in neither log: the second run found it in the
+    // store. At most one per worker can be in that window.
+    let silent: Vec<&String> = expected.difference(&all).collect();
+    assert!(silent.len() <= 5, "not scanned by either run: {silent:?}");
     // The store holds each image once, scanned.
     let rows = setup.results(&ns);
     assert_eq!(rows.len(), 30);
