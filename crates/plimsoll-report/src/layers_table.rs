@@ -32,14 +32,7 @@ const NAMED_ADDED: usize = 2;
 
 /// Renders every report, separated by a blank line.
 pub(crate) fn render(reports: &[VulnerabilityReport]) -> String {
-    let mut out = String::new();
-    for (i, report) in reports.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        render_report(&mut out, report);
-    }
-    out
+    text::sections(reports, render_report)
 }
 
 fn render_report(out: &mut String, report: &VulnerabilityReport) {

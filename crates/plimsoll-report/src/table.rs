@@ -9,14 +9,7 @@ const HEADINGS: [&str; 6] = ["NAME", "VERSION", "TYPE", "SOURCE", "LAYER", "PATH
 
 /// Renders every image, separated by a blank line.
 pub(crate) fn render(images: &[ImageInventory]) -> String {
-    let mut out = String::new();
-    for (i, image) in images.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        render_image(&mut out, image);
-    }
-    out
+    text::sections(images, render_image)
 }
 
 fn render_image(out: &mut String, image: &ImageInventory) {

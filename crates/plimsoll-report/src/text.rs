@@ -52,6 +52,18 @@ pub(crate) fn layer(layer: Option<&LayerRef>) -> String {
     }
 }
 
+/// Renders each item with `render`, sections separated by a blank line.
+pub(crate) fn sections<T>(items: &[T], render: impl Fn(&mut String, &T)) -> String {
+    let mut out = String::new();
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        render(&mut out, item);
+    }
+    out
+}
+
 /// Writes `Label:   value` lines, values cleaned.
 pub(crate) fn write_header(out: &mut String, lines: &[(&str, String)]) {
     for (label, value) in lines {
