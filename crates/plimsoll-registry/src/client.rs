@@ -369,21 +369,27 @@ impl RegistryClient {
                     if attempt < self.max_attempts
                         && (e.is_connect() || e.is_timeout() || e.is_request()) =>
                 {
+                    count_response(host, "error".to_owned());
                     let delay = self.backoff(attempt, None);
                     tracing::warn!(%url, attempt, ?delay, error = %e, "request failed; retrying");
                     tokio::time::sleep(delay).await;
                     continue;
                 }
                 Err(source) if attempt >= self.max_attempts && attempt > 1 => {
+                    count_response(host, "error".to_owned());
                     return Err(Error::RetriesExhausted {
                         url,
                         attempts: attempt,
                         last: source.to_string(),
                     });
                 }
-                Err(source) => return Err(Error::Transport { url, source }),
+                Err(source) => {
+                    count_response(host, "error".to_owned());
+                    return Err(Error::Transport { url, source });
+                }
             };
             let status = response.status();
+            count_response(host, status.as_u16().to_string());
             if status.is_success() {
                 return Ok(response);
             }
@@ -691,6 +697,13 @@ fn blob_path(reference: &Reference, digest: &Digest) -> String {
 
 fn is_retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
+/// Counts one answer (or `error`: no answer) of a registry for Prometheus; a no-op unless
+/// `plimsoll serve` installed a recorder. Retried attempts count each, so a 429 storm shows.
+fn count_response(host: &str, status: String) {
+    metrics::counter!("plimsoll_registry_requests_total", "registry" => host.to_owned(), "status" => status)
+        .increment(1);
 }
 
 /// `Retry-After` as delta-seconds (the HTTP-date form is rare from registries and treated as absent).

@@ -72,7 +72,7 @@ pub use crate::scheduler::{
 };
 pub use crate::state::AppState;
 
-use crate::routes::{images, meta, registries, runs};
+use crate::routes::{images, meta, metrics, registries, runs};
 
 /// The document's fixed parts; the paths and schemas come from the handlers.
 #[derive(utoipa::OpenApi)]
@@ -120,6 +120,8 @@ impl utoipa::Modify for BearerAuth {
 /// `utoipa_axum::routes!`, so each one is in the OpenAPI document served at
 /// `/api/openapi.json`.
 pub fn app(state: AppState) -> Router {
+    // Installed before any request, so the first scrape already has the counters.
+    metrics::recorder();
     let (router, doc) = api(&state).split_for_parts();
     let json = serde_json::to_string(&doc).unwrap_or_else(|e| {
         // Unreachable in practice (the document is plain data), but a broken document must
@@ -132,6 +134,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(wrong_method)
         .layer(Extension(meta::OpenApiJson(json.into())))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(middleware::from_fn(count_request))
         .with_state(state)
 }
 
@@ -144,6 +147,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(runs::list_runs))
         .routes(routes!(runs::get_run))
         .routes(routes!(registries::list_registries))
+        .routes(routes!(metrics::metrics))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_read,
@@ -176,6 +180,23 @@ fn request_span(request: &Request) -> tracing::Span {
         route,
         token_id = tracing::field::Empty,
     )
+}
+
+/// Counts each answered request for `/metrics`, by route pattern (unknown paths as
+/// `unmatched`, so a scanner probing random paths cannot grow the label set).
+async fn count_request(request: Request, next: middleware::Next) -> axum::response::Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    metrics::count_request(
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
 }
 
 /// Unknown paths get the JSON error body too.

@@ -17,6 +17,7 @@ mod discover;
 mod error;
 mod export;
 mod matching;
+mod metrics;
 mod rematch;
 mod run;
 

@@ -81,5 +81,6 @@ pub async fn rematch(
         .join()
         .map_err(|_| Error::Task("the matching thread panicked".into()))?;
     summary.elapsed = started.elapsed();
+    crate::metrics::rematch_finished(summary.inventories, summary.elapsed);
     Ok(summary)
 }

@@ -235,6 +235,7 @@ pub async fn run(
         };
         let totals = summary.totals();
         store.finish_run(id, status, totals).await?;
+        crate::metrics::run_finished(status.into(), summary.elapsed);
         if !config.notifications.is_empty() {
             events.push(plimsoll_notify::Event::run_finished(
                 config
@@ -476,6 +477,13 @@ async fn run_phases(
         stored?;
         summary.images_analysed += job.analysed;
         summary.images_reused += job.reused;
+        crate::metrics::image_finished(
+            &tags[0].registry_name,
+            job.status,
+            job.analysed,
+            job.reused,
+            Duration::from_millis(job.scan_ms + job.matching_ms),
+        );
         progress.advance(tags.len() as u64);
         for tag in tags {
             summary.outcomes.push(TagOutcome {

@@ -175,6 +175,12 @@ pub(crate) async fn open_db(dir: PathBuf) -> anyhow::Result<VulnDb> {
             db.dir().display()
         );
     }
+    // For `plimsoll serve`'s /metrics (a no-op elsewhere): the build time of the database in
+    // use, so an alert can fire on `time() - plimsoll_vulndb_built_timestamp_seconds`.
+    // Unix seconds need 36 bits for the next two thousand years: f64 holds them exactly.
+    #[allow(clippy::cast_precision_loss)]
+    let built = db.status().built_at.unix_timestamp() as f64;
+    metrics::gauge!("plimsoll_vulndb_built_timestamp_seconds").set(built);
     Ok(db)
 }
 

@@ -7,10 +7,12 @@
 //! - `images`: `/api/v1/images`, `/api/v1/images/{digest}`,
 //!   `/api/v1/vulnerabilities/{id}/images`;
 //! - `runs`: `/api/v1/runs`, `/api/v1/runs/{id}`;
+//! - `metrics`: `/metrics` (read scope), Prometheus text;
 //! - `registries`: `/api/v1/registries`, `POST /api/v1/registries/{name}/scans` (admin).
 
 pub(crate) mod images;
 pub(crate) mod list;
 pub(crate) mod meta;
+pub(crate) mod metrics;
 pub(crate) mod registries;
 pub(crate) mod runs;

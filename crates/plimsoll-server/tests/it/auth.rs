@@ -18,6 +18,7 @@ async fn api_endpoints_need_a_token_and_public_ones_do_not() {
         "/api/v1/vulnerabilities/CVE-2024-0001/images",
         "/api/v1/runs",
         "/api/v1/runs/1",
+        "/metrics",
     ] {
         let missing = f.get_with(uri, None).await;
         let message = missing.assert_error(StatusCode::UNAUTHORIZED, "unauthorized");

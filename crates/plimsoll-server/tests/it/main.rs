@@ -6,6 +6,7 @@
 //! - `runs`: the run history and one run;
 //! - `registries`: configured registries and manual scans, against a scheduler whose runs the
 //!   test finishes by hand;
+//! - `metrics`: the Prometheus exposition;
 //! - `openapi`: the served document against the router.
 //!
 //! `fixture` fills a store with the realistic values of plimsoll-store's own tests
@@ -17,6 +18,7 @@
 mod auth;
 mod fixture;
 mod images;
+mod metrics;
 mod openapi;
 mod registries;
 mod runs;

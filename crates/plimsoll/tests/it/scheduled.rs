@@ -252,6 +252,53 @@ user = "nobody"
         );
     }
 
+    // What Prometheus would scrape: the runs, the images, the registry's answers and the
+    // database in use, all from this server's own work.
+    let (status, exposition) = server.request("GET", "/metrics", Some(&token));
+    assert_eq!(status, 200, "{exposition}");
+    let value = |series: &str| -> f64 {
+        exposition
+            .lines()
+            .find_map(|l| l.strip_prefix(series).map(|v| v.trim().parse().unwrap()))
+            .unwrap_or_else(|| panic!("no {series} in {exposition}"))
+    };
+    assert!(value("plimsoll_scan_runs_total{status=\"completed\"}") >= 3.0);
+    // The registry label is the host; every tag of this test (4) was scanned at least once.
+    assert!(
+        value("plimsoll_images_scanned_total{registry=\"lab\",status=\"success\"}") >= 4.0,
+        "{exposition}"
+    );
+    assert!(
+        value(&format!(
+            "plimsoll_registry_requests_total{{registry=\"{}\",status=\"200\"}}",
+            h.registry
+        )) > 0.0
+    );
+    let built = value("plimsoll_vulndb_built_timestamp_seconds");
+    let db_status = crate::plimsoll(&[
+        "db",
+        "status",
+        "--format",
+        "json",
+        "--db-dir",
+        setup.db_dir().to_str().unwrap(),
+    ]);
+    let db_status: Value = serde_json::from_slice(&db_status.stdout).unwrap();
+    let built_at = time::OffsetDateTime::parse(
+        db_status["built_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert_eq!(built.to_string(), built_at.unix_timestamp().to_string());
+    assert!(
+        exposition.contains("plimsoll_scan_queue_depth "),
+        "{exposition}"
+    );
+    assert!(
+        exposition.contains("plimsoll_image_scan_duration_seconds_bucket{registry=\"lab\","),
+        "{exposition}"
+    );
+
     let (status, lines) = server.stop();
     assert!(status.success(), "{}", lines.join("\n"));
     // Across every run (scheduled every 3 s, and the manual ones), each tag's image was
