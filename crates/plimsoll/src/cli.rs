@@ -288,6 +288,30 @@ pub(crate) struct ScanConfigArgs {
     pub(crate) report_dir: Option<PathBuf>,
 }
 
+/// A running `plimsoll serve` to read results from instead of a store file.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Server")]
+pub(crate) struct ServerArgs {
+    /// Read the results from this `plimsoll serve` (its API) instead of a store file.
+    #[arg(
+        long,
+        env = "PLIMSOLL_SERVER",
+        value_name = "URL",
+        conflicts_with = "path"
+    )]
+    pub(crate) server: Option<String>,
+
+    /// API token for --server (read scope is enough).
+    #[arg(
+        long,
+        env = "PLIMSOLL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN",
+        requires = "server"
+    )]
+    pub(crate) token: Option<String>,
+}
+
 /// Where the results store is, for the commands that only read or re-match it.
 #[derive(Debug, Args)]
 pub(crate) struct StoreArgs {
@@ -323,6 +347,9 @@ pub(crate) struct ResultsListArgs {
     #[command(flatten)]
     pub(crate) store: StoreArgs,
 
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
+
     /// Only this registry (its name).
     #[arg(long)]
     pub(crate) registry: Option<String>,
@@ -344,6 +371,9 @@ pub(crate) struct ResultsShowArgs {
 
     #[command(flatten)]
     pub(crate) store: StoreArgs,
+
+    #[command(flatten)]
+    pub(crate) server: ServerArgs,
 
     /// Output format [default: table on a terminal, json otherwise].
     #[arg(long, short = 'f', value_parser = ["table", "json", "sarif"])]

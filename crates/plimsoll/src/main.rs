@@ -11,6 +11,7 @@ mod logging;
 mod output;
 mod progress;
 mod registry;
+mod remote;
 mod results;
 mod sbom;
 mod scan_config;

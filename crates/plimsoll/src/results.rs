@@ -8,19 +8,31 @@ use anyhow::{Context as _, bail};
 use plimsoll_report::VulnFormat;
 use plimsoll_store::ResultFilter;
 
-use crate::cli::{ReportArgs, ResultsCommand};
+use crate::cli::{ReportArgs, ResultsCommand, ServerArgs, StoreArgs};
 use crate::output::{stdout_is_terminal, write_report};
+use crate::remote::Remote;
 use crate::scan_config::{open_store, store_path};
 
 pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
     match command {
         ResultsCommand::List(args) => {
-            let store = open_store(&store_path(args.store.path.as_ref(), None)).await?;
-            let filter = ResultFilter {
-                registry: args.registry.clone(),
-                repository: args.repository.clone(),
+            let rows = match Source::open(&args.store, &args.server).await? {
+                Source::Store(store) => {
+                    let filter = ResultFilter {
+                        registry: args.registry.clone(),
+                        repository: args.repository.clone(),
+                    };
+                    store.results(&filter).await?
+                }
+                Source::Remote(remote) => {
+                    let mut rows = remote.results(args.registry.as_deref()).await?;
+                    // The API's `repository` is an exact match; this command's is "contains".
+                    if let Some(part) = &args.repository {
+                        rows.retain(|r| r.repository.contains(part.as_str()));
+                    }
+                    rows
+                }
             };
-            let rows = store.results(&filter).await?;
             if args.format == "json" {
                 let mut out = std::io::stdout().lock();
                 serde_json::to_writer_pretty(&mut out, &rows)?;
@@ -55,7 +67,7 @@ pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ResultsCommand::Show(args) => {
-            let store = open_store(&store_path(args.store.path.as_ref(), None)).await?;
+            let source = Source::open(&args.store, &args.server).await?;
             let (registry, rest) = args
                 .image
                 .split_once('/')
@@ -63,7 +75,10 @@ pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
             let (repository, tag) = rest
                 .rsplit_once(':')
                 .context("IMAGE is REGISTRY/REPOSITORY:TAG, as `results list` shows it")?;
-            let rows = store.results(&ResultFilter::default()).await?;
+            let rows = match &source {
+                Source::Store(store) => store.results(&ResultFilter::default()).await?,
+                Source::Remote(remote) => remote.results(None).await?,
+            };
             let key = plimsoll_scan::current_analyzer_key();
             let mut reports = Vec::new();
             for row in rows.iter().filter(|r| {
@@ -71,11 +86,24 @@ pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
                     && r.repository == repository
                     && r.tag == tag
             }) {
-                if let Some(digest) = &row.manifest_digest
-                    && let Some(report) =
-                        plimsoll_worker::load_report(&store, &key, digest, Some(tag)).await?
-                {
-                    reports.push(report);
+                let Some(digest) = &row.manifest_digest else {
+                    continue;
+                };
+                match &source {
+                    Source::Store(store) => {
+                        if let Some(report) =
+                            plimsoll_worker::load_report(store, &key, digest, Some(tag)).await?
+                        {
+                            reports.push(report);
+                        }
+                    }
+                    // Not scanned yet: the server has no report (404), the store none either.
+                    Source::Remote(remote)
+                        if row.status == plimsoll_store::ResultStatus::Scanned =>
+                    {
+                        reports.extend(remote.reports(digest).await?);
+                    }
+                    Source::Remote(_) => {}
                 }
             }
             if reports.is_empty() {
@@ -95,6 +123,21 @@ pub(crate) async fn run(command: ResultsCommand) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Where `results` reads: the store file, or a server's API (`--server`).
+enum Source {
+    Store(plimsoll_store::Store),
+    Remote(Remote),
+}
+
+impl Source {
+    async fn open(store: &StoreArgs, server: &ServerArgs) -> anyhow::Result<Self> {
+        Ok(match &server.server {
+            Some(url) => Source::Remote(Remote::new(url, server.token.clone())?),
+            None => Source::Store(open_store(&store_path(store.path.as_ref(), None)).await?),
+        })
     }
 }
 

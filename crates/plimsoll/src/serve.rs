@@ -238,9 +238,9 @@ pub(crate) async fn trigger(
     Ok(std::process::ExitCode::FAILURE)
 }
 
-/// A registry name as one URL path segment: every byte outside RFC 3986's unreserved set (and
-/// `:`, common in host:port names) percent-encoded.
-fn path_segment(text: &str) -> String {
+/// A registry name as one URL path segment or query value: every byte outside RFC 3986's
+/// unreserved set (and `:`, common in host:port names) percent-encoded.
+pub(crate) fn path_segment(text: &str) -> String {
     let mut out = String::new();
     for byte in text.bytes() {
         if byte.is_ascii_alphanumeric() || b"-._~:".contains(&byte) {

@@ -78,7 +78,8 @@ pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
     if let Some(scheduler) = &state.scheduler {
         let registries = scheduler.registries();
         let queued = registries.iter().filter(|r| r.state == "queued").count();
-        metrics::gauge!("plimsoll_scan_queue_depth").set(f64::from(u32::try_from(queued).unwrap_or(u32::MAX)));
+        metrics::gauge!("plimsoll_scan_queue_depth")
+            .set(f64::from(u32::try_from(queued).unwrap_or(u32::MAX)));
         for registry in registries {
             metrics::gauge!("plimsoll_registry_scan_running", "registry" => registry.name).set(
                 if registry.state == "running" {

@@ -243,6 +243,49 @@ fn the_api_finds_the_node_app_by_its_vulnerability_after_a_registry_scan() {
     assert_eq!(detail["run"]["totals"]["success"], 2, "{detail}");
     assert_eq!(detail["outcomes"]["total"], 2, "{detail}");
 
+    // `results … --server` prints what the same commands print from the store file.
+    let url = format!("http://{}", server.address);
+    let store = setup.store();
+    let store = store.to_str().unwrap();
+    let node_image = format!("{}/{ns}/node-app:t0001", h.registry);
+    for args in [
+        vec![
+            "results",
+            "list",
+            "--registry",
+            &h.registry,
+            "--repository",
+            &ns,
+        ],
+        vec!["results", "list", "--repository", &ns, "--format", "json"],
+        vec!["results", "show", &node_image, "--format", "json"],
+        vec!["results", "show", &node_image, "--format", "table"],
+        vec!["results", "show", &node_image, "--layers"],
+    ] {
+        let local = plimsoll(&[args.as_slice(), &["--store", store]].concat());
+        assert!(local.status.success(), "{args:?}: {}", stderr(&local));
+        let remote = plimsoll(&[args.as_slice(), &["--server", &url, "--token", &token]].concat());
+        assert!(remote.status.success(), "{args:?}: {}", stderr(&remote));
+        let text = String::from_utf8(remote.stdout).unwrap();
+        assert_eq!(text, String::from_utf8(local.stdout).unwrap(), "{args:?}");
+        assert!(text.contains(&format!("{ns}/node-app")), "{args:?}: {text}");
+    }
+    let unknown = plimsoll(&["results", "list", "--server", &url, "--token", "plm_nope"]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown)
+            .contains("answered 401 Unauthorized to GET /api/v1/images: unknown API token"),
+        "{}",
+        stderr(&unknown)
+    );
+    let both = plimsoll(&["results", "list", "--server", &url, "--store", store]);
+    assert!(!both.status.success());
+    assert!(
+        stderr(&both).contains("cannot be used with"),
+        "{}",
+        stderr(&both)
+    );
+
     let (status, lines) = server.stop();
     assert!(status.success(), "{lines:?}");
 }
