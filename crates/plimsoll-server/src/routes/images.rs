@@ -109,8 +109,10 @@ pub(crate) struct ImagesQuery {
     /// Only images whose inventory has a package of this name.
     package: Option<String>,
     /// Page number, from 1.
+    #[param(minimum = 1)]
     page: Option<u64>,
     /// Rows per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     per_page: Option<u64>,
     /// Sort key.
     #[param(inline)]
@@ -126,8 +128,10 @@ pub(crate) struct ImagesQuery {
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct VulnerabilityImagesQuery {
     /// Page number, from 1.
+    #[param(minimum = 1)]
     page: Option<u64>,
     /// Rows per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     per_page: Option<u64>,
     /// Sort key.
     #[param(inline)]
@@ -373,7 +377,7 @@ pub(crate) struct ReportQuery {
     path = "/api/v1/images/{digest}",
     tag = "images",
     params(
-        ("digest" = String, Path, description = "A platform image manifest digest, or the digest of an index or image a tag points at (`sha256:…`)"),
+        ("digest" = String, Path, description = "A platform image manifest digest, or the digest of an index or image a tag points at (`sha256:…`)", pattern = "^sha256:[0-9a-f]{64}$"),
         ReportQuery,
     ),
     security(("bearer" = [])),

@@ -64,9 +64,20 @@ pub(crate) fn paging(page: Option<u64>, per_page: Option<u64>) -> Result<Paging>
             "`per_page` must be between 1 and {MAX_PER_PAGE}, not {per_page}"
         )));
     }
+    // The document declares `page` an int64. A page past the end is empty, however far: the
+    // offset is clamped to SQLite's signed 64-bit range instead of overflowing.
+    if i64::try_from(page).is_err() {
+        return Err(ApiError::BadRequest(format!(
+            "`page` must be at most {}, not {page}",
+            i64::MAX
+        )));
+    }
+    let offset = (page - 1)
+        .saturating_mul(per_page)
+        .min(i64::MAX.unsigned_abs());
     Ok(Paging {
         request: PageRequest {
-            offset: (page - 1).saturating_mul(per_page),
+            offset,
             limit: per_page,
         },
         page,

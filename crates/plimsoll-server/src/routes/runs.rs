@@ -64,8 +64,10 @@ impl From<OutcomeSortParam> for OutcomeSort {
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct RunsQuery {
     /// Page number, from 1.
+    #[param(minimum = 1)]
     page: Option<u64>,
     /// Rows per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     per_page: Option<u64>,
     /// Sort key (default `id`).
     #[param(inline)]
@@ -81,8 +83,10 @@ pub(crate) struct RunsQuery {
 #[serde(default, deny_unknown_fields)]
 pub(crate) struct RunQuery {
     /// Page number of the outcomes, from 1.
+    #[param(minimum = 1)]
     page: Option<u64>,
     /// Outcomes per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     per_page: Option<u64>,
     /// Sort key of the outcomes.
     #[param(inline)]

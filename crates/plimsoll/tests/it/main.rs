@@ -31,6 +31,7 @@ mod oracles;
 mod polyglot;
 mod registry_scan;
 mod scheduled;
+mod schema;
 mod serve;
 mod sources;
 mod vulnerabilities;
