@@ -229,6 +229,15 @@ impl Filter {
     }
 
     /// Include beats exclude; an empty include list includes everything.
+    /// Rule 2 alone, for one `registry/repository:tag`: the skip the patterns decide, if any.
+    /// It needs no digest or date, so a scan asks it before reading a tag's manifest and does
+    /// not read those of tags it skips; [`Filter::decide`] on the remaining candidates then
+    /// gives every other decision exactly as on all of them (the patterns come before the age
+    /// and tag-cap rules, and discovery already applied the repository cap).
+    pub fn pattern_skip(&self, registry: &str, repository: &str, tag: &str) -> Option<SkipReason> {
+        self.pattern_rule(&format!("{registry}/{repository}:{tag}"))
+    }
+
     fn pattern_rule(&self, name: &str) -> Option<SkipReason> {
         if self.config.include.iter().any(|p| p.matches(name)) {
             return None;
@@ -307,6 +316,69 @@ mod tests {
         let decisions = filter(FilterConfig::default()).decide(&candidates, NOW);
         assert!(decisions.iter().all(Decision::is_scan), "{decisions:?}");
         assert!(filter(FilterConfig::default()).decide(&[], NOW).is_empty());
+    }
+
+    #[test]
+    fn patterns_first_then_decide_on_the_rest_is_decide_on_all() {
+        // What a scan does to avoid reading excluded tags' manifests must change no decision.
+        let mut candidates = Vec::new();
+        for (repository, tags) in [
+            ("team/app", 9),
+            ("team/tool", 3),
+            ("lab/app", 4),
+            ("lab/old", 2),
+            ("other/x", 1),
+        ] {
+            for t in 0..tags {
+                let age = Duration::days(i64::from(t) * 30);
+                candidates.push(candidate(
+                    &format!("h.io/{repository}:v{t}"),
+                    Some(NOW - age),
+                ));
+            }
+        }
+        candidates.push(candidate("h.io/team/app:undated", None));
+        let f = filter(FilterConfig {
+            include: patterns(&["team/*", "lab/app:v1"]),
+            exclude: patterns(&["lab/*", "*:v3"]),
+            max_tags_per_repository: 2,
+            ..FilterConfig::default()
+        });
+        let all = f.decide(&candidates, NOW);
+        let mut rest = Vec::new();
+        let mut staged = vec![None; candidates.len()];
+        for (i, c) in candidates.iter().enumerate() {
+            match f.pattern_skip(&c.registry, &c.repository, &c.tag) {
+                Some(reason) => staged[i] = Some(Decision::Skip(reason)),
+                None => rest.push(i),
+            }
+        }
+        let later = f.decide(
+            &rest
+                .iter()
+                .map(|&i| candidates[i].clone())
+                .collect::<Vec<_>>(),
+            NOW,
+        );
+        for (i, decision) in rest.into_iter().zip(later) {
+            staged[i] = Some(decision);
+        }
+        let staged: Vec<Decision> = staged.into_iter().map(Option::unwrap).collect();
+        assert_eq!(staged, all);
+        // The case is not trivial: every rule decided something.
+        let reasons = reasons(&all);
+        for part in [
+            "scan",
+            "excluded by pattern",
+            "not included",
+            "older than",
+            "newest",
+        ] {
+            assert!(
+                reasons.iter().any(|r| r.contains(part)),
+                "{part}: {reasons:?}"
+            );
+        }
     }
 
     #[test]

@@ -317,7 +317,32 @@ async fn run_phases(
         "phase complete"
     );
 
-    // Metadata.
+    // Metadata, only of the tags the patterns keep: reading a manifest (and a config) per
+    // excluded tag would be most of the work on a large registry with narrow patterns.
+    let filter =
+        Filter::new(config.filter.clone()).map_err(|e| Error::Config(format!("filter: {e}")))?;
+    let mut pattern_skipped: Vec<(DiscoveredTag, Decision)> = Vec::new();
+    for (index, (registry, listing)) in config.registries.iter().zip(&mut listings).enumerate() {
+        let Ok(listing) = listing else { continue };
+        let host = registry.host().unwrap_or_default();
+        listing.tags.retain(|(repository, tag)| {
+            let Some(reason) = filter.pattern_skip(&host, repository, tag) else {
+                return true;
+            };
+            pattern_skipped.push((
+                DiscoveredTag {
+                    registry: index,
+                    registry_name: registry.display_name(),
+                    host: host.clone(),
+                    repository: repository.clone(),
+                    tag: tag.clone(),
+                    image: Err("not read: the patterns exclude it".to_owned()),
+                },
+                Decision::Skip(reason),
+            ));
+            false
+        });
+    }
     let total_tags: usize = listings.iter().flatten().map(|l| l.tags.len()).sum();
     progress.start(Phase::Metadata, total_tags as u64);
     let phase = Instant::now();
@@ -354,11 +379,12 @@ async fn run_phases(
         discovered.extend(tags);
     }
     progress.finish();
-    summary.discovered = discovered.len();
+    summary.discovered = discovered.len() + pattern_skipped.len();
     tracing::info!(
         phase = %Phase::Metadata,
         seconds = phase.elapsed().as_secs_f64(),
         tags = discovered.len(),
+        excluded_unread = pattern_skipped.len(),
         failed = discovered.iter().filter(|t| t.image.is_err()).count(),
         "phase complete"
     );
@@ -380,9 +406,8 @@ async fn run_phases(
             created: t.created(),
         })
         .collect();
-    let decisions = Filter::new(config.filter.clone())
-        .map_err(|e| Error::Config(format!("filter: {e}")))?
-        .decide(&candidates, now);
+    // The same decisions as on every discovered tag (plimsoll-filter tests that identity).
+    let decisions = filter.decide(&candidates, now);
     let mut selected = Vec::new();
     for (tag, decision) in discovered.into_iter().zip(decisions) {
         if decision.is_scan() {
@@ -390,6 +415,7 @@ async fn run_phases(
         }
         summary.decisions.push((tag, decision));
     }
+    summary.decisions.extend(pattern_skipped);
     tracing::info!(
         discovered = summary.discovered,
         selected = selected.len(),

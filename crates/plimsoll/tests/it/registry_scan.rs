@@ -505,7 +505,34 @@ fn filters_defaults_limits_and_include_beats_exclude() {
     }
     // Include beats exclude: other:keep matches both.
     assert_eq!(verdict("other:keep").0, "scan");
-    assert_eq!(verdict("other:drop").0, "skip");
+    let (v, why) = verdict("other:drop");
+    assert_eq!(v, "skip");
+    assert!(why.contains("excluded by pattern"), "{why}");
+    // The patterns are applied before any manifest is read: the excluded tag's was not even
+    // asked for by Plimsoll, the included one's was (the registry's access log).
+    let log = h.path("registry/open/registry.log");
+    let manifest_asked = |tag: &str| {
+        let needle = format!("/v2/{ns}/other/manifests/{tag} ");
+        fs_err::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            // Plimsoll's own requests: the push wrote these manifests too.
+            .any(|l| l.contains(&needle) && l.contains("\"plimsoll/"))
+    };
+    let mut waited = 0;
+    while !manifest_asked("keep") {
+        assert!(
+            waited < 100,
+            "other:keep's manifest never shows in {}",
+            log.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        waited += 1;
+    }
+    assert!(
+        !manifest_asked("drop"),
+        "the excluded tag's manifest was read"
+    );
     // A dry run stores nothing.
     assert!(setup.results(&ns).is_empty());
 
