@@ -7,7 +7,7 @@
 
 use plimsoll_registry::RegistryClient;
 
-use crate::{BoxFuture, Discovery, Endpoint, Error, Result, Vendor};
+use crate::{BoxFuture, Discovery, Endpoint, Error, ListedTag, Result, Vendor};
 
 /// Discovery through the Distribution v2 listing endpoints.
 #[derive(Clone, Debug)]
@@ -51,7 +51,7 @@ impl Distribution {
         Ok(repositories)
     }
 
-    async fn list_tags(&self, repository: &str) -> Result<Vec<String>> {
+    async fn list_tags(&self, repository: &str) -> Result<Vec<ListedTag>> {
         let registry = self.endpoint.registry();
         let mut tags = self
             .client()
@@ -64,7 +64,7 @@ impl Distribution {
             })?;
         tags.sort_unstable();
         tags.dedup();
-        Ok(tags)
+        Ok(tags.into_iter().map(ListedTag::named).collect())
     }
 }
 
@@ -81,7 +81,7 @@ impl Discovery for Distribution {
         Box::pin(self.list_repositories(limit))
     }
 
-    fn tags<'a>(&'a self, repository: &'a str) -> BoxFuture<'a, Result<Vec<String>>> {
+    fn tags<'a>(&'a self, repository: &'a str) -> BoxFuture<'a, Result<Vec<ListedTag>>> {
         Box::pin(self.list_tags(repository))
     }
 }

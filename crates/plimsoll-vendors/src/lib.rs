@@ -13,8 +13,9 @@
 //! - One module per vendor. Only [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog`
 //!   and `/v2/<name>/tags/list`) exists now.
 //!
-//! Discovery stops at names. Which images to scan (age, patterns, caps) is decided by
-//! `plimsoll-filter`; digests and creation dates come from `plimsoll-registry`
+//! Discovery stops at names, plus a tag's digest and push time where the vendor's listing
+//! gives them ([`ListedTag`]). Which images to scan (age, patterns, caps) is decided by
+//! `plimsoll-filter`; digests not listed and creation dates come from `plimsoll-registry`
 //! ([`RegistryClient::manifest_digest`], the image config).
 //!
 //! ## Why boxed futures
@@ -25,7 +26,7 @@
 //! `Box::pin(async move { … })`. One allocation per listing call is nothing next to the HTTP
 //! round trips behind it, and it spares a macro crate (`async-trait`).
 //!
-//! Depends only on `plimsoll-registry`.
+//! Depends only on `plimsoll-registry` and `plimsoll-types`.
 
 #![deny(missing_docs)]
 
@@ -38,6 +39,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use plimsoll_registry::RegistryClient;
+use plimsoll_types::Digest;
+use time::OffsetDateTime;
 
 pub use crate::all::{Vendor, discovery};
 pub use crate::distribution::Distribution;
@@ -60,9 +63,35 @@ pub trait Discovery: Send + Sync {
     /// vendor's API allows it.
     fn repositories(&self, limit: Option<usize>) -> BoxFuture<'_, Result<Vec<String>>>;
 
-    /// The tags of `repository` (a name from [`Discovery::repositories`]), sorted and without
-    /// duplicates. Tags sharing one manifest are all listed.
-    fn tags<'a>(&'a self, repository: &'a str) -> BoxFuture<'a, Result<Vec<String>>>;
+    /// The tags of `repository` (a name from [`Discovery::repositories`]), sorted by name and
+    /// without duplicates. Tags sharing one manifest are all listed. Vendors whose API says
+    /// more than the name (Harbor, ECR: digest and push time) fill [`ListedTag`]'s other
+    /// fields, which spare the scan a request per tag and give undated images a date.
+    fn tags<'a>(&'a self, repository: &'a str) -> BoxFuture<'a, Result<Vec<ListedTag>>>;
+}
+
+/// One tag as a listing found it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListedTag {
+    /// The tag.
+    pub name: String,
+    /// The manifest digest it points at, when the vendor's listing says (then the scan does
+    /// not ask the registry with a `HEAD`).
+    pub digest: Option<Digest>,
+    /// When it was pushed, when the vendor's listing says; the filters' age rule uses it for
+    /// images whose configuration has no creation date.
+    pub pushed_at: Option<OffsetDateTime>,
+}
+
+impl ListedTag {
+    /// A tag known by name only (what `/v2/<name>/tags/list` gives).
+    pub fn named(name: impl Into<String>) -> Self {
+        ListedTag {
+            name: name.into(),
+            digest: None,
+            pushed_at: None,
+        }
+    }
 }
 
 /// Where a registry is and how to talk to it: what every [`Discovery`] is built from.

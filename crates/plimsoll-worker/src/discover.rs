@@ -13,6 +13,7 @@ use plimsoll_registry::{Reference, RegistryClient};
 use plimsoll_scan::Scanner;
 use plimsoll_store::{ManifestMeta, PlatformImage, Store};
 use plimsoll_types::Digest;
+use plimsoll_vendors::ListedTag;
 
 use crate::config::RegistryConfig;
 use crate::run::{Connected, Progress};
@@ -32,6 +33,8 @@ pub struct DiscoveredTag {
     pub tag: String,
     /// What the tag points at, or why that could not be read.
     pub image: Result<TaggedImage, String>,
+    /// When it was pushed, if the vendor's listing said.
+    pub pushed_at: Option<OffsetDateTime>,
 }
 
 /// The manifest a tag points at.
@@ -59,9 +62,14 @@ impl DiscoveredTag {
         self.image.as_ref().ok().map(|i| &i.meta.digest)
     }
 
-    /// The newest creation date among its platform images.
+    /// The newest creation date among its platform images; else, when the configurations
+    /// carry none, when the tag was pushed (if the vendor's listing said).
     pub fn created(&self) -> Option<OffsetDateTime> {
-        self.image.as_ref().ok().and_then(|i| i.meta.created())
+        self.image
+            .as_ref()
+            .ok()
+            .and_then(|i| i.meta.created())
+            .or(self.pushed_at)
     }
 }
 
@@ -69,8 +77,8 @@ impl DiscoveredTag {
 pub(crate) struct RegistryListing {
     /// Repositories seen (after the discovery cap).
     pub(crate) repositories: usize,
-    /// Tags seen.
-    pub(crate) tags: Vec<(String, String)>,
+    /// Tags seen, with their repository.
+    pub(crate) tags: Vec<(String, ListedTag)>,
 }
 
 /// Lists repositories (at most `max_repositories`, in the registry's sorted order) and their
@@ -92,7 +100,7 @@ pub(crate) async fn list(
         .await
         .map_err(|e| format!("listing repositories: {e}"))?;
     let discovery = &discovery;
-    let listed: Vec<(String, Result<Vec<String>, String>)> =
+    let listed: Vec<(String, Result<Vec<ListedTag>, String>)> =
         futures_util::stream::iter(repositories.iter().cloned())
             .map(|repository| async move {
                 let tags = discovery.tags(&repository).await.map_err(|e| e.to_string());
@@ -125,7 +133,7 @@ pub(crate) async fn describe_tags(
     registry: &RegistryConfig,
     connected: &Connected,
     store: &Store,
-    tags: Vec<(String, String)>,
+    tags: Vec<(String, ListedTag)>,
     progress: &dyn Progress,
 ) -> Vec<DiscoveredTag> {
     let (scanner, client) = (connected.scanner.as_ref(), connected.client.as_ref());
@@ -144,8 +152,9 @@ pub(crate) async fn describe_tags(
                     registry_name,
                     host,
                     repository,
-                    tag,
+                    tag: tag.name,
                     image,
+                    pushed_at: tag.pushed_at,
                 }
             }
         })
@@ -160,13 +169,19 @@ async fn describe_one(
     store: &Store,
     host: &str,
     repository: &str,
-    tag: &str,
+    tag: &ListedTag,
 ) -> Result<TaggedImage, String> {
-    let reference = Reference::new(host, repository, Some(tag), None).map_err(|e| e.to_string())?;
-    let digest = client
-        .manifest_digest(&reference)
-        .await
-        .map_err(|e| e.to_string())?;
+    let reference =
+        Reference::new(host, repository, Some(&tag.name), None).map_err(|e| e.to_string())?;
+    // A digest from the vendor's listing spares the HEAD; the manifest read below (when the
+    // store does not know the digest) still checks the content against it.
+    let digest = match &tag.digest {
+        Some(digest) => digest.clone(),
+        None => client
+            .manifest_digest(&reference)
+            .await
+            .map_err(|e| e.to_string())?,
+    };
     match store.manifest_meta(&digest).await {
         Ok(Some(meta)) => {
             return Ok(TaggedImage {

@@ -326,7 +326,7 @@ async fn run_phases(
         let Ok(listing) = listing else { continue };
         let host = registry.host().unwrap_or_default();
         listing.tags.retain(|(repository, tag)| {
-            let Some(reason) = filter.pattern_skip(&host, repository, tag) else {
+            let Some(reason) = filter.pattern_skip(&host, repository, &tag.name) else {
                 return true;
             };
             pattern_skipped.push((
@@ -335,8 +335,9 @@ async fn run_phases(
                     registry_name: registry.display_name(),
                     host: host.clone(),
                     repository: repository.clone(),
-                    tag: tag.clone(),
+                    tag: tag.name.clone(),
                     image: Err("not read: the patterns exclude it".to_owned()),
+                    pushed_at: tag.pushed_at,
                 },
                 Decision::Skip(reason),
             ));
@@ -360,6 +361,7 @@ async fn run_phases(
                         repository: String::new(),
                         tag: String::new(),
                         image: Err(e.clone()),
+                        pushed_at: None,
                     },
                     status: OutcomeStatus::Failed,
                     cause: Some(format!("registry {}: {e}", registry.display_name())),
