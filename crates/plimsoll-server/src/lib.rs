@@ -65,7 +65,9 @@ use utoipa_axum::routes;
 
 pub use crate::auth::{create_token, ensure_admin_token};
 pub use crate::error::{ApiError, ErrorBody, Result};
-pub use crate::schedule::{DEFAULT_SCHEDULE, MAX_INTERVAL, MIN_INTERVAL, Schedule, ScheduleError};
+pub use crate::schedule::{
+    DEFAULT_SCHEDULE, MAX_INTERVAL, MIN_INTERVAL, Schedule, ScheduleError, Zone,
+};
 pub use crate::scheduler::{
     BoxFuture, LastRun, RegistryStatus, RunHandle, RunReport, ScanRunner, Scheduler, Trigger,
     TriggerError,

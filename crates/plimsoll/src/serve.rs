@@ -87,14 +87,7 @@ fn schedules(config: &ScanConfig) -> anyhow::Result<Vec<Schedule>> {
     config
         .registries
         .iter()
-        .map(|r| {
-            Schedule::from_keys(
-                r.schedule.as_deref(),
-                r.timezone.as_deref(),
-                r.interval.as_deref(),
-            )
-            .with_context(|| format!("invalid configuration: registry `{}`", r.display_name()))
-        })
+        .map(|r| Schedule::of_registry(r).context("invalid configuration"))
         .collect()
 }
 
