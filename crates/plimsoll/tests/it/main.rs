@@ -32,6 +32,7 @@ mod polyglot;
 mod registry_scan;
 mod scheduled;
 mod serve;
+mod serve_registries;
 mod sources;
 mod vulnerabilities;
 
