@@ -288,11 +288,19 @@ impl Shared {
             } else {
                 State::Idle
             };
-            tracing::info!(registry = %name, schedule = %schedule.describe(), ?source, "registry added");
+            let next_run = schedule.next_after(now);
+            tracing::info!(
+                registry = %name,
+                schedule = %schedule.describe(),
+                next_run = next_run.map_or_else(|| "never".to_owned(), rfc3339),
+                scan_on_start = registry.scan_on_start,
+                source = ?source,
+                "registry scheduled"
+            );
             fresh.push(Slot {
                 id,
                 source,
-                next_run: schedule.next_after(now),
+                next_run,
                 registry,
                 schedule,
                 state,

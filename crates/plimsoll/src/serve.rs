@@ -142,24 +142,12 @@ fn scheduler(
     registries: Vec<(RegistryConfig, Schedule)>,
     store: Store,
 ) -> Scheduler {
-    let now = OffsetDateTime::now_utc();
-    for (registry, schedule) in &registries {
-        let next = schedule
-            .next_after(now)
-            .and_then(|t| t.format(&Rfc3339).ok());
-        tracing::info!(
-            registry = %registry.display_name(),
-            schedule = %schedule.describe(),
-            next_run = next.as_deref().unwrap_or("never"),
-            scan_on_start = registry.scan_on_start,
-            "registry scheduled"
-        );
-    }
     let runner = WorkerRunner {
         config: Arc::clone(config),
         store,
     };
-    Scheduler::new(registries, Arc::new(runner), now)
+    // The scheduler logs each registry with its schedule and next run.
+    Scheduler::new(registries, Arc::new(runner), OffsetDateTime::now_utc())
 }
 
 /// Re-reads `--config` at each SIGHUP. Everything is checked first (keys, schedules, the
