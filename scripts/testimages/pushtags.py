@@ -14,16 +14,20 @@ the base's real layers - what registry-scan tests and the scale benchmark need.
 --age-days L    comma-separated ages in days, cycled over the tags (default 0: created now)
 --same-digest   every tag of a repository points at one image (tags of one digest)
 --tag-names L   comma-separated explicit tag names instead of t0001 …
+--user U        HTTP Basic user (htpasswd registries); the password comes from the
+                PUSHTAGS_PASSWORD variable, never the command line
 Prints one JSON line per repository: {"repository", "tags": {tag: digest}}.
 Only 127.0.0.1 / localhost registries are accepted.
 """
 import argparse
+import base64
 import concurrent.futures
 import datetime
 import gzip
 import hashlib
 import io
 import json
+import os
 import sys
 import tarfile
 import urllib.error
@@ -39,13 +43,20 @@ def sha256(data):
 
 
 class Registry:
-    def __init__(self, host):
+    def __init__(self, host, user=None, password=None):
         if not (host.startswith("127.0.0.1:") or host.startswith("localhost:")):
             sys.exit(f"pushtags: refusing non-loopback registry {host}")
         self.base = f"http://{host}"
+        self.auth = None
+        if user is not None:
+            pair = f"{user}:{password or ''}".encode()
+            self.auth = "Basic " + base64.b64encode(pair).decode()
 
     def request(self, method, path, data=None, headers=None, ok=(200, 201, 202, 204)):
-        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers or {})
+        headers = dict(headers or {})
+        if self.auth:
+            headers["Authorization"] = self.auth
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=60) as resp:
                 return resp.status, dict(resp.headers), resp.read()
@@ -109,9 +120,10 @@ def main(argv):
     p.add_argument("--unique-layer", action="store_true")
     p.add_argument("--same-digest", action="store_true")
     p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--user")
     args = p.parse_args(argv)
 
-    reg = Registry(args.registry)
+    reg = Registry(args.registry, args.user, os.environ.get("PUSHTAGS_PASSWORD"))
     base_repo, base_tag = args.base.rsplit(":", 1)
     media_type, body = reg.manifest(base_repo, base_tag)
     base = json.loads(body)

@@ -1,5 +1,5 @@
 use axum::Json;
-use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -20,16 +20,17 @@ pub enum ApiError {
     /// 404: no such image, run or route.
     #[error("{0}")]
     NotFound(String),
-    /// 405: a method the route does not serve (every route is `GET` today).
+    /// 405: a method the route does not serve.
     #[error("{0}")]
     MethodNotAllowed(String),
-    /// 409: the request conflicts with work in progress (a scan already queued or running).
+    /// 409: the request conflicts with the server's state (a scan already queued or running, a
+    /// registry name taken or defined in the configuration file).
     #[error("{0}")]
     Conflict(String),
     /// 503: the server is shutting down and starts nothing new.
     #[error("{0}")]
     ShuttingDown(String),
-    /// 400: a query or path parameter that cannot be used.
+    /// 400: a query or path parameter, or a body, that cannot be used.
     #[error("{0}")]
     BadRequest(String),
     /// 503: the store does not answer (`/readyz`).
@@ -144,6 +145,12 @@ impl From<QueryRejection> for ApiError {
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
+        ApiError::BadRequest(rejection.body_text())
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
         ApiError::BadRequest(rejection.body_text())
     }
 }

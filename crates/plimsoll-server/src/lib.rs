@@ -9,7 +9,7 @@
 //! - Routes, one module per resource under `routes/`: `/healthz`, `/readyz` and
 //!   `/api/openapi.json` are public; everything under `/api/v1` (images, one image's report and
 //!   exports, the images of a vulnerability, runs, registries) needs
-//!   `Authorization: Bearer <token>` of at least read scope, and admin scope to trigger a scan.
+//!   `Authorization: Bearer <token>` of at least read scope, and admin scope for the writes.
 //!   No CORS layer: browsers allow only same-origin calls.
 //! - [`ApiError`] is the one error type: 4xx with a JSON body `{code, message}`, internal
 //!   errors an opaque 500 logged once.
@@ -19,7 +19,9 @@
 //!   [`Schedule`] (cron with optional seconds, or an interval), its state (idle, queued,
 //!   running) and one run queue; `GET /api/v1/registries` shows it and
 //!   `POST /api/v1/registries/{name}/scans` (admin) queues a scan, 409 while one is queued or
-//!   running.
+//!   running. Registries come from the configuration file (replaced on reload) and from the
+//!   API (`POST`, `PUT`, `DELETE /api/v1/registries…`, admin; kept in the store,
+//!   [`sync_api_registries`]); credentials are write-only.
 //!
 //! It reads the store (`plimsoll-store`) and writes reports (`plimsoll-report`, and
 //! `plimsoll-worker`'s `load_report`, which assembles one from the store). It never pulls or
@@ -46,6 +48,7 @@
 
 #![deny(missing_docs)]
 
+mod api_registries;
 mod auth;
 mod error;
 mod routes;
@@ -63,12 +66,15 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+pub use crate::api_registries::sync_api_registries;
 pub use crate::auth::{create_token, ensure_admin_token};
 pub use crate::error::{ApiError, ErrorBody, Result};
-pub use crate::schedule::{DEFAULT_SCHEDULE, MAX_INTERVAL, MIN_INTERVAL, Schedule, ScheduleError};
+pub use crate::schedule::{
+    DEFAULT_SCHEDULE, MAX_INTERVAL, MIN_INTERVAL, Schedule, ScheduleError, Zone,
+};
 pub use crate::scheduler::{
-    BoxFuture, LastRun, RegistryStatus, RunHandle, RunReport, ScanRunner, Scheduler, Trigger,
-    TriggerError,
+    BoxFuture, LastRun, RegistryStatus, RunHandle, RunReport, ScanRunner, Scheduler, Source,
+    Trigger, TriggerError,
 };
 pub use crate::state::AppState;
 
@@ -79,17 +85,18 @@ use crate::routes::{images, meta, metrics, registries, runs};
 #[openapi(
     info(
         title = "Plimsoll API",
-        description = "Read access to the results of `plimsoll registry scan`: images and \
-                       their latest findings, full reports and exports, the images a \
-                       vulnerability affects, scan runs. Every `/api/v1` endpoint needs \
-                       `Authorization: Bearer <token>`."
+        description = "The results of `plimsoll registry scan`: images and their latest \
+                       findings, full reports and exports, the images a vulnerability affects, \
+                       scan runs; the registries scanned, their schedules and scans. Every \
+                       `/api/v1` endpoint needs `Authorization: Bearer <token>` (admin scope \
+                       for the writes)."
     ),
     modifiers(&BearerAuth),
     tags(
         (name = "images", description = "Images and their reports"),
         (name = "vulnerabilities", description = "Images by vulnerability"),
         (name = "runs", description = "Scan-run history"),
-        (name = "registries", description = "Configured registries, their schedules and scans"),
+        (name = "registries", description = "Registries (the configuration file's and those created through the API), their schedules and scans"),
         (name = "health", description = "Liveness, readiness, this document"),
     )
 )]
@@ -148,12 +155,18 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(runs::get_run))
         .routes(routes!(registries::list_registries))
         .routes(routes!(metrics::metrics))
+        .routes(routes!(registries::get_registry))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_read,
         ));
     let admin = OpenApiRouter::new()
         .routes(routes!(registries::trigger_scan))
+        .routes(routes!(registries::create_registry))
+        .routes(routes!(
+            registries::replace_registry,
+            registries::delete_registry
+        ))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_admin,

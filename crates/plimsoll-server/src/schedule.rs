@@ -1,16 +1,24 @@
 //! When a registry is scanned: a cron expression (croner; an optional leading seconds field)
-//! in UTC or a fixed offset, or an interval from 5 minutes to 7 days.
+//! in UTC, a fixed offset or a named zone of the IANA database, or an interval from 5 minutes
+//! to 7 days.
 //!
-//! Time zones are UTC and fixed offsets (`+02:00`) only: no time-zone database crate is in
-//! the tree, and a named zone (`Europe/Paris`) is refused rather than guessed.
+//! Named zones (`Europe/Paris`) come from chrono-tz, which compiles the IANA database into the
+//! binary, so a zone means the same on every machine whatever its `/usr/share/zoneinfo`.
+//! Summer-time changes are croner's: a fixed-time job (`30 2 * * *`) whose time is skipped by
+//! the clock going forward runs at the first instant after the gap, and one whose time occurs
+//! twice when the clock goes back runs once, at the first; a wildcard or step job (`*/15 * * *
+//! *`) skips the times in a gap and runs at each repeated time of an overlap.
 
 use std::fmt::Write as _;
 use std::str::FromStr as _;
 use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
+use chrono_tz::Tz;
 use croner::Cron;
 use time::OffsetDateTime;
+
+use plimsoll_worker::RegistryConfig;
 
 /// The default schedule: Saturday at 06:00.
 pub const DEFAULT_SCHEDULE: &str = "0 6 * * 6";
@@ -22,17 +30,36 @@ pub const MAX_INTERVAL: Duration = Duration::from_hours(7 * 24);
 /// A registry's schedule, validated.
 #[derive(Clone, Debug)]
 pub enum Schedule {
-    /// A cron expression evaluated at a fixed offset from UTC.
+    /// A cron expression evaluated in a time zone.
     Cron {
         /// The expression as written.
         expression: String,
         /// Parsed.
         cron: Box<Cron>,
-        /// The offset its fields are read in (UTC: zero).
-        offset: FixedOffset,
+        /// The zone its fields are read in.
+        zone: Zone,
     },
     /// Every this long.
     Interval(Duration),
+}
+
+/// The time zone a cron expression is read in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Zone {
+    /// UTC or a fixed offset from it (UTC: zero).
+    Fixed(FixedOffset),
+    /// A zone of the IANA database, summer time included.
+    Named(Tz),
+}
+
+impl std::fmt::Display for Zone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Zone::Fixed(offset) if offset.local_minus_utc() == 0 => f.write_str("UTC"),
+            Zone::Fixed(offset) => write!(f, "UTC{offset}"),
+            Zone::Named(tz) => f.write_str(tz.name()),
+        }
+    }
 }
 
 /// A scheduling key that cannot be used; the message names the key.
@@ -63,15 +90,25 @@ impl Schedule {
         let expression = schedule.unwrap_or(DEFAULT_SCHEDULE).trim();
         let cron = Cron::from_str(expression)
             .map_err(|e| ScheduleError(format!("schedule `{expression}`: {e}")))?;
-        let offset = match timezone {
-            Some(tz) => parse_offset(tz)?,
-            None => utc(),
+        let zone = match timezone {
+            Some(tz) => parse_zone(tz)?,
+            None => Zone::Fixed(utc()),
         };
         Ok(Schedule::Cron {
             expression: expression.to_owned(),
             cron: Box::new(cron),
-            offset,
+            zone,
         })
+    }
+
+    /// The schedule of a configured registry; the message names the registry and the key.
+    pub fn of_registry(registry: &RegistryConfig) -> Result<Schedule, ScheduleError> {
+        Schedule::from_keys(
+            registry.schedule.as_deref(),
+            registry.timezone.as_deref(),
+            registry.interval.as_deref(),
+        )
+        .map_err(|e| ScheduleError(format!("registry `{}`: {e}", registry.display_name())))
     }
 
     /// The first time strictly after `after` at which a run is due; `None` if the expression
@@ -79,11 +116,19 @@ impl Schedule {
     pub fn next_after(&self, after: OffsetDateTime) -> Option<OffsetDateTime> {
         match self {
             Schedule::Interval(every) => Some(after + *every),
-            Schedule::Cron { cron, offset, .. } => {
-                let start = DateTime::from_timestamp(after.unix_timestamp(), after.nanosecond())?
-                    .with_timezone(offset);
-                let next = cron.find_next_occurrence(&start, false).ok()?;
-                OffsetDateTime::from_unix_timestamp(next.timestamp()).ok()
+            Schedule::Cron { cron, zone, .. } => {
+                let start = DateTime::from_timestamp(after.unix_timestamp(), after.nanosecond())?;
+                let next = match zone {
+                    Zone::Fixed(offset) => cron
+                        .find_next_occurrence(&start.with_timezone(offset), false)
+                        .ok()?
+                        .timestamp(),
+                    Zone::Named(tz) => cron
+                        .find_next_occurrence(&start.with_timezone(tz), false)
+                        .ok()?
+                        .timestamp(),
+                };
+                OffsetDateTime::from_unix_timestamp(next).ok()
             }
         }
     }
@@ -92,14 +137,8 @@ impl Schedule {
     pub fn describe(&self) -> String {
         match self {
             Schedule::Cron {
-                expression, offset, ..
-            } => {
-                if offset.local_minus_utc() == 0 {
-                    format!("cron {expression} (UTC)")
-                } else {
-                    format!("cron {expression} (UTC{offset})")
-                }
-            }
+                expression, zone, ..
+            } => format!("cron {expression} ({zone})"),
             Schedule::Interval(every) => format!("every {}", format_interval(*every)),
         }
     }
@@ -109,12 +148,33 @@ fn utc() -> FixedOffset {
     FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!("0 is a valid offset"))
 }
 
+/// `UTC`, `Z`, an offset `+HH:MM`, `+HHMM`, `+HH` (also after `UTC`: `UTC+02:00`), or a
+/// name of the IANA database (`Europe/Paris`, exactly as the database spells it).
+fn parse_zone(text: &str) -> Result<Zone, ScheduleError> {
+    let t = text.trim();
+    let looks_fixed = t.is_empty()
+        || t.starts_with(['+', '-'])
+        || ["UTC", "utc", "Z", "z"].iter().any(|p| {
+            t.strip_prefix(p)
+                .is_some_and(|r| r.is_empty() || r.starts_with(['+', '-']))
+        });
+    if looks_fixed {
+        return parse_offset(t).map(Zone::Fixed);
+    }
+    t.parse::<Tz>().map(Zone::Named).map_err(|_| {
+        ScheduleError(format!(
+            "timezone `{text}`: neither a fixed offset such as +02:00 nor a time-zone name of \
+             the IANA database such as Europe/Paris (names are case-sensitive)"
+        ))
+    })
+}
+
 /// `UTC`, `Z`, or an offset `+HH:MM`, `+HHMM`, `+HH` (also after `UTC`: `UTC+02:00`).
 fn parse_offset(text: &str) -> Result<FixedOffset, ScheduleError> {
     let refuse = || {
         ScheduleError(format!(
-            "timezone `{text}`: only UTC and fixed offsets such as +02:00 are supported (no \
-             time-zone database in this build)"
+            "timezone `{text}`: a fixed offset is written +HH:MM, +HHMM or +HH, from -14:00 to \
+             +14:00"
         ))
     };
     let t = text.trim();
@@ -270,11 +330,158 @@ mod tests {
         assert!(e(Some("61 * * * *"), None, None).contains("schedule"));
         assert!(e(Some("0 6 * * 6"), None, Some("6h")).contains("not both"));
         assert!(e(None, Some("+02:00"), Some("6h")).contains("timezone"));
-        let tz = e(None, Some("Europe/Paris"), None);
+        for bad in ["Europe/Pariss", "europe/paris", "Mars/Olympus_Mons", "CEST"] {
+            let tz = e(None, Some(bad), None);
+            assert!(
+                tz.starts_with(&format!("timezone `{bad}`")) && tz.contains("IANA"),
+                "{tz}"
+            );
+        }
+        assert!(e(None, Some("+25:00"), None).contains("timezone `+25:00`"));
+        assert!(e(None, Some("UTC+2:0"), None).contains("timezone `UTC+2:0`"));
+    }
+
+    #[test]
+    fn a_registry_schedule_error_names_the_registry_and_the_key() {
+        let mut r = RegistryConfig::new("http://127.0.0.1:5000");
+        r.name = Some("lab".into());
+        r.timezone = Some("Europe/Pariss".into());
+        let e = Schedule::of_registry(&r).unwrap_err().to_string();
         assert!(
-            tz.contains("Europe/Paris") && tz.contains("fixed offsets"),
-            "{tz}"
+            e.starts_with("registry `lab`: timezone `Europe/Pariss`"),
+            "{e}"
         );
-        assert!(e(None, Some("+25:00"), None).contains("timezone"));
+        r.timezone = Some("America/New_York".into());
+        let s = Schedule::of_registry(&r).unwrap();
+        assert_eq!(s.describe(), "cron 0 6 * * 6 (America/New_York)");
+    }
+
+    /// `(after, next)` pairs of a schedule, checked in turn. The offsets are the real ones:
+    /// Paris is UTC+1 in winter (CET) and UTC+2 in summer (CEST), switching on the last Sundays
+    /// of March (02:00 → 03:00) and October (03:00 → 02:00); New York is UTC-5 (EST) and UTC-4
+    /// (EDT), switching on the second Sunday of March and the first Sunday of November at 02:00.
+    fn check(schedule: &str, zone: &str, steps: &[(OffsetDateTime, OffsetDateTime)]) {
+        let s = Schedule::from_keys(Some(schedule), Some(zone), None).unwrap();
+        for (after, expected) in steps {
+            assert_eq!(
+                s.next_after(*after).unwrap(),
+                *expected,
+                "{schedule} in {zone} after {after}"
+            );
+        }
+    }
+
+    #[test]
+    fn named_zones_follow_summer_time_in_europe_paris() {
+        // 06:00 every day, across 2026-03-29 (CET → CEST) and 2026-10-25 (CEST → CET).
+        check(
+            "0 6 * * *",
+            "Europe/Paris",
+            &[
+                (
+                    datetime!(2026-03-27 12:00 UTC),
+                    datetime!(2026-03-28 05:00 UTC),
+                ),
+                (
+                    datetime!(2026-03-28 05:00 UTC),
+                    datetime!(2026-03-29 04:00 UTC),
+                ),
+                (
+                    datetime!(2026-10-24 04:00 UTC),
+                    datetime!(2026-10-25 05:00 UTC),
+                ),
+            ],
+        );
+        // 02:30 does not exist on 2026-03-29: the run is at the first instant after the gap,
+        // 03:00 CEST.
+        check(
+            "30 2 * * *",
+            "Europe/Paris",
+            &[
+                (
+                    datetime!(2026-03-28 12:00 UTC),
+                    datetime!(2026-03-29 01:00 UTC),
+                ),
+                (
+                    datetime!(2026-03-29 01:00 UTC),
+                    datetime!(2026-03-30 00:30 UTC),
+                ),
+            ],
+        );
+        // 02:30 happens twice on 2026-10-25 (CEST, then CET): one run, at the first.
+        check(
+            "30 2 * * *",
+            "Europe/Paris",
+            &[
+                (
+                    datetime!(2026-10-24 12:00 UTC),
+                    datetime!(2026-10-25 00:30 UTC),
+                ),
+                (
+                    datetime!(2026-10-25 00:30 UTC),
+                    datetime!(2026-10-26 01:30 UTC),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn named_zones_follow_summer_time_in_america_new_york() {
+        // 09:00 on weekdays across 2026-03-08 (EST → EDT): Friday 6th at 14:00 UTC, Monday
+        // 9th at 13:00 UTC.
+        check(
+            "0 9 * * MON-FRI",
+            "America/New_York",
+            &[
+                (
+                    datetime!(2026-03-06 12:00 UTC),
+                    datetime!(2026-03-06 14:00 UTC),
+                ),
+                (
+                    datetime!(2026-03-06 14:00 UTC),
+                    datetime!(2026-03-09 13:00 UTC),
+                ),
+            ],
+        );
+        // 01:30 happens twice on 2026-11-01 (EDT, then EST): one run at the first; the day
+        // after, 01:30 EST.
+        check(
+            "30 1 * * *",
+            "America/New_York",
+            &[
+                (
+                    datetime!(2026-10-31 12:00 UTC),
+                    datetime!(2026-11-01 05:30 UTC),
+                ),
+                (
+                    datetime!(2026-11-01 05:30 UTC),
+                    datetime!(2026-11-02 06:30 UTC),
+                ),
+            ],
+        );
+        // Every 30 minutes: the repeated hour runs twice (01:00, 01:30 EDT, then 01:00, 01:30
+        // EST), and the skipped hour of March not at all (01:30 EST, then 03:00 EDT).
+        check(
+            "*/30 * * * *",
+            "America/New_York",
+            &[
+                (
+                    datetime!(2026-11-01 05:00 UTC),
+                    datetime!(2026-11-01 05:30 UTC),
+                ),
+                (
+                    datetime!(2026-11-01 05:30 UTC),
+                    datetime!(2026-11-01 06:00 UTC),
+                ),
+                (
+                    datetime!(2026-11-01 06:00 UTC),
+                    datetime!(2026-11-01 06:30 UTC),
+                ),
+                (
+                    datetime!(2026-03-08 06:30 UTC),
+                    datetime!(2026-03-08 07:00 UTC),
+                ),
+            ],
+        );
     }
 }

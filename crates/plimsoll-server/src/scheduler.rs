@@ -7,6 +7,14 @@
 //! of different registries wait in one first-in, first-out queue and start one after another.
 //! A run's failure is recorded in that registry's last run and logged; the scheduler goes on.
 //!
+//! The registries come from two places, each replaced as a whole: the configuration file's
+//! ([`Scheduler::set_file_registries`], at start and on reload) and those created through the
+//! API ([`Scheduler::set_api_registries`], from the store). A registry is matched by name
+//! across a change: it keeps its state, its last run and, unless its schedule changed, its next
+//! run; its other keys (credentials, URL) apply from its next run. An added registry with
+//! `scan_on_start` is queued at once; a removed one leaves the queue, and a run of it in flight
+//! finishes (its result is logged, no longer shown).
+//!
 //! The scan itself is a [`ScanRunner`], injected: the binary's runs `plimsoll_worker::run` over a
 //! one-registry configuration (this crate does not open the vulnerability database), tests use
 //! their own. [`Scheduler::stop`] starts nothing new, tells the run in flight to stop
@@ -91,6 +99,16 @@ pub enum Trigger {
     Manual,
 }
 
+/// Where a registry is defined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The configuration file (`--config`): read-only over the API.
+    File,
+    /// Created through the API, kept in the store.
+    Api,
+}
+
 /// A registry's state, as the API shows it (never its credentials).
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct RegistryStatus {
@@ -101,6 +119,13 @@ pub struct RegistryStatus {
     /// Its discovery API (`distribution`, …).
     #[serde(rename = "type")]
     pub kind: String,
+    /// `file` (the configuration file: read-only over the API) or `api`.
+    pub source: Source,
+    /// The user name it logs in with, if any.
+    pub user: Option<String>,
+    /// Where its password comes from, never the password: `password` (stored), `password_env`
+    /// or `password_file`; absent without one.
+    pub password_source: Option<String>,
     /// When it is scanned: `cron 0 6 * * 6 (UTC)` or `every 6h`.
     pub schedule: String,
     /// Whether it is scanned when the server starts.
@@ -184,6 +209,10 @@ impl State {
 }
 
 struct Slot {
+    /// Unique for the scheduler's life: the queue and the run in flight name slots by it, so a
+    /// change of the registry list never makes them point at another registry.
+    id: u64,
+    source: Source,
     registry: RegistryConfig,
     schedule: Schedule,
     state: State,
@@ -192,13 +221,113 @@ struct Slot {
 }
 
 struct Shared {
+    /// File registries first, then API ones, each in their own order.
     slots: Vec<Slot>,
-    queue: VecDeque<usize>,
+    queue: VecDeque<u64>,
     stopping: bool,
+    next_id: u64,
+}
+
+impl Shared {
+    fn slot_mut(&mut self, id: u64) -> Option<&mut Slot> {
+        self.slots.iter_mut().find(|s| s.id == id)
+    }
+
+    /// Replaces the registries of `source` with `registries`, keeping each registry's state,
+    /// last run and (unless its schedule changed) next run across the change.
+    fn replace(
+        &mut self,
+        source: Source,
+        registries: Vec<(RegistryConfig, Schedule)>,
+        now: OffsetDateTime,
+    ) {
+        let (mut old, mut others): (Vec<Slot>, Vec<Slot>) = std::mem::take(&mut self.slots)
+            .into_iter()
+            .partition(|s| s.source == source);
+        if source == Source::File {
+            // The file wins over an API registry of the same name; the file's then takes over
+            // its state (a run in flight included), so the name never has two runs at once.
+            let (shadowed, kept): (Vec<Slot>, Vec<Slot>) = others.into_iter().partition(|s| {
+                let name = s.registry.display_name();
+                registries.iter().any(|(r, _)| r.display_name() == name)
+            });
+            for slot in &shadowed {
+                tracing::warn!(
+                    registry = %slot.registry.display_name(),
+                    "the configuration file defines a registry of this name: the one created \
+                     through the API is not scheduled"
+                );
+            }
+            old.extend(shadowed);
+            others = kept;
+        }
+        let mut fresh = Vec::with_capacity(registries.len());
+        for (registry, schedule) in registries {
+            let name = registry.display_name();
+            if source == Source::Api && others.iter().any(|s| s.registry.display_name() == name) {
+                // The file's registry of this name wins (see `sync_api_registries`).
+                continue;
+            }
+            if let Some(at) = old.iter().position(|s| s.registry.display_name() == name) {
+                let mut slot = old.swap_remove(at);
+                if slot.schedule.describe() != schedule.describe() {
+                    slot.next_run = schedule.next_after(now);
+                    slot.schedule = schedule;
+                    tracing::info!(registry = %name, schedule = %slot.schedule.describe(), "registry schedule changed");
+                }
+                slot.registry = registry;
+                slot.source = source;
+                fresh.push(slot);
+                continue;
+            }
+            let id = self.next_id;
+            self.next_id += 1;
+            let state = if registry.scan_on_start && !self.stopping {
+                self.queue.push_back(id);
+                State::Queued(Trigger::Start)
+            } else {
+                State::Idle
+            };
+            let next_run = schedule.next_after(now);
+            tracing::info!(
+                registry = %name,
+                schedule = %schedule.describe(),
+                next_run = next_run.map_or_else(|| "never".to_owned(), rfc3339),
+                scan_on_start = registry.scan_on_start,
+                source = ?source,
+                "registry scheduled"
+            );
+            fresh.push(Slot {
+                id,
+                source,
+                next_run,
+                registry,
+                schedule,
+                state,
+                last_run: None,
+            });
+        }
+        for gone in &old {
+            tracing::info!(
+                registry = %gone.registry.display_name(),
+                state = gone.state.name(),
+                "registry removed: no longer scheduled (a run in flight finishes)"
+            );
+        }
+        self.queue.retain(|id| !old.iter().any(|s| s.id == *id));
+        let (files, apis): (Vec<Slot>, Vec<Slot>) = others
+            .into_iter()
+            .chain(fresh)
+            .partition(|s| s.source == Source::File);
+        self.slots = files.into_iter().chain(apis).collect();
+    }
 }
 
 struct Inner {
     shared: Mutex<Shared>,
+    /// Held across a whole change of the registry list (check, store write, apply), so a
+    /// reload and API writes never interleave.
+    edit: tokio::sync::Mutex<()>,
     wake: Notify,
     runner: Arc<dyn ScanRunner>,
     task: Mutex<Option<JoinHandle<()>>>,
@@ -226,45 +355,76 @@ impl std::fmt::Debug for Scheduler {
 }
 
 impl Scheduler {
-    /// A scheduler of `registries`, each with its schedule, not started yet. Registries with
-    /// `scan_on_start` are queued now, in the given order.
+    /// A scheduler of the configuration file's `registries`, each with its schedule, not
+    /// started yet. Registries with `scan_on_start` are queued now, in the given order.
     pub fn new(
         registries: Vec<(RegistryConfig, Schedule)>,
         runner: Arc<dyn ScanRunner>,
         now: OffsetDateTime,
     ) -> Scheduler {
-        let mut queue = VecDeque::new();
-        let slots = registries
-            .into_iter()
-            .enumerate()
-            .map(|(index, (registry, schedule))| {
-                let state = if registry.scan_on_start {
-                    queue.push_back(index);
-                    State::Queued(Trigger::Start)
-                } else {
-                    State::Idle
-                };
-                Slot {
-                    next_run: schedule.next_after(now),
-                    registry,
-                    schedule,
-                    state,
-                    last_run: None,
-                }
-            })
-            .collect();
+        let mut shared = Shared {
+            slots: Vec::new(),
+            queue: VecDeque::new(),
+            stopping: false,
+            next_id: 0,
+        };
+        shared.replace(Source::File, registries, now);
         Scheduler {
             inner: Arc::new(Inner {
-                shared: Mutex::new(Shared {
-                    slots,
-                    queue,
-                    stopping: false,
-                }),
+                shared: Mutex::new(shared),
+                edit: tokio::sync::Mutex::new(()),
                 wake: Notify::new(),
                 runner,
                 task: Mutex::new(None),
             }),
         }
+    }
+
+    /// Waits for, and holds until dropped, the right to change the registry list: whoever
+    /// checks names, writes the store and applies the result holds it throughout.
+    pub async fn edit(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.edit.lock().await
+    }
+
+    /// Replaces the configuration file's registries (a reload). See the module documentation
+    /// for what is kept.
+    pub fn set_file_registries(&self, registries: Vec<(RegistryConfig, Schedule)>) {
+        self.replace(Source::File, registries);
+    }
+
+    /// Replaces the registries created through the API (after one was added, changed or
+    /// deleted in the store).
+    pub fn set_api_registries(&self, registries: Vec<(RegistryConfig, Schedule)>) {
+        self.replace(Source::Api, registries);
+    }
+
+    fn replace(&self, source: Source, registries: Vec<(RegistryConfig, Schedule)>) {
+        self.inner
+            .lock()
+            .replace(source, registries, OffsetDateTime::now_utc());
+        // New next runs or queued registries: the loop recomputes its sleep.
+        self.inner.wake.notify_one();
+    }
+
+    /// The names of the registries from `source`.
+    pub fn names(&self, source: Source) -> Vec<String> {
+        self.inner
+            .lock()
+            .slots
+            .iter()
+            .filter(|s| s.source == source)
+            .map(|s| s.registry.display_name())
+            .collect()
+    }
+
+    /// The configuration of the registry named `name`, and where it is defined.
+    pub fn registry(&self, name: &str) -> Option<(RegistryConfig, Source)> {
+        self.inner
+            .lock()
+            .slots
+            .iter()
+            .find(|s| s.registry.display_name() == name)
+            .map(|s| (s.registry.clone(), s.source))
     }
 
     /// Starts the scheduling task (on the current tokio runtime).
@@ -283,8 +443,10 @@ impl Scheduler {
         {
             let mut shared = self.inner.lock();
             shared.stopping = true;
-            for index in std::mem::take(&mut shared.queue) {
-                shared.slots[index].state = State::Idle;
+            for id in std::mem::take(&mut shared.queue) {
+                if let Some(slot) = shared.slot_mut(id) {
+                    slot.state = State::Idle;
+                }
             }
         }
         self.inner.wake.notify_one();
@@ -301,10 +463,21 @@ impl Scheduler {
         }
     }
 
-    /// Every registry's state, in configuration order.
+    /// Every registry's state: the configuration file's in its order, then those created
+    /// through the API, oldest first.
     pub fn registries(&self) -> Vec<RegistryStatus> {
         let shared = self.inner.lock();
         shared.slots.iter().map(status).collect()
+    }
+
+    /// The state of the registry named `name`.
+    pub fn status(&self, name: &str) -> Option<RegistryStatus> {
+        let shared = self.inner.lock();
+        shared
+            .slots
+            .iter()
+            .find(|s| s.registry.display_name() == name)
+            .map(status)
     }
 
     /// Queues a scan of the registry named `name`, unless one is queued or running.
@@ -314,14 +487,13 @@ impl Scheduler {
             if shared.stopping {
                 return Err(TriggerError::Stopping);
             }
-            let Some(index) = shared
+            let Some(slot) = shared
                 .slots
-                .iter()
-                .position(|s| s.registry.display_name() == name)
+                .iter_mut()
+                .find(|s| s.registry.display_name() == name)
             else {
                 return Err(TriggerError::Unknown(name.to_owned()));
             };
-            let slot = &mut shared.slots[index];
             if !matches!(slot.state, State::Idle) {
                 return Err(TriggerError::Busy {
                     name: name.to_owned(),
@@ -330,7 +502,8 @@ impl Scheduler {
             }
             slot.state = State::Queued(Trigger::Manual);
             let status = status(slot);
-            shared.queue.push_back(index);
+            let id = slot.id;
+            shared.queue.push_back(id);
             status
         };
         tracing::info!(registry = name, "scan triggered through the API");
@@ -349,6 +522,9 @@ fn status(slot: &Slot) -> RegistryStatus {
         name: slot.registry.display_name(),
         url: slot.registry.url.clone(),
         kind: slot.registry.kind.to_string(),
+        source: slot.source,
+        user: slot.registry.user.clone(),
+        password_source: password_source(&slot.registry).map(str::to_owned),
         schedule: slot.schedule.describe(),
         scan_on_start: slot.registry.scan_on_start,
         state: slot.state.name().to_owned(),
@@ -359,11 +535,25 @@ fn status(slot: &Slot) -> RegistryStatus {
     }
 }
 
+/// Which key holds the password (the first set, as `RegistryConfig::password` refuses two).
+fn password_source(registry: &RegistryConfig) -> Option<&'static str> {
+    if registry.password.is_some() {
+        Some("password")
+    } else if registry.password_env.is_some() {
+        Some("password_env")
+    } else if registry.password_file.is_some() {
+        Some("password_file")
+    } else {
+        None
+    }
+}
+
 /// Queues the registries whose schedule came due; an occurrence that finds its registry
 /// queued or running is skipped (never two runs of one registry).
 fn enqueue_due(shared: &mut Shared, now: OffsetDateTime) {
     for index in 0..shared.slots.len() {
         let slot = &mut shared.slots[index];
+        let id = slot.id;
         let Some(due) = slot.next_run else { continue };
         if due > now {
             continue;
@@ -371,7 +561,7 @@ fn enqueue_due(shared: &mut Shared, now: OffsetDateTime) {
         slot.next_run = slot.schedule.next_after(now);
         if matches!(slot.state, State::Idle) {
             slot.state = State::Queued(Trigger::Schedule);
-            shared.queue.push_back(index);
+            shared.queue.push_back(id);
         } else {
             tracing::info!(
                 registry = %slot.registry.display_name(),
@@ -387,7 +577,7 @@ const MAX_SLEEP: Duration = Duration::from_mins(1);
 
 async fn run_loop(inner: Arc<Inner>) {
     let mut current: Option<JoinHandle<Result<RunReport, String>>> = None;
-    let mut current_index = 0;
+    let mut current_id = 0;
     loop {
         let now = OffsetDateTime::now_utc();
         let (sleep, stopping) = {
@@ -397,9 +587,9 @@ async fn run_loop(inner: Arc<Inner>) {
             }
             if current.is_none()
                 && !shared.stopping
-                && let Some(index) = shared.queue.pop_front()
+                && let Some(id) = shared.queue.pop_front()
+                && let Some(slot) = shared.slot_mut(id)
             {
-                let slot = &mut shared.slots[index];
                 let trigger = match slot.state {
                     State::Queued(trigger) => trigger,
                     _ => Trigger::Schedule,
@@ -415,8 +605,8 @@ async fn run_loop(inner: Arc<Inner>) {
                 let started = RunHandle {
                     tell: Arc::new(move |run| {
                         if let Some(inner) = weak.upgrade()
-                            && let State::Running { run: slot_run, .. } =
-                                &mut inner.lock().slots[index].state
+                            && let Some(slot) = inner.lock().slot_mut(id)
+                            && let State::Running { run: slot_run, .. } = &mut slot.state
                         {
                             *slot_run = Some(run);
                         }
@@ -427,7 +617,7 @@ async fn run_loop(inner: Arc<Inner>) {
                             .is_none_or(|inner| inner.lock().stopping)
                     }),
                 };
-                current_index = index;
+                current_id = id;
                 current = Some(tokio::spawn(
                     inner.runner.scan(slot.registry.clone(), started),
                 ));
@@ -452,7 +642,7 @@ async fn run_loop(inner: Arc<Inner>) {
             current = None;
             let result =
                 joined.unwrap_or_else(|e| Err(format!("the scan task ended abnormally: {e}")));
-            finish(&inner, current_index, result);
+            finish(&inner, current_id, result);
         }
     }
 }
@@ -467,10 +657,23 @@ async fn wait_for(
 }
 
 /// Records a finished run as the registry's last one and makes it idle again.
-fn finish(inner: &Inner, index: usize, result: Result<RunReport, String>) {
+fn finish(inner: &Inner, id: u64, result: Result<RunReport, String>) {
     let now = OffsetDateTime::now_utc();
     let mut shared = inner.lock();
-    let slot = &mut shared.slots[index];
+    let Some(slot) = shared.slot_mut(id) else {
+        match result {
+            Ok(report) => tracing::info!(
+                run = report.run,
+                "scan of a removed registry finished: Total: {} = Success: {} + Failed: {} + Skipped: {}",
+                report.total,
+                report.success,
+                report.failed,
+                report.skipped
+            ),
+            Err(error) => tracing::error!(%error, "scan of a removed registry failed"),
+        }
+        return;
+    };
     let (trigger, started_run, since) = match slot.state {
         State::Running {
             trigger,
@@ -713,6 +916,58 @@ mod tests {
         assert!(calls.try_recv().is_err());
     }
 
+    fn entry(name: &str, interval: &str, on_start: bool) -> (RegistryConfig, Schedule) {
+        let mut r = RegistryConfig::new(format!("http://{name}.example:5000"));
+        r.name = Some(name.to_owned());
+        r.scan_on_start = on_start;
+        (r, Schedule::from_keys(None, None, Some(interval)).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_new_registry_list_keeps_states_and_lets_a_removed_run_finish() {
+        let (s, mut calls) = scheduler(&["a", "b"], &[]);
+        let next_b = state_of(&s, "b").next_run;
+        s.trigger("a").unwrap();
+        let (_, finish_a, _) = next_call(&mut calls).await;
+        until(&s, "a", "running").await;
+        // `a` removed while it runs, `b` unchanged, `c` added with scan_on_start, and `d`
+        // from the API.
+        s.set_file_registries(vec![entry("b", "7d", false), entry("c", "6h", true)]);
+        s.set_api_registries(vec![entry("d", "1h", false)]);
+        let names: Vec<String> = s.registries().into_iter().map(|r| r.name).collect();
+        assert_eq!(names, ["b", "c", "d"]);
+        assert_eq!(
+            state_of(&s, "b").next_run,
+            next_b,
+            "an unchanged schedule keeps its next run"
+        );
+        assert_eq!(state_of(&s, "c").state, "queued");
+        assert_eq!(state_of(&s, "d").source, Source::Api);
+        assert!(matches!(s.trigger("a"), Err(TriggerError::Unknown(_))));
+        // `c` waits for the run of the removed `a`, which finishes unharmed.
+        assert!(calls.try_recv().is_err());
+        finish_a.send(Ok(RunReport::default())).unwrap();
+        let (name, finish_c, _) = next_call(&mut calls).await;
+        assert_eq!(name, "c");
+        finish_c.send(Ok(RunReport::default())).unwrap();
+        until(&s, "c", "idle").await;
+        // A changed schedule gets a new next run; the last run stays.
+        s.set_file_registries(vec![entry("b", "7d", false), entry("c", "5m", true)]);
+        let c = state_of(&s, "c");
+        assert_eq!(c.schedule, "every 5m");
+        assert_eq!(
+            c.state, "idle",
+            "scan_on_start queues only a registry new to the list"
+        );
+        assert_eq!(c.last_run.unwrap().status, "completed");
+        // The file wins over an API registry of the same name.
+        s.set_file_registries(vec![entry("d", "7d", false)]);
+        let d = state_of(&s, "d");
+        assert_eq!((d.source, d.schedule.as_str()), (Source::File, "every 7d"));
+        assert_eq!(s.registries().len(), 1);
+        s.stop().await;
+    }
+
     #[test]
     fn a_due_schedule_queues_once_and_skips_while_busy() {
         let now = OffsetDateTime::now_utc();
@@ -726,7 +981,7 @@ mod tests {
         enqueue_due(&mut shared, due - Duration::from_millis(1));
         assert!(shared.queue.is_empty());
         enqueue_due(&mut shared, due);
-        assert_eq!(shared.queue, [0]);
+        assert_eq!(shared.queue, [shared.slots[0].id]);
         assert!(matches!(
             shared.slots[0].state,
             State::Queued(Trigger::Schedule)
@@ -735,7 +990,7 @@ mod tests {
         assert!(next > due);
         // Due again while still queued: skipped, not queued twice.
         enqueue_due(&mut shared, next);
-        assert_eq!(shared.queue, [0]);
+        assert_eq!(shared.queue, [shared.slots[0].id]);
         assert!(shared.slots[0].next_run.unwrap() > next);
     }
 }

@@ -14,8 +14,10 @@ pub struct AppState {
     /// `plimsoll_scan::current_analyzer_key()`, so the server reports what `plimsoll report`
     /// would.
     pub analyzer_key: Arc<str>,
-    /// The registry scheduler (`plimsoll serve --config`); none: no registries to show or scan.
+    /// The registry scheduler; none: no registries to show, scan or manage.
     pub scheduler: Option<Scheduler>,
+    /// The configuration file's name, for the refusal to change its registries over the API.
+    pub config_file: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -25,6 +27,7 @@ impl AppState {
             store,
             analyzer_key: analyzer_key.into(),
             scheduler: None,
+            config_file: None,
         }
     }
 
@@ -32,6 +35,13 @@ impl AppState {
     #[must_use]
     pub fn with_scheduler(mut self, scheduler: Scheduler) -> Self {
         self.scheduler = Some(scheduler);
+        self
+    }
+
+    /// The same state, naming `file` as where the configuration file's registries are edited.
+    #[must_use]
+    pub fn with_config_file(mut self, file: impl Into<Arc<str>>) -> Self {
+        self.config_file = Some(file.into());
         self
     }
 }

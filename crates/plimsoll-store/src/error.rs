@@ -11,6 +11,15 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The store file cannot be created.
+    #[error("cannot create store {path}")]
+    CreateFile {
+        /// The store file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// The directory that should hold the store cannot be created.
     #[error("cannot create the directory of store {path}")]
     CreateDir {

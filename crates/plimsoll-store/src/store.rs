@@ -28,6 +28,20 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// has at most a handful of concurrent store calls.
 const MAX_CONNECTIONS: u32 = 4;
 
+/// Creates `path` empty, readable and writable by its owner only, unless it exists (`SQLite` then
+/// fills it). An existing file keeps its mode.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// The results store: one `SQLite` file (WAL journal) holding what `plimsoll registry scan` has
 /// learnt. Cheap to clone: clones share one connection pool.
 #[derive(Clone, Debug)]
@@ -37,8 +51,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the store at `path`, creating its parent directories and the file if needed, and
-    /// applies pending schema migrations.
+    /// Opens the store at `path`, creating its parent directories and the file if needed (mode
+    /// 0600: it may hold registry passwords; `SQLite` gives its `-wal` and `-shm` files the same
+    /// mode), and applies pending schema migrations.
     ///
     /// Connections use the WAL journal, `synchronous=NORMAL` (a power cut may lose the last
     /// commits, never consistency), a 10 s busy timeout and foreign keys. A store whose applied
@@ -53,6 +68,10 @@ impl Store {
                     source,
                 })?;
         }
+        create_private(path).map_err(|source| Error::CreateFile {
+            path: path.to_owned(),
+            source,
+        })?;
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)

@@ -64,6 +64,7 @@ pub(crate) enum Command {
         "Examples:\n",
         "  plimsoll serve --listen 127.0.0.1:8080\n",
         "  plimsoll serve --config plimsoll.toml   # also scans its registries on their schedules\n",
+        "  kill -HUP $(pidof plimsoll)             # re-read plimsoll.toml\n",
         "  plimsoll serve token create --scope read --name ci\n",
         "  curl -H \"Authorization: Bearer $TOKEN\" http://127.0.0.1:8080/api/v1/images\n\n",
         "See docs/server.md."
@@ -81,7 +82,8 @@ pub(crate) struct ServeArgs {
 
     /// The registry-scan TOML configuration (as for `registry scan`): its registries are scanned
     /// on their schedule (schedule, timezone, interval, scan_on_start) and on demand through
-    /// the API. Without it the server only reads the store.
+    /// the API; SIGHUP re-reads it (a broken file keeps the running configuration). Registries
+    /// created through the API (POST /api/v1/registries) are scanned with or without it.
     #[arg(long, short = 'c', value_name = "FILE")]
     pub(crate) config: Option<PathBuf>,
 

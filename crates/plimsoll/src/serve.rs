@@ -2,8 +2,8 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
 
 use anyhow::{Context as _, bail};
 use time::OffsetDateTime;
@@ -38,13 +38,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .as_deref()
         .map(scan_config::load_file)
         .transpose()?;
-    let plans = config.as_ref().map(schedules).transpose()?;
+    let plans = config
+        .as_ref()
+        .map(schedules)
+        .transpose()?
+        .unwrap_or_default();
     let path = store_path(args.store.path.as_ref(), config.as_ref());
     let store = open_store(&path).await?;
-    let scheduler = match (config, plans) {
-        (Some(config), Some(plans)) => Some(scheduler(config, plans, store.clone()).await?),
-        _ => None,
-    };
+    if let Some(config) = &config {
+        // A missing database fails the start, not the first scheduled run days later.
+        open_db(db_dir(config)).await?;
+    }
+    let runner_config = Arc::new(RwLock::new(Arc::new(config.unwrap_or_default())));
+    let scheduler = scheduler(&runner_config, plans, store.clone());
+    plimsoll_server::sync_api_registries(&store, &scheduler)
+        .await
+        .context("cannot read the registries created through the API")?;
     if let Some(token) = plimsoll_server::ensure_admin_token(&store)
         .await
         .context("cannot create the first admin token")?
@@ -54,6 +63,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
              it safe:\nadmin token: {token}"
         ));
     }
+    // Listening for SIGHUP before the address is announced: from then on a SIGHUP reloads,
+    // never kills (its default action).
+    let hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())
+        .context("cannot listen for SIGHUP")?;
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
@@ -62,81 +75,147 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot read the address listened on")?;
     tracing::info!(%address, store = %path.display(), "serving the results store");
     tell(&format!("listening on http://{address}"));
-    let mut state = AppState::new(store.clone(), plimsoll_scan::current_analyzer_key());
-    if let Some(scheduler) = &scheduler {
-        scheduler.start();
-        state = state.with_scheduler(scheduler.clone());
+    let mut state = AppState::new(store.clone(), plimsoll_scan::current_analyzer_key())
+        .with_scheduler(scheduler.clone());
+    if let Some(file) = args.config.as_deref().and_then(Path::file_name) {
+        state = state.with_config_file(file.to_string_lossy());
     }
+    scheduler.start();
+    let reloads = tokio::spawn(reload_on_hangup(
+        hangups,
+        Reload {
+            file: args.config.clone(),
+            store_flag: args.store.path.clone(),
+            store_path: path.clone(),
+            config: runner_config,
+            scheduler: scheduler.clone(),
+            store: store.clone(),
+        },
+    ));
     let served = plimsoll_server::serve(listener, state, plimsoll_server::shutdown_signal())
         .await
         .context("the server stopped on an error");
-    if let Some(scheduler) = scheduler {
-        // The run in flight (on a blocking thread the runtime would wait for anyway) stops
-        // once the images it has started are stored.
-        tracing::info!("stopping the scan in flight, if any, after the images it has started");
-        scheduler.stop().await;
-    }
+    reloads.abort();
+    // The run in flight (on a blocking thread the runtime would wait for anyway) stops once
+    // the images it has started are stored.
+    tracing::info!("stopping the scan in flight, if any, after the images it has started");
+    scheduler.stop().await;
     served?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Each registry's schedule, validated before anything starts.
-fn schedules(config: &ScanConfig) -> anyhow::Result<Vec<Schedule>> {
+/// Each registry of the file with its schedule, validated before anything starts.
+fn schedules(config: &ScanConfig) -> anyhow::Result<Vec<(RegistryConfig, Schedule)>> {
     config
         .registries
         .iter()
         .map(|r| {
-            Schedule::from_keys(
-                r.schedule.as_deref(),
-                r.timezone.as_deref(),
-                r.interval.as_deref(),
-            )
-            .with_context(|| format!("invalid configuration: registry `{}`", r.display_name()))
+            let schedule = Schedule::of_registry(r).context("invalid configuration")?;
+            Ok((r.clone(), schedule))
         })
         .collect()
 }
 
-async fn scheduler(
-    config: ScanConfig,
-    schedules: Vec<Schedule>,
-    store: Store,
-) -> anyhow::Result<Scheduler> {
-    let db_dir = config
+fn db_dir(config: &ScanConfig) -> PathBuf {
+    config
         .db_dir
         .clone()
-        .unwrap_or_else(plimsoll_vulndb::default_db_dir);
-    // A missing database fails the start, not the first scheduled run days later.
-    open_db(db_dir.clone()).await?;
-    let now = OffsetDateTime::now_utc();
-    let registries: Vec<(RegistryConfig, Schedule)> =
-        config.registries.iter().cloned().zip(schedules).collect();
-    for (registry, schedule) in &registries {
-        let next = schedule
-            .next_after(now)
-            .and_then(|t| t.format(&Rfc3339).ok());
-        tracing::info!(
-            registry = %registry.display_name(),
-            schedule = %schedule.describe(),
-            next_run = next.as_deref().unwrap_or("never"),
-            scan_on_start = registry.scan_on_start,
-            "registry scheduled"
-        );
-    }
+        .unwrap_or_else(plimsoll_vulndb::default_db_dir)
+}
+
+/// The configuration runs read: the file's (filters, `max_workers`, database…), replaced as a
+/// whole by a reload.
+type SharedConfig = Arc<RwLock<Arc<ScanConfig>>>;
+
+fn current(config: &SharedConfig) -> Arc<ScanConfig> {
+    Arc::clone(
+        &config
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
+}
+
+fn scheduler(
+    config: &SharedConfig,
+    registries: Vec<(RegistryConfig, Schedule)>,
+    store: Store,
+) -> Scheduler {
     let runner = WorkerRunner {
-        config: Arc::new(config),
+        config: Arc::clone(config),
         store,
-        db_dir,
     };
-    Ok(Scheduler::new(registries, Arc::new(runner), now))
+    // The scheduler logs each registry with its schedule and next run.
+    Scheduler::new(registries, Arc::new(runner), OffsetDateTime::now_utc())
+}
+
+/// Re-reads `--config` at each SIGHUP. Everything is checked first (keys, schedules, the
+/// database opens); any mistake keeps the running configuration and is logged. Otherwise the
+/// file's registries are replaced (see `Scheduler`: states, last runs and unchanged next runs
+/// are kept; a run in flight finishes) and the next runs use the new filters and keys. The
+/// store is never touched; a changed `store` key is reported, not applied.
+async fn reload_on_hangup(mut hangups: tokio::signal::unix::Signal, reload: Reload) {
+    while hangups.recv().await.is_some() {
+        let Some(file) = &reload.file else {
+            tracing::warn!("SIGHUP ignored: the server runs without --config, nothing to reload");
+            continue;
+        };
+        match reload.apply(file).await {
+            Ok(count) => tracing::info!(
+                config = %file.display(),
+                registries = count,
+                "configuration reloaded"
+            ),
+            Err(e) => tracing::error!(
+                config = %file.display(),
+                error = %format!("{e:#}"),
+                "configuration reload failed; the previous configuration stays in force"
+            ),
+        }
+    }
+}
+
+/// What a reload needs.
+struct Reload {
+    file: Option<PathBuf>,
+    store_flag: Option<PathBuf>,
+    /// The store opened at the start.
+    store_path: PathBuf,
+    config: SharedConfig,
+    scheduler: Scheduler,
+    store: Store,
+}
+
+impl Reload {
+    /// Checks `file` whole, then applies it; the number of its registries.
+    async fn apply(&self, file: &Path) -> anyhow::Result<usize> {
+        let fresh = scan_config::load_file(file)?;
+        let registries = schedules(&fresh)?;
+        open_db(db_dir(&fresh)).await?;
+        let _editing = self.scheduler.edit().await;
+        if store_path(self.store_flag.as_ref(), Some(&fresh)) != self.store_path {
+            tracing::warn!(
+                "the store key changed: the server keeps the store it opened; restart to use \
+                 the new one"
+            );
+        }
+        let count = registries.len();
+        *self
+            .config
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(fresh);
+        self.scheduler.set_file_registries(registries);
+        // An API registry the file no longer shadows comes back (one it now shadows goes).
+        plimsoll_server::sync_api_registries(&self.store, &self.scheduler).await?;
+        Ok(count)
+    }
 }
 
 /// Scheduled and manual scans: `plimsoll_worker::run` over the configuration with one registry.
 struct WorkerRunner {
-    config: Arc<ScanConfig>,
+    config: SharedConfig,
     store: Store,
-    db_dir: PathBuf,
 }
 
 impl ScanRunner for WorkerRunner {
@@ -145,10 +224,10 @@ impl ScanRunner for WorkerRunner {
         registry: RegistryConfig,
         started: RunHandle,
     ) -> BoxFuture<'static, Result<RunReport, String>> {
-        let mut config = (*self.config).clone();
+        let mut config = (*current(&self.config)).clone();
         config.registries = vec![registry];
         let store = self.store.clone();
-        let db_dir = self.db_dir.clone();
+        let db_dir = db_dir(&config);
         let scan = move || async move {
             // Opened per run, so a `db update` between runs is used by the next one.
             let db = open_db(db_dir).await.map_err(|e| format!("{e:#}"))?;

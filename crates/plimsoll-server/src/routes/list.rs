@@ -19,6 +19,11 @@ pub(crate) const MAX_PER_PAGE: u64 = 500;
 #[from_request(via(axum::extract::Query), rejection(ApiError))]
 pub(crate) struct ApiQuery<T>(pub(crate) T);
 
+/// `axum::Json` whose rejection is an [`ApiError`] (a 400 naming the key that does not read).
+#[derive(axum::extract::FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub(crate) struct ApiJson<T>(pub(crate) T);
+
 /// `axum::extract::Path` whose rejection is an [`ApiError`].
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(ApiError))]

@@ -8,7 +8,8 @@
 //!   `/api/v1/vulnerabilities/{id}/images`;
 //! - `runs`: `/api/v1/runs`, `/api/v1/runs/{id}`;
 //! - `metrics`: `/metrics` (read scope), Prometheus text;
-//! - `registries`: `/api/v1/registries`, `POST /api/v1/registries/{name}/scans` (admin).
+//! - `registries`: `/api/v1/registries`, `/api/v1/registries/{name}` (`GET`; `POST`, `PUT`,
+//!   `DELETE` admin), `POST /api/v1/registries/{name}/scans` (admin).
 
 pub(crate) mod images;
 pub(crate) mod list;

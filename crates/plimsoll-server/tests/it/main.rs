@@ -4,8 +4,9 @@
 //! - `auth`: tokens (missing, unknown, revoked, scopes), public endpoints;
 //! - `images`: image lists (filters, sorting, pages), reports and exports, vulnerabilities;
 //! - `runs`: the run history and one run;
-//! - `registries`: configured registries and manual scans, against a scheduler whose runs the
-//!   test finishes by hand;
+//! - `registries`: registries (the file's and those created through the API: checks,
+//!   write-only credentials) and manual scans, against a scheduler whose runs the test finishes
+//!   by hand;
 //! - `metrics`: the Prometheus exposition;
 //! - `openapi`: the served document against the router.
 //!

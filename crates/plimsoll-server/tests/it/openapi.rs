@@ -8,7 +8,7 @@ use crate::values::digest;
 /// Every route the router serves, as (method, path template). The router is built only from
 /// `utoipa_axum::routes!`, so a route cannot be added without a documented operation; this
 /// list is the reviewer's view of both.
-const ROUTES: [(&str, &str); 11] = [
+const ROUTES: [(&str, &str); 15] = [
     ("get", "/healthz"),
     ("get", "/readyz"),
     ("get", "/api/openapi.json"),
@@ -19,8 +19,23 @@ const ROUTES: [(&str, &str); 11] = [
     ("get", "/api/v1/runs"),
     ("get", "/api/v1/runs/{id}"),
     ("get", "/api/v1/registries"),
+    ("post", "/api/v1/registries"),
+    ("get", "/api/v1/registries/{name}"),
+    ("put", "/api/v1/registries/{name}"),
+    ("delete", "/api/v1/registries/{name}"),
     ("post", "/api/v1/registries/{name}/scans"),
 ];
+
+/// The success status each write documents and answers.
+fn success(method: &str, path: &str) -> &'static str {
+    match (method, path) {
+        ("post", "/api/v1/registries") => "201",
+        // A trigger answers 202 Accepted: the scan runs later.
+        ("post", _) => "202",
+        ("delete", _) => "204",
+        _ => "200",
+    }
+}
 
 #[tokio::test]
 async fn the_served_document_describes_exactly_the_routes_served() {
@@ -47,8 +62,7 @@ async fn the_served_document_describes_exactly_the_routes_served() {
                 path.starts_with("/api/v1/") || path == "/metrics",
                 "{method} {path}"
             );
-            // A trigger answers 202 Accepted: the scan runs later.
-            let success = if method == "post" { "202" } else { "200" };
+            let success = success(method, path);
             assert!(
                 operation["responses"].get(success).is_some(),
                 "{method} {path} documents its {success}"
@@ -61,12 +75,15 @@ async fn the_served_document_describes_exactly_the_routes_served() {
         .collect();
     assert_eq!(documented, expected);
 
-    // Every documented read answers 200 as documented, with real values in its path (the
-    // trigger is exercised in `registries`, against a scheduler).
+    // Every documented read answers 200 as documented, with real values in its path; the
+    // registry operations against a scheduler, below.
     let run_id = f.get_json("/api/v1/runs").await["items"][0]["id"]
         .as_i64()
         .unwrap();
-    for (_, path) in documented.iter().filter(|(m, _)| m == "get") {
+    for (_, path) in documented
+        .iter()
+        .filter(|(m, p)| m == "get" && !p.starts_with("/api/v1/registries/"))
+    {
         let uri = path
             .replace("{digest}", &digest("app index amd64").to_string())
             .replace(
@@ -80,6 +97,51 @@ async fn the_served_document_describes_exactly_the_routes_served() {
         let answer = f.get_with(&uri, Some(&f.read)).await;
         assert_eq!(answer.status, StatusCode::OK, "{uri}: {}", answer.text());
     }
+
+    // The password is documented write-only; password_file is not offered.
+    let body = &doc["components"]["schemas"]["RegistryBody"]["properties"];
+    assert_eq!(body["password"]["writeOnly"], true, "{body}");
+    assert!(body.get("password_file").is_none(), "{body}");
+
+    let s = crate::registries::server().await;
+    let body = serde_json::json!({"name": "made", "url": "http://127.0.0.1:5001"});
+    let mut answered = BTreeSet::new();
+    for (method, uri, path) in [
+        ("GET", "/api/v1/registries/lab", "/api/v1/registries/{name}"),
+        ("POST", "/api/v1/registries", "/api/v1/registries"),
+        (
+            "PUT",
+            "/api/v1/registries/made",
+            "/api/v1/registries/{name}",
+        ),
+        (
+            "POST",
+            "/api/v1/registries/made/scans",
+            "/api/v1/registries/{name}/scans",
+        ),
+        (
+            "DELETE",
+            "/api/v1/registries/made",
+            "/api/v1/registries/{name}",
+        ),
+    ] {
+        let sent = matches!(method, "POST" | "PUT") && !uri.ends_with("/scans");
+        let (status, answer) =
+            crate::registries::send(&s.app, method, uri, &s.admin, sent.then_some(&body)).await;
+        let method = method.to_lowercase();
+        assert_eq!(
+            status.as_str(),
+            success(&method, path),
+            "{method} {uri}: {answer}"
+        );
+        answered.insert((method, path.to_owned()));
+    }
+    let registry_ops: BTreeSet<(String, String)> = documented
+        .iter()
+        .filter(|(m, p)| p.starts_with("/api/v1/registries") && (m != "get" || p.contains('{')))
+        .cloned()
+        .collect();
+    assert_eq!(answered, registry_ops);
 
     // And the router serves nothing else: other paths and methods are refused.
     for uri in ["/api/v1", "/api/v1/images/x/y", "/api/v1/tokens", "/"] {

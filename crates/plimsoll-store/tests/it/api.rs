@@ -225,3 +225,47 @@ async fn tokens_are_stored_by_hash_and_revoked_once() {
             .is_err()
     );
 }
+
+#[tokio::test]
+async fn api_registries_are_added_once_replaced_listed_and_deleted() {
+    let (_dir, store) = temp_store().await;
+    assert!(store.api_registries().await.unwrap().is_empty());
+    assert!(store.insert_api_registry("a", r#"{"v":1}"#).await.unwrap());
+    assert!(store.insert_api_registry("b", r#"{"v":2}"#).await.unwrap());
+    // A name is added once: the second insert writes nothing.
+    assert!(!store.insert_api_registry("a", r#"{"v":3}"#).await.unwrap());
+    assert!(store.update_api_registry("a", r#"{"v":4}"#).await.unwrap());
+    assert!(!store.update_api_registry("zz", "{}").await.unwrap());
+    let listed: Vec<(String, String)> = store
+        .api_registries()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.name, r.definition))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("a".to_owned(), r#"{"v":4}"#.to_owned()),
+            ("b".to_owned(), r#"{"v":2}"#.to_owned())
+        ]
+    );
+    assert!(store.delete_api_registry("a").await.unwrap());
+    assert!(!store.delete_api_registry("a").await.unwrap());
+    assert_eq!(store.api_registries().await.unwrap().len(), 1);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_store_file_is_private_to_its_owner() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let (dir, store) = temp_store().await;
+    store.insert_api_registry("a", "{}").await.unwrap();
+    for name in ["store.sqlite", "store.sqlite-wal"] {
+        let mode = std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
+    }
+}

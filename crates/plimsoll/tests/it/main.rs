@@ -33,6 +33,7 @@ mod registry_scan;
 mod scheduled;
 mod schema;
 mod serve;
+mod serve_registries;
 mod sources;
 mod vulnerabilities;
 

@@ -332,8 +332,9 @@ fn a_bad_schedule_stops_the_start_naming_the_registry_and_the_key() {
         ("interval = \"2m\"", "interval `2m`: out of range (5m..=7d)"),
         ("schedule = \"0 6 * *\"", "schedule `0 6 * *`"),
         (
-            "timezone = \"Europe/Paris\"",
-            "only UTC and fixed offsets such as +02:00 are supported",
+            "timezone = \"Europe/Pariss\"",
+            "timezone `Europe/Pariss`: neither a fixed offset such as +02:00 nor a time-zone \
+             name of the IANA database",
         ),
         (
             "schedule = \"0 6 * * 6\"\ninterval = \"6h\"",

@@ -5,7 +5,7 @@
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
 
 use serde_json::Value;
@@ -22,6 +22,8 @@ pub(crate) struct Server {
     pub(crate) admin_token: Option<String>,
     /// Every stderr line, collected until the process exits.
     stderr: JoinHandle<Vec<String>>,
+    /// The stderr lines so far, while it runs.
+    live: Arc<Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -50,11 +52,14 @@ impl Server {
             .expect("start plimsoll serve");
         let pipe = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let so_far = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&so_far);
         let stderr = std::thread::spawn(move || {
             let mut lines = Vec::new();
             for line in BufReader::new(pipe).lines() {
                 let line = line.unwrap();
                 let _ = tx.send(line.clone());
+                seen.lock().unwrap().push(line.clone());
                 lines.push(line);
             }
             lines
@@ -80,7 +85,19 @@ impl Server {
             address,
             admin_token,
             stderr,
+            live: so_far,
         }
+    }
+
+    /// The process id, for signals.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The stderr lines so far that contain `text`.
+    pub(crate) fn log_lines_with(&self, text: &str) -> Vec<String> {
+        let lines = self.live.lock().unwrap();
+        lines.iter().filter(|l| l.contains(text)).cloned().collect()
     }
 
     /// GET `path`, with `token` as a Bearer token: (status, body).
@@ -90,14 +107,32 @@ impl Server {
 
     /// `method` `path` with no body, with `token` as a Bearer token: (status, body).
     pub(crate) fn request(&self, method: &str, path: &str, token: Option<&str>) -> (u16, String) {
+        self.send(method, path, token, None)
+    }
+
+    /// `method` `path` with `token` as a Bearer token and an optional JSON body.
+    pub(crate) fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        json: Option<&str>,
+    ) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.address).unwrap();
         let auth = token
             .map(|t| format!("Authorization: Bearer {t}\r\n"))
             .unwrap_or_default();
+        let body = json.unwrap_or_default();
+        let kind = if json.is_some() {
+            "Content-Type: application/json\r\n"
+        } else {
+            ""
+        };
         write!(
             stream,
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n",
-            self.address
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\n{auth}{kind}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.address,
+            body.len()
         )
         .unwrap();
         let mut response = String::new();
