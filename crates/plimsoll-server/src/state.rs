@@ -3,6 +3,7 @@ use std::sync::Arc;
 use plimsoll_store::Store;
 
 use crate::scheduler::Scheduler;
+use crate::vulndb_refresh::DbRefresher;
 
 /// What every handler shares: the results store and the analyzer key its reports are read with.
 /// Cheap to clone (the store is a connection pool).
@@ -16,6 +17,9 @@ pub struct AppState {
     pub analyzer_key: Arc<str>,
     /// The registry scheduler (`plimsoll serve --config`); none: no registries to show or scan.
     pub scheduler: Option<Scheduler>,
+    /// The vulnerability database refresh (`plimsoll serve --config`); none: nothing to show
+    /// or update.
+    pub vulndb: Option<DbRefresher>,
 }
 
 impl AppState {
@@ -25,6 +29,7 @@ impl AppState {
             store,
             analyzer_key: analyzer_key.into(),
             scheduler: None,
+            vulndb: None,
         }
     }
 
@@ -32,6 +37,13 @@ impl AppState {
     #[must_use]
     pub fn with_scheduler(mut self, scheduler: Scheduler) -> Self {
         self.scheduler = Some(scheduler);
+        self
+    }
+
+    /// The same state, with `refresher` behind the vulnerability database endpoints.
+    #[must_use]
+    pub fn with_vulndb(mut self, refresher: DbRefresher) -> Self {
+        self.vulndb = Some(refresher);
         self
     }
 }

@@ -63,6 +63,7 @@ mod inventories;
 mod layers;
 mod lock;
 mod manifests;
+mod registry_images;
 mod results;
 mod runs;
 mod search;
@@ -76,6 +77,7 @@ pub use crate::error::{BoxError, Error, Result};
 pub use crate::findings::{SeverityCounts, StoredFindings};
 pub use crate::lock::RunLock;
 pub use crate::manifests::{ManifestMeta, PlatformImage, TagRecord};
+pub use crate::registry_images::LastScan;
 pub use crate::results::{ResultFilter, ResultRow, ResultStatus};
 pub use crate::runs::{
     ImageOutcome, OutcomeStatus, RunEnd, RunId, RunRecord, RunStatus, RunTotals,

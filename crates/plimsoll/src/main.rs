@@ -15,6 +15,7 @@ mod results;
 mod sbom;
 mod scan_config;
 mod serve;
+mod serve_vulndb;
 mod target;
 
 use std::io::Write;

@@ -41,9 +41,19 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let plans = config.as_ref().map(schedules).transpose()?;
     let path = store_path(args.store.path.as_ref(), config.as_ref());
     let store = open_store(&path).await?;
-    let scheduler = match (config, plans) {
-        (Some(config), Some(plans)) => Some(scheduler(config, plans, store.clone()).await?),
-        _ => None,
+    let (scheduler, mut background) = match (config, plans) {
+        (Some(config), Some(plans)) => {
+            let db_dir = config
+                .db_dir
+                .clone()
+                .unwrap_or_else(plimsoll_vulndb::default_db_dir);
+            let background = crate::serve_vulndb::prepare(&config, &store, db_dir).await?;
+            (
+                Some(scheduler(config, plans, store.clone()).await?),
+                Some(background),
+            )
+        }
+        _ => (None, None),
     };
     if let Some(token) = plimsoll_server::ensure_admin_token(&store)
         .await
@@ -67,9 +77,16 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         scheduler.start();
         state = state.with_scheduler(scheduler.clone());
     }
+    if let Some(background) = &mut background {
+        background.start();
+        state = state.with_vulndb(background.refresher());
+    }
     let served = plimsoll_server::serve(listener, state, plimsoll_server::shutdown_signal())
         .await
         .context("the server stopped on an error");
+    if let Some(background) = background {
+        background.stop().await;
+    }
     if let Some(scheduler) = scheduler {
         // The run in flight (on a blocking thread the runtime would wait for anyway) stops
         // once the images it has started are stored.

@@ -7,10 +7,12 @@
 //! - `images`: `/api/v1/images`, `/api/v1/images/{digest}`,
 //!   `/api/v1/vulnerabilities/{id}/images`;
 //! - `runs`: `/api/v1/runs`, `/api/v1/runs/{id}`;
-//! - `registries`: `/api/v1/registries`, `POST /api/v1/registries/{name}/scans` (admin).
+//! - `registries`: `/api/v1/registries`, `POST /api/v1/registries/{name}/scans` (admin);
+//! - `vulndb`: `/api/v1/vulndb`, `POST /api/v1/vulndb/updates` (admin).
 
 pub(crate) mod images;
 pub(crate) mod list;
 pub(crate) mod meta;
 pub(crate) mod registries;
 pub(crate) mod runs;
+pub(crate) mod vulndb;
