@@ -90,9 +90,12 @@ impl StaleWatch {
                 let now = OffsetDateTime::now_utc();
                 match store.scanned_before(&registries, now - stale_after).await {
                     Ok(stale) => {
-                        for scan in reported.newly_stale(stale) {
-                            let hours = u64::try_from((now - scan.last_scanned).whole_hours())
-                                .unwrap_or(0);
+                        let count = stale.len();
+                        let new = reported.newly_stale(stale);
+                        tracing::debug!(stale = count, new = new.len(), "image.stale check");
+                        for scan in new {
+                            let hours =
+                                u64::try_from((now - scan.last_scanned).whole_hours()).unwrap_or(0);
                             let image = scan.reference();
                             tracing::warn!(%image, hours, "image not scanned for longer than stale_after");
                             alerts.image_stale(&image, scan.last_scanned, hours).await;
@@ -174,6 +177,9 @@ mod tests {
             );
         }
         assert_eq!(check_every(Duration::from_mins(1)), Duration::from_secs(5));
-        assert_eq!(check_every(Duration::from_hours(48)), Duration::from_mins(10));
+        assert_eq!(
+            check_every(Duration::from_hours(48)),
+            Duration::from_mins(10)
+        );
     }
 }

@@ -464,12 +464,10 @@ impl DbRefresher {
             age_seconds: build
                 .map(|b| u64::try_from((now - b.built_at).whole_seconds()).unwrap_or(0)),
             records: build.map(|b| b.records),
-            update_interval: Some(
-                self.inner
-                    .settings
-                    .update_interval
-                    .map_or_else(|| "off".to_owned(), |every| format!("every {}", format_interval(every))),
-            ),
+            update_interval: Some(self.inner.settings.update_interval.map_or_else(
+                || "off".to_owned(),
+                |every| format!("every {}", format_interval(every)),
+            )),
             update_on_start: self.inner.settings.update_on_start,
             sources: self.inner.settings.sources.clone(),
             state: state.to_owned(),
@@ -510,7 +508,9 @@ async fn run_loop(inner: Arc<Inner>) {
                     if matches!(shared.update, UpdateState::Idle) {
                         shared.update = UpdateState::Queued(UpdateTrigger::Schedule);
                     } else {
-                        tracing::info!("scheduled database update skipped: one is already queued or running");
+                        tracing::info!(
+                            "scheduled database update skipped: one is already queued or running"
+                        );
                     }
                 }
                 if let UpdateState::Queued(trigger) = shared.update
@@ -627,7 +627,10 @@ fn finish_update(inner: &Inner, (result, current): UpdateDone) {
     };
     let last = match result {
         Ok(message) => {
-            tracing::info!(new_build, "vulnerability database update finished: {message}");
+            tracing::info!(
+                new_build,
+                "vulnerability database update finished: {message}"
+            );
             LastUpdate {
                 trigger,
                 status: "completed".into(),

@@ -678,10 +678,9 @@ impl JobContext<'_> {
             tracing::warn!(image = %inventory.source.display_name(), "{problem}");
         }
         if let Some(events) = self.new_findings
-            && let Some(event) =
-                crate::alerts::new_findings_event(self.store, &inventory, &outcome)
-                    .await
-                    .map_err(|e| e.to_string())?
+            && let Some(event) = crate::alerts::new_findings_event(self.store, &inventory, &outcome)
+                .await
+                .map_err(|e| e.to_string())?
         {
             events
                 .lock()

@@ -81,7 +81,9 @@ pub(crate) async fn prepare(
     );
     Ok(Background {
         refresher,
-        stale: stale_after.map(|after| hosts(false).map(|h| (h, after))).transpose()?,
+        stale: stale_after
+            .map(|after| hosts(false).map(|h| (h, after)))
+            .transpose()?,
         alerts,
         store: store.clone(),
         running_stale: None,
@@ -138,7 +140,9 @@ impl DbMaintenance for Maintenance {
                 else {
                     return Ok(None);
                 };
-                let mut known = known.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let mut known = known
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
                 if let Some(build) = known.as_ref().filter(|b| b.generation == generation) {
                     return Ok(Some(build.clone()));
                 }

@@ -1,8 +1,6 @@
 //! The stored images of given registries: inventories to re-match, tags not scanned lately.
 
-use plimsoll_store::{
-    ImageOutcome, ManifestMeta, OutcomeStatus, PlatformImage, RunEnd, RunTotals,
-};
+use plimsoll_store::{ImageOutcome, ManifestMeta, OutcomeStatus, PlatformImage, RunEnd, RunTotals};
 use plimsoll_types::Digest;
 use time::OffsetDateTime;
 

@@ -22,6 +22,8 @@ pub(crate) struct Server {
     pub(crate) admin_token: Option<String>,
     /// Every stderr line, collected until the process exits.
     stderr: JoinHandle<Vec<String>>,
+    /// The stderr lines so far.
+    so_far: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -50,11 +52,14 @@ impl Server {
             .expect("start plimsoll serve");
         let pipe = child.stderr.take().unwrap();
         let (tx, rx) = mpsc::channel();
+        let so_far = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let shared = std::sync::Arc::clone(&so_far);
         let stderr = std::thread::spawn(move || {
             let mut lines = Vec::new();
             for line in BufReader::new(pipe).lines() {
                 let line = line.unwrap();
                 let _ = tx.send(line.clone());
+                shared.lock().unwrap().push(line.clone());
                 lines.push(line);
             }
             lines
@@ -80,7 +85,13 @@ impl Server {
             address,
             admin_token,
             stderr,
+            so_far,
         }
+    }
+
+    /// The stderr lines written so far.
+    pub(crate) fn log_so_far(&self) -> Vec<String> {
+        self.so_far.lock().unwrap().clone()
     }
 
     /// GET `path`, with `token` as a Bearer token: (status, body).
