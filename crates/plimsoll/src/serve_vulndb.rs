@@ -3,6 +3,7 @@
 //! the `image.stale` check (`[alerts] stale_after`). The server crate schedules both; this is
 //! where they meet the database (`plimsoll-vulndb`) and the worker.
 
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -185,10 +186,11 @@ impl DbMaintenance for Maintenance {
                 None => "up to date: no source changed".to_owned(),
             };
             if !refreshed.not_modified.is_empty() {
-                message.push_str(&format!(
+                let _ = write!(
+                    message,
                     "; {} feed(s) not modified",
                     refreshed.not_modified.len()
-                ));
+                );
             }
             Ok(message)
         })
