@@ -360,3 +360,96 @@ fn an_image_not_scanned_for_longer_than_stale_after_is_reported_once() {
     assert!(quiet_checks(&lines) >= 2);
     assert!(events.try_recv().is_err(), "an event was repeated");
 }
+
+#[test]
+fn the_refresh_and_alert_keys_are_validated_before_the_server_listens() {
+    let setup = Setup::new();
+    let config = setup.dir().join("plimsoll.toml");
+    let registry = |extra: &str| {
+        format!(
+            "db_dir = \"{}\"\n\n[[registries]]\nname = \"lab\"\nurl = \"http://127.0.0.1:5000\"\n{extra}\n",
+            setup.db_dir().display()
+        )
+    };
+    for (keys, says) in [
+        (
+            "[vulndb]\nupdate_interval = \"2m\"\n",
+            "vulndb.update_interval `2m`: out of range (5m..=7d)",
+        ),
+        (
+            "[vulndb]\nupdate_interval = \"hourly\"\n",
+            "vulndb.update_interval `hourly`: write a number and a unit",
+        ),
+        (
+            "[vulndb]\nsources = [\" \"]\n",
+            "vulndb.sources: an empty source",
+        ),
+        (
+            "[vulndb]\nupdate_every = \"6h\"\n",
+            "unknown field `update_every`",
+        ),
+        (
+            "[alerts]\nstale_after = \"30s\"\n",
+            "alerts.stale_after `30s`: out of range (1m..=365d)",
+        ),
+        (
+            "[alerts]\nstale_before = \"1h\"\n",
+            "unknown field `stale_before`",
+        ),
+    ] {
+        fs_err::write(&config, format!("{keys}\n{}", registry(""))).unwrap();
+        let output = plimsoll(&[
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--store",
+            setup.store().to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ]);
+        assert!(!output.status.success(), "{keys}");
+        let text = stderr(&output);
+        assert!(text.contains(says), "{keys}: {text}");
+        assert!(!text.contains("listening on"), "{keys}: {text}");
+    }
+
+    // Valid keys: shown by the API (no scan, no update runs: nothing is due).
+    fs_err::write(
+        &config,
+        format!(
+            "[vulndb]\nupdate_interval = \"off\"\nsources = [\"/srv/osv\"]\n\n[alerts]\nstale_after = \"48h\"\n\n{}",
+            registry("rescan_on_db_update = false")
+        ),
+    )
+    .unwrap();
+    let server = Server::start_with(&[
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--store",
+        setup.store().to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+    ]);
+    let token = server.admin_token.clone().unwrap();
+    let status = server.get_json("/api/v1/vulndb", &token);
+    assert_eq!(status["configured"], true, "{status}");
+    assert_eq!(status["update_interval"], "off", "{status}");
+    assert_eq!(status["next_update"], Value::Null, "{status}");
+    assert_eq!(
+        status["sources"],
+        serde_json::json!(["/srv/osv"]),
+        "{status}"
+    );
+    assert_eq!(status["records"], 4, "{status}");
+    assert_eq!(status["state"], "idle", "{status}");
+    assert_eq!(
+        status["rematch"]["registries"],
+        serde_json::json!([]),
+        "{status}"
+    );
+    let (code, body) = server.request("POST", "/api/v1/vulndb/updates", None);
+    assert_eq!(code, 401, "{body}");
+    let (code, _) = server.stop();
+    assert!(code.success());
+}
