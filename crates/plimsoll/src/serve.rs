@@ -84,15 +84,22 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let served = plimsoll_server::serve(listener, state, plimsoll_server::shutdown_signal())
         .await
         .context("the server stopped on an error");
-    if let Some(background) = background {
-        background.stop().await;
-    }
-    if let Some(scheduler) = scheduler {
-        // The run in flight (on a blocking thread the runtime would wait for anyway) stops
-        // once the images it has started are stored.
-        tracing::info!("stopping the scan in flight, if any, after the images it has started");
-        scheduler.stop().await;
-    }
+    // Both at once: a re-match waiting for the run lock gets it only once the scan in flight
+    // has stopped, and then stops before its first image.
+    let background = async {
+        if let Some(background) = background {
+            background.stop().await;
+        }
+    };
+    let scheduler = async {
+        if let Some(scheduler) = scheduler {
+            // The run in flight (on a blocking thread the runtime would wait for anyway) stops
+            // once the images it has started are stored.
+            tracing::info!("stopping the scan in flight, if any, after the images it has started");
+            scheduler.stop().await;
+        }
+    };
+    tokio::join!(background, scheduler);
     served?;
     store.close().await;
     tracing::info!("stopped");
