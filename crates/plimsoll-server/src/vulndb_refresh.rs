@@ -709,7 +709,171 @@ fn finish_rematch(inner: &Inner, result: Result<RematchReport, String>) {
 
 #[cfg(test)]
 mod tests {
+    use tokio::sync::{mpsc, oneshot};
+
     use super::*;
+
+    type UpdateCall = oneshot::Sender<Result<String, String>>;
+    type RematchCall = (Vec<String>, oneshot::Sender<Result<RematchReport, String>>);
+
+    /// Database operations the test answers by hand; `build` is what `current` reports.
+    struct Manual {
+        build: Arc<Mutex<Option<DbBuild>>>,
+        updates: mpsc::UnboundedSender<UpdateCall>,
+        rematches: mpsc::UnboundedSender<RematchCall>,
+    }
+
+    impl DbMaintenance for Manual {
+        fn current(&self) -> BoxFuture<'static, Result<Option<DbBuild>, String>> {
+            let build = self.build.lock().unwrap().clone();
+            Box::pin(async move { Ok(build) })
+        }
+        fn update(&self) -> BoxFuture<'static, Result<String, String>> {
+            let calls = self.updates.clone();
+            Box::pin(async move {
+                let (tx, rx) = oneshot::channel();
+                calls.send(tx).map_err(|_| "test gone".to_owned())?;
+                rx.await.map_err(|_| "test dropped the update".to_owned())?
+            })
+        }
+        fn rematch(
+            &self,
+            registries: Vec<String>,
+            handle: RematchHandle,
+        ) -> BoxFuture<'static, Result<RematchReport, String>> {
+            let calls = self.rematches.clone();
+            Box::pin(async move {
+                handle.tell(7);
+                let (tx, rx) = oneshot::channel();
+                calls
+                    .send((registries, tx))
+                    .map_err(|_| "test gone".to_owned())?;
+                rx.await
+                    .map_err(|_| "test dropped the re-match".to_owned())?
+            })
+        }
+    }
+
+    fn build(generation: &str) -> DbBuild {
+        DbBuild {
+            generation: generation.to_owned(),
+            built_at: OffsetDateTime::now_utc(),
+            records: 4,
+        }
+    }
+
+    const PATIENCE: Duration = Duration::from_secs(20);
+
+    async fn next<T>(rx: &mut mpsc::UnboundedReceiver<T>) -> T {
+        tokio::time::timeout(PATIENCE, rx.recv())
+            .await
+            .expect("a call comes")
+            .expect("the refresher is alive")
+    }
+
+    /// Polls the status until `ready` says yes (no timing assumed beyond a generous limit).
+    async fn until(r: &DbRefresher, what: &str, ready: impl Fn(&VulnDbStatus) -> bool) {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let status = r.status();
+            if ready(&status) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "never {what}: {status:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    #[tokio::test]
+    async fn updates_fail_or_bring_a_build_that_is_rematched_and_a_build_during_a_rematch_queues_another()
+     {
+        let current = Arc::new(Mutex::new(Some(build("gen-1"))));
+        let (updates, mut update_calls) = mpsc::unbounded_channel();
+        let (rematches, mut rematch_calls) = mpsc::unbounded_channel();
+        let settings = RefreshSettings {
+            update_interval: None,
+            update_on_start: false,
+            sources: vec!["/feeds".into()],
+        };
+        let r = DbRefresher::new(
+            settings,
+            vec!["r.example".into()],
+            Some(build("gen-1")),
+            Arc::new(Manual {
+                build: Arc::clone(&current),
+                updates,
+                rematches,
+            }),
+            Alerts::new(&plimsoll_worker::ScanConfig::default()).unwrap(),
+            OffsetDateTime::now_utc(),
+        );
+        r.start();
+        assert_eq!(r.status().update_interval.as_deref(), Some("off"));
+        assert_eq!(r.status().next_update, None);
+
+        // A failed update: recorded, the build unchanged, nothing re-matched.
+        let queued = r.trigger().unwrap();
+        assert_eq!(queued.trigger, Some(UpdateTrigger::Manual));
+        assert!(matches!(r.trigger(), Err(UpdateError::Busy(_))));
+        next(&mut update_calls)
+            .await
+            .send(Err("feed down".into()))
+            .unwrap();
+        until(&r, "failed", |s| s.last_update.is_some()).await;
+        let status = r.status();
+        let last = status.last_update.unwrap();
+        assert_eq!(
+            (last.status.as_str(), last.error.as_deref(), last.new_build),
+            ("failed", Some("feed down"), false)
+        );
+        assert_eq!(status.generation.as_deref(), Some("gen-1"));
+        assert_eq!(status.rematch.state, "idle");
+
+        // An update that makes a new build: the registries are re-matched.
+        r.trigger().unwrap();
+        let done = next(&mut update_calls).await;
+        *current.lock().unwrap() = Some(build("gen-2"));
+        done.send(Ok("5 records now".into())).unwrap();
+        let (registries, first) = next(&mut rematch_calls).await;
+        assert_eq!(registries, ["r.example"]);
+        until(&r, "re-matching", |s| s.rematch.run == Some(7)).await;
+        let status = r.status();
+        assert_eq!(status.generation.as_deref(), Some("gen-2"));
+        assert!(status.last_update.unwrap().new_build);
+        assert_eq!(status.rematch.state, "running");
+
+        // Another build while it runs: a second re-match follows the first.
+        r.trigger().unwrap();
+        let done = next(&mut update_calls).await;
+        *current.lock().unwrap() = Some(build("gen-3"));
+        done.send(Ok("6 records now".into())).unwrap();
+        until(&r, "the update done", |s| s.state == "idle").await;
+        assert!(rematch_calls.try_recv().is_err(), "one re-match at a time");
+        let report = RematchReport {
+            run: Some(7),
+            inventories: 3,
+            images_with_new_findings: 1,
+        };
+        first.send(Ok(report.clone())).unwrap();
+        let (_, second) = next(&mut rematch_calls).await;
+        second.send(Ok(report)).unwrap();
+        until(&r, "idle", |s| {
+            s.rematch.state == "idle"
+                && s.rematch
+                    .last
+                    .as_ref()
+                    .and_then(|l| l.generation.as_deref())
+                    == Some("gen-3")
+        })
+        .await;
+        let last = r.status().rematch.last.unwrap();
+        assert_eq!((last.inventories, last.images_with_new_findings), (3, 1));
+        r.stop().await;
+        assert!(matches!(r.trigger(), Err(UpdateError::Stopping)));
+    }
 
     fn config(interval: Option<&str>, sources: &[&str]) -> VulnDbConfig {
         VulnDbConfig {
