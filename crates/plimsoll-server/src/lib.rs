@@ -22,11 +22,17 @@
 //!   running. Registries come from the configuration file (replaced on reload) and from the
 //!   API (`POST`, `PUT`, `DELETE /api/v1/registries…`, admin; kept in the store,
 //!   [`sync_api_registries`]); credentials are write-only.
+//! - [`DbRefresher`] (optional, [`AppState::with_vulndb`]): the vulnerability database
+//!   refresh (`[vulndb]`: an interval, sources, a manual `POST /api/v1/vulndb/updates`), a new
+//!   build noticed however it came and re-matched for the registries with
+//!   `rescan_on_db_update`; `GET /api/v1/vulndb` shows it. [`StaleWatch`] reports images not
+//!   scanned for longer than `[alerts] stale_after` as `image.stale`.
 //!
 //! It reads the store (`plimsoll-store`) and writes reports (`plimsoll-report`, and
 //! `plimsoll-worker`'s `load_report`, which assembles one from the store). It never pulls or
 //! matches itself: scans are started through an injected [`ScanRunner`] (the binary's runs
-//! `plimsoll_worker::run`), so this crate needs no vulnerability database.
+//! `plimsoll_worker::run`) and database updates and re-matches through a [`DbMaintenance`],
+//! so this crate needs no vulnerability database.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -54,7 +60,9 @@ mod error;
 mod routes;
 mod schedule;
 mod scheduler;
+mod stale;
 mod state;
+mod vulndb_refresh;
 
 use std::future::Future;
 
@@ -76,9 +84,15 @@ pub use crate::scheduler::{
     BoxFuture, LastRun, RegistryStatus, RunHandle, RunReport, ScanRunner, Scheduler, Source,
     Trigger, TriggerError,
 };
+pub use crate::stale::{MAX_STALE_AFTER, MIN_STALE_AFTER, StaleWatch, parse_stale_after};
 pub use crate::state::AppState;
+pub use crate::vulndb_refresh::{
+    ConfigError, DEFAULT_UPDATE_INTERVAL, DbBuild, DbMaintenance, DbRefresher, LastRematch,
+    LastUpdate, RefreshSettings, RematchHandle, RematchReport, RematchStatus, RescanHosts,
+    UpdateError, UpdateTrigger, VulnDbStatus,
+};
 
-use crate::routes::{images, meta, metrics, registries, runs};
+use crate::routes::{images, meta, metrics, registries, runs, vulndb};
 
 /// The document's fixed parts; the paths and schemas come from the handlers.
 #[derive(utoipa::OpenApi)]
@@ -97,6 +111,7 @@ use crate::routes::{images, meta, metrics, registries, runs};
         (name = "vulnerabilities", description = "Images by vulnerability"),
         (name = "runs", description = "Scan-run history"),
         (name = "registries", description = "Registries (the configuration file's and those created through the API), their schedules and scans"),
+        (name = "vulndb", description = "The vulnerability database, its refresh and re-matches"),
         (name = "health", description = "Liveness, readiness, this document"),
     )
 )]
@@ -156,6 +171,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(registries::list_registries))
         .routes(routes!(metrics::metrics))
         .routes(routes!(registries::get_registry))
+        .routes(routes!(vulndb::vulndb_status))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_read,
@@ -167,6 +183,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
             registries::replace_registry,
             registries::delete_registry
         ))
+        .routes(routes!(vulndb::trigger_update))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             auth::require_admin,

@@ -208,7 +208,17 @@ fn parse_offset(text: &str) -> Result<FixedOffset, ScheduleError> {
 
 /// `30m`, `6h`, `7d`, `1h30m` (units `s`, `m`, `h`, `d`), from 5 minutes to 7 days.
 fn parse_interval(text: &str) -> Result<Duration, ScheduleError> {
-    let refuse = |why: &str| ScheduleError(format!("interval `{text}`: {why}"));
+    parse_duration(text, "interval", MIN_INTERVAL, MAX_INTERVAL)
+}
+
+/// A duration written like an `interval`, within `min..=max`; errors name `key`.
+pub(crate) fn parse_duration(
+    text: &str,
+    key: &str,
+    min: Duration,
+    max: Duration,
+) -> Result<Duration, ScheduleError> {
+    let refuse = |why: &str| ScheduleError(format!("{key} `{text}`: {why}"));
     let mut total: u64 = 0;
     let mut number = String::new();
     let mut groups = 0;
@@ -244,13 +254,17 @@ fn parse_interval(text: &str) -> Result<Duration, ScheduleError> {
         ));
     }
     let every = Duration::from_secs(total);
-    if every < MIN_INTERVAL || every > MAX_INTERVAL {
-        return Err(refuse("out of range (5m..=7d)"));
+    if every < min || every > max {
+        return Err(refuse(&format!(
+            "out of range ({}..={})",
+            format_interval(min),
+            format_interval(max)
+        )));
     }
     Ok(every)
 }
 
-fn format_interval(every: Duration) -> String {
+pub(crate) fn format_interval(every: Duration) -> String {
     let mut secs = every.as_secs();
     let mut text = String::new();
     for (unit, size) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {

@@ -417,6 +417,16 @@ impl Scheduler {
             .collect()
     }
 
+    /// Every registry's configuration, the file's and the API's.
+    pub fn configs(&self) -> Vec<RegistryConfig> {
+        self.inner
+            .lock()
+            .slots
+            .iter()
+            .map(|s| s.registry.clone())
+            .collect()
+    }
+
     /// The configuration of the registry named `name`, and where it is defined.
     pub fn registry(&self, name: &str) -> Option<(RegistryConfig, Source)> {
         self.inner

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use plimsoll_store::Store;
 
 use crate::scheduler::Scheduler;
+use crate::vulndb_refresh::DbRefresher;
 
 /// What every handler shares: the results store and the analyzer key its reports are read with.
 /// Cheap to clone (the store is a connection pool).
@@ -18,6 +19,9 @@ pub struct AppState {
     pub scheduler: Option<Scheduler>,
     /// The configuration file's name, for the refusal to change its registries over the API.
     pub config_file: Option<Arc<str>>,
+    /// The vulnerability database refresh (`plimsoll serve --config`); none: nothing to show
+    /// or update.
+    pub vulndb: Option<DbRefresher>,
 }
 
 impl AppState {
@@ -28,6 +32,7 @@ impl AppState {
             analyzer_key: analyzer_key.into(),
             scheduler: None,
             config_file: None,
+            vulndb: None,
         }
     }
 
@@ -42,6 +47,13 @@ impl AppState {
     #[must_use]
     pub fn with_config_file(mut self, file: impl Into<Arc<str>>) -> Self {
         self.config_file = Some(file.into());
+        self
+    }
+
+    /// The same state, with `refresher` behind the vulnerability database endpoints.
+    #[must_use]
+    pub fn with_vulndb(mut self, refresher: DbRefresher) -> Self {
+        self.vulndb = Some(refresher);
         self
     }
 }

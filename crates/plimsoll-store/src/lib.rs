@@ -64,6 +64,7 @@ mod layers;
 mod lock;
 mod manifests;
 mod registries;
+mod registry_images;
 mod results;
 mod runs;
 mod search;
@@ -78,6 +79,7 @@ pub use crate::findings::{SeverityCounts, StoredFindings};
 pub use crate::lock::RunLock;
 pub use crate::manifests::{ManifestMeta, PlatformImage, TagRecord};
 pub use crate::registries::ApiRegistry;
+pub use crate::registry_images::LastScan;
 pub use crate::results::{ResultFilter, ResultRow, ResultStatus};
 pub use crate::runs::{
     ImageOutcome, OutcomeStatus, RunEnd, RunId, RunRecord, RunStatus, RunTotals,

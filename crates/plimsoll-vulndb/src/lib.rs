@@ -78,6 +78,13 @@ pub use crate::meta::{DataFile, DbMeta, ImportCounts, SCHEMA_VERSION, SourceMeta
 pub use crate::model::{Advisory, Affected, Event, Range, RangeKind, Reference, Severity};
 pub use crate::source::{ImportSource, SourceFormat, SourceKind};
 
+/// The name of the generation `CURRENT` points at in `db_dir` (`None`: no import has completed
+/// there yet). One small file read: a process that keeps a database open (`plimsoll serve`)
+/// polls it to notice an import made by another process, then opens the new generation.
+pub fn current_generation(db_dir: impl AsRef<std::path::Path>) -> Result<Option<String>> {
+    store::read_current(db_dir.as_ref())
+}
+
 /// The database directory when none is given: `$PLIMSOLL_DB_DIR`, else
 /// `$XDG_CACHE_HOME/plimsoll/db` (XDG base directory spec: only an absolute value counts),
 /// else `~/.cache/plimsoll/db`, else `.plimsoll/db` in the working directory.

@@ -51,6 +51,41 @@ pub struct ScanConfig {
     /// webhook, Slack, syslog; see `docs/notifications.md`).
     #[serde(default)]
     pub notifications: Vec<plimsoll_notify::NotificationConfig>,
+    /// `plimsoll serve` only: the vulnerability database refresh (`[vulndb]`).
+    #[serde(default)]
+    pub vulndb: VulnDbConfig,
+    /// `plimsoll serve` only: alerts the server raises by itself (`[alerts]`).
+    #[serde(default)]
+    pub alerts: AlertsConfig,
+}
+
+/// `[vulndb]`: how `plimsoll serve` keeps the vulnerability database fresh. Kept as text and
+/// checked by the server (like the registries' scheduling keys), so one file serves every
+/// command; `registry scan` ignores it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VulnDbConfig {
+    /// Update every this long (`6h`, `1d`; 5m–7d), or `off`; default `6h`.
+    #[serde(default)]
+    pub update_interval: Option<String>,
+    /// What to update from, as `plimsoll db update --source` takes it (HTTP(S) URLs of OSV
+    /// zips, local directories, zips or JSON files); empty: the public OSV bucket's `all.zip`
+    /// of each default ecosystem, as `db update` does.
+    #[serde(default)]
+    pub sources: Vec<String>,
+    /// Also update as soon as the server starts.
+    #[serde(default)]
+    pub update_on_start: bool,
+}
+
+/// `[alerts]`: conditions the server watches for and notifies through `[[notifications]]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// An image whose last successful scan is older than this (`48h`, `7d`; 1m–365d) is
+    /// reported once as `image.stale`; unset: never.
+    #[serde(default)]
+    pub stale_after: Option<String>,
 }
 
 fn default_max_workers() -> usize {
@@ -68,6 +103,8 @@ impl Default for ScanConfig {
             db_dir: None,
             report_dir: None,
             notifications: Vec::new(),
+            vulndb: VulnDbConfig::default(),
+            alerts: AlertsConfig::default(),
         }
     }
 }
@@ -119,6 +156,14 @@ pub struct RegistryConfig {
     /// `plimsoll serve` only: also scan as soon as the server starts.
     #[serde(default)]
     pub scan_on_start: bool,
+    /// `plimsoll serve` only: re-match this registry's stored images when the vulnerability
+    /// database gets a new build (default true).
+    #[serde(default = "default_true")]
+    pub rescan_on_db_update: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 fn default_type() -> Vendor {
@@ -147,6 +192,7 @@ impl RegistryConfig {
             timezone: None,
             interval: None,
             scan_on_start: false,
+            rescan_on_db_update: true,
         }
     }
 

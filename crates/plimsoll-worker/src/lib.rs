@@ -12,6 +12,7 @@
 //! the run goes on. The summary line is the Sysdig registry scanner's
 //! `Total: N = Success: X + Failed: Y + Skipped: Z`.
 
+mod alerts;
 mod config;
 mod discover;
 mod error;
@@ -21,9 +22,13 @@ mod metrics;
 mod rematch;
 mod run;
 
-pub use crate::config::{MAX_CONCURRENCY_LIMIT, MAX_WORKERS_LIMIT, RegistryConfig, ScanConfig};
+pub use crate::alerts::Alerts;
+pub use crate::config::{
+    AlertsConfig, MAX_CONCURRENCY_LIMIT, MAX_WORKERS_LIMIT, RegistryConfig, ScanConfig,
+    VulnDbConfig,
+};
 pub use crate::discover::{DiscoveredTag, TaggedImage};
 pub use crate::error::{Error, Result};
 pub use crate::export::{ExportFormat, ExportSummary, SUMMARY_COLUMNS, export, load_report};
-pub use crate::rematch::{RematchSummary, rematch};
+pub use crate::rematch::{RematchOptions, RematchSummary, rematch};
 pub use crate::run::{NoProgress, Phase, Progress, RunOptions, RunSummary, TagOutcome, run};

@@ -254,11 +254,7 @@ pub async fn run(
                 },
             ));
             for event in &events {
-                for delivery in notifier.notify(event).await {
-                    if let plimsoll_notify::Outcome::Failed(reason) = &delivery.outcome {
-                        tracing::warn!(sink = %delivery.sink, attempts = delivery.attempts, "notification not delivered: {reason}");
-                    }
-                }
+                crate::alerts::deliver(&notifier, event).await;
             }
         }
     }
@@ -717,41 +713,15 @@ impl JobContext<'_> {
         for problem in &outcome.problems {
             tracing::warn!(image = %inventory.source.display_name(), "{problem}");
         }
-        if let Some(events) = self.new_findings {
-            // New = not among what the store held for this image before this run; an image
-            // seen for the first time has only new findings. Sinks keep those at or above
-            // their own `min_severity`.
-            let before: std::collections::BTreeSet<String> = self
-                .store
-                .findings(&inventory.manifest_digest)
+        if let Some(events) = self.new_findings
+            && let Some(event) = crate::alerts::new_findings_event(self.store, &inventory, &outcome)
                 .await
                 .map_err(|e| e.to_string())?
-                .map(|stored| stored.findings.into_iter().map(|f| f.id).collect())
-                .unwrap_or_default();
-            let new: Vec<plimsoll_notify::FindingSummary> = outcome
-                .findings
-                .iter()
-                .filter(|f| !before.contains(&f.id))
-                .map(|f| plimsoll_notify::FindingSummary {
-                    id: f.id.clone(),
-                    severity: f.severity,
-                    package: f.package.clone(),
-                    installed: f.installed.clone(),
-                    fixed: f.fixed_versions.first().cloned(),
-                })
-                .collect();
-            if !new.is_empty() {
-                let event = plimsoll_notify::Event::new_findings(
-                    inventory.source.display_name(),
-                    inventory.manifest_digest.clone(),
-                    inventory.platform.clone(),
-                    new,
-                );
-                events
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .push(event);
-            }
+        {
+            events
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(event);
         }
         self.store
             .put_findings(

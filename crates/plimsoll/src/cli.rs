@@ -579,7 +579,7 @@ pub(crate) struct DbUpdateArgs {
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "PyPI,npm,Debian,Alpine,Ubuntu,Go,crates.io,Maven,RubyGems,NuGet,Packagist"
+        default_value = crate::db::DEFAULT_ECOSYSTEMS
     )]
     pub(crate) ecosystem: Vec<String>,
 

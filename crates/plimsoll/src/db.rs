@@ -1,6 +1,6 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use time::format_description::well_known::Rfc3339;
@@ -45,44 +45,80 @@ async fn import(args: DbImportArgs) -> anyhow::Result<()> {
 
 async fn update(args: DbUpdateArgs) -> anyhow::Result<()> {
     let dir = db_dir(args.db_dir);
-    let (urls, paths): (Vec<String>, Vec<String>) = if args.source.is_empty() {
-        (
-            args.ecosystem
-                .iter()
-                .map(|e| plimsoll_vulndb::osv_all_zip_url(e))
-                .collect(),
-            Vec::new(),
-        )
+    let sources = if args.source.is_empty() {
+        args.ecosystem
+            .iter()
+            .map(|e| plimsoll_vulndb::osv_all_zip_url(e))
+            .collect()
     } else {
         args.source
-            .into_iter()
-            .partition(|s| s.starts_with("http://") || s.starts_with("https://"))
+    };
+    let refreshed = refresh(&dir, &sources).await?;
+    for import in &refreshed.imports {
+        print_import(import, &dir)?;
+    }
+    let mut out = std::io::stdout().lock();
+    for url in &refreshed.not_modified {
+        writeln!(out, "not modified: {url}")?;
+    }
+    if refreshed.imports.is_empty() {
+        writeln!(out, "the database at {} is up to date", dir.display())?;
+    }
+    Ok(())
+}
+
+/// The ecosystems whose `all.zip` `db update` fetches from the public OSV bucket when no
+/// `--source` is given (and `plimsoll serve` when `[vulndb] sources` is empty).
+pub(crate) const DEFAULT_ECOSYSTEMS: &str =
+    "PyPI,npm,Debian,Alpine,Ubuntu,Go,crates.io,Maven,RubyGems,NuGet,Packagist";
+
+/// The public OSV bucket's `all.zip` of each default ecosystem.
+pub(crate) fn default_sources() -> Vec<String> {
+    DEFAULT_ECOSYSTEMS
+        .split(',')
+        .map(plimsoll_vulndb::osv_all_zip_url)
+        .collect()
+}
+
+/// What [`refresh`] did.
+pub(crate) struct Refreshed {
+    /// The imports made (local sources first, then the changed feeds), each a new build.
+    pub(crate) imports: Vec<ImportReport>,
+    /// Feeds the server reported unchanged.
+    pub(crate) not_modified: Vec<String>,
+}
+
+/// `db update --source …`: local directories, zips and files imported, HTTP(S) feeds
+/// downloaded if they changed and imported. Shared by `plimsoll db update` and the database
+/// refresh of `plimsoll serve`.
+pub(crate) async fn refresh(dir: &Path, sources: &[String]) -> anyhow::Result<Refreshed> {
+    let (urls, paths): (Vec<String>, Vec<String>) = sources
+        .iter()
+        .cloned()
+        .partition(|s| s.starts_with("http://") || s.starts_with("https://"));
+    let mut refreshed = Refreshed {
+        imports: Vec::new(),
+        not_modified: Vec::new(),
     };
     if !paths.is_empty() {
         let sources = paths
             .iter()
             .map(ImportSource::from_path)
             .collect::<Result<Vec<_>, _>>()?;
-        let d = dir.clone();
+        let d = dir.to_owned();
         let report = tokio::task::spawn_blocking(move || {
             plimsoll_vulndb::import(&d, &sources, &ImportOptions::new())
         })
         .await
         .context("import task failed")??;
-        print_import(&report, &dir)?;
+        refreshed.imports.push(report);
     }
     if !urls.is_empty() {
-        let report = plimsoll_vulndb::update(&dir, &urls, &ImportOptions::new()).await?;
-        let mut out = std::io::stdout().lock();
-        for url in &report.not_modified {
-            writeln!(out, "not modified: {url}")?;
-        }
-        match &report.import {
-            Some(import) => print_import(import, &dir)?,
-            None => writeln!(out, "the database at {} is up to date", dir.display())?,
-        }
+        let report = plimsoll_vulndb::update(dir, &urls, &ImportOptions::new()).await?;
+        refreshed.not_modified = report.not_modified;
+        refreshed.imports.extend(report.import);
     }
-    Ok(())
+    Ok(refreshed)
 }
 
 fn print_import(report: &ImportReport, dir: &std::path::Path) -> anyhow::Result<()> {

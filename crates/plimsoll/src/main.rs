@@ -16,6 +16,7 @@ mod results;
 mod sbom;
 mod scan_config;
 mod serve;
+mod serve_vulndb;
 mod target;
 
 use std::io::Write;

@@ -125,7 +125,11 @@ async fn rematch(args: RematchArgs, log_format: LogFormat) -> anyhow::Result<Exi
     let db = open_db(db_dir).await?;
     let progress = RunProgress::for_stderr(matches!(log_format, LogFormat::Json));
     let key = plimsoll_scan::current_analyzer_key();
-    let summary = plimsoll_worker::rematch(&store, db, &key, args.wait, &progress).await?;
+    let options = plimsoll_worker::RematchOptions {
+        wait: args.wait,
+        ..plimsoll_worker::RematchOptions::default()
+    };
+    let summary = plimsoll_worker::rematch(&store, db, &key, options, &progress).await?;
     tracing::info!(
         inventories = summary.inventories,
         packages = summary.packages,

@@ -49,11 +49,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         // A missing database fails the start, not the first scheduled run days later.
         open_db(db_dir(config)).await?;
     }
-    let runner_config = Arc::new(RwLock::new(Arc::new(config.unwrap_or_default())));
+    let runner_config = Arc::new(RwLock::new(Arc::new(config.clone().unwrap_or_default())));
     let scheduler = scheduler(&runner_config, plans, store.clone());
     plimsoll_server::sync_api_registries(&store, &scheduler)
         .await
         .context("cannot read the registries created through the API")?;
+    let mut background = match &config {
+        Some(config) => {
+            Some(crate::serve_vulndb::prepare(config, &store, db_dir(config), &scheduler).await?)
+        }
+        None => None,
+    };
     if let Some(token) = plimsoll_server::ensure_admin_token(&store)
         .await
         .context("cannot create the first admin token")?
@@ -81,6 +87,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         state = state.with_config_file(file.to_string_lossy());
     }
     scheduler.start();
+    if let Some(background) = &mut background {
+        background.start();
+        state = state.with_vulndb(background.refresher());
+    }
     let reloads = tokio::spawn(reload_on_hangup(
         hangups,
         Reload {
@@ -96,10 +106,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .context("the server stopped on an error");
     reloads.abort();
-    // The run in flight (on a blocking thread the runtime would wait for anyway) stops once
-    // the images it has started are stored.
-    tracing::info!("stopping the scan in flight, if any, after the images it has started");
-    scheduler.stop().await;
+    // Both at once: a re-match waiting for the run lock gets it only once the scan in flight
+    // has stopped, and then stops before its first image.
+    let background = async {
+        if let Some(background) = background {
+            background.stop().await;
+        }
+    };
+    let scheduler = async {
+        // The run in flight (on a blocking thread the runtime would wait for anyway) stops
+        // once the images it has started are stored.
+        tracing::info!("stopping the scan in flight, if any, after the images it has started");
+        scheduler.stop().await;
+    };
+    tokio::join!(background, scheduler);
     served?;
     store.close().await;
     tracing::info!("stopped");

@@ -9,7 +9,8 @@
 //! - `runs`: `/api/v1/runs`, `/api/v1/runs/{id}`;
 //! - `metrics`: `/metrics` (read scope), Prometheus text;
 //! - `registries`: `/api/v1/registries`, `/api/v1/registries/{name}` (`GET`; `POST`, `PUT`,
-//!   `DELETE` admin), `POST /api/v1/registries/{name}/scans` (admin).
+//!   `DELETE` admin), `POST /api/v1/registries/{name}/scans` (admin);
+//! - `vulndb`: `/api/v1/vulndb`, `POST /api/v1/vulndb/updates` (admin).
 
 pub(crate) mod images;
 pub(crate) mod list;
@@ -17,3 +18,4 @@ pub(crate) mod meta;
 pub(crate) mod metrics;
 pub(crate) mod registries;
 pub(crate) mod runs;
+pub(crate) mod vulndb;

@@ -475,4 +475,13 @@ async fn without_a_configuration_there_are_no_registries() {
     assert_eq!(list["items"], Value::Array(Vec::new()));
     let (status, body) = call(&f.app, "POST", "/api/v1/registries/lab/scans", &f.admin).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    // Nor a database refresh: the status says so, an update is refused.
+    let (status, vulndb) = call(&f.app, "GET", "/api/v1/vulndb", &f.read).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(vulndb["configured"], false, "{vulndb}");
+    assert_eq!(vulndb["built_at"], Value::Null, "{vulndb}");
+    let (status, body) = call(&f.app, "POST", "/api/v1/vulndb/updates", &f.read).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = call(&f.app, "POST", "/api/v1/vulndb/updates", &f.admin).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }

@@ -6,6 +6,7 @@
 //! - `results`: the results view (joins, statuses, filters).
 //! - `runs`: scan runs and outcomes, the run lock.
 //! - `schema`: opening, migrations, stores from a newer Plimsoll, corrupt values.
+//! - `registry_images`: the inventories and stale tags of given registries (`plimsoll serve`).
 //! - `crash`: a writer process killed with SIGKILL mid-write.
 //!
 //! `values` builds real-looking values of every stored type.
@@ -16,6 +17,7 @@
 mod api;
 mod cache;
 mod crash;
+mod registry_images;
 mod results;
 mod runs;
 mod schema;

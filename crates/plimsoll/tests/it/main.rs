@@ -14,6 +14,9 @@
 //! - `scheduled.rs`: `plimsoll serve --config`: scheduled runs (cron with seconds), manual
 //!   triggers and their 409, a new tag scanned by the next run while unchanged ones are not
 //!   pulled.
+//! - `vulndb_refresh.rs`: `plimsoll serve --config` and the vulnerability database: a `db import`
+//!   beside the server re-matched without a registry request (`findings.new`), a failed update
+//!   (`db.update_failed`), `image.stale`.
 //! - `vulnerabilities.rs`: `plimsoll db` and `plimsoll image` with a database built from the
 //!   repo's OSV fixtures (`testdata/osv/`).
 //!
@@ -35,6 +38,7 @@ mod schema;
 mod serve;
 mod serve_registries;
 mod sources;
+mod vulndb_refresh;
 mod vulnerabilities;
 
 use std::path::{Path, PathBuf};

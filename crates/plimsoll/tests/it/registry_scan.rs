@@ -827,7 +827,7 @@ fn a_run_killed_mid_way_loses_nothing_and_the_next_run_finishes_the_rest() {
 
 /// A loopback HTTP receiver: answers 200 to every request and hands over
 /// (headers, body) of each.
-fn receiver() -> (String, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
+pub(crate) fn receiver() -> (String, std::sync::mpsc::Receiver<(String, Vec<u8>)>) {
     use std::io::{BufRead as _, BufReader, Read as _, Write as _};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/hook", listener.local_addr().unwrap());

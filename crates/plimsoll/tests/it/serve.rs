@@ -100,6 +100,11 @@ impl Server {
         lines.iter().filter(|l| l.contains(text)).cloned().collect()
     }
 
+    /// The stderr lines written so far.
+    pub(crate) fn log_so_far(&self) -> Vec<String> {
+        self.live.lock().unwrap().clone()
+    }
+
     /// GET `path`, with `token` as a Bearer token: (status, body).
     pub(crate) fn get(&self, path: &str, token: Option<&str>) -> (u16, String) {
         self.request("GET", path, token)
