@@ -15,6 +15,11 @@
 //!   errors an opaque 500 logged once.
 //! - Tokens ([`create_token`], [`ensure_admin_token`]) are 256 random bits, stored as SHA-256
 //!   (why that suffices: `auth.rs`), never logged.
+//! - The web UI (`ui/`, askama templates in `templates/`): login with an API token or the admin
+//!   password ([`ensure_admin_password`], [`set_admin_password`]; argon2id), sessions held in
+//!   memory ([`Sessions`]) behind an HttpOnly, SameSite=Strict cookie, per-session CSRF tokens
+//!   on every form; dashboard, registries, repositories, images, one image's tabs, CSV
+//!   downloads and vulnerability pages over the same queries and reports as the API.
 //! - [`Scheduler`] (optional, [`AppState::with_scheduler`]): each configured registry's
 //!   [`Schedule`] (cron with optional seconds, or an interval), its state (idle, queued,
 //!   running) and one run queue; `GET /api/v1/registries` shows it and
@@ -52,6 +57,7 @@ mod routes;
 mod schedule;
 mod scheduler;
 mod state;
+mod ui;
 
 use std::future::Future;
 
@@ -71,6 +77,7 @@ pub use crate::scheduler::{
     TriggerError,
 };
 pub use crate::state::AppState;
+pub use crate::ui::{MIN_PASSWORD_CHARS, Sessions, ensure_admin_password, set_admin_password};
 
 use crate::routes::{images, meta, registries, runs};
 
@@ -116,9 +123,10 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The router of the whole server over `state`. Routes are registered only through
+/// The router of the whole server over `state`. API routes are registered only through
 /// `utoipa_axum::routes!`, so each one is in the OpenAPI document served at
-/// `/api/openapi.json`.
+/// `/api/openapi.json`; the web UI's HTML routes (`ui/`) are merged beside them and are not
+/// part of the document.
 pub fn app(state: AppState) -> Router {
     let (router, doc) = api(&state).split_for_parts();
     let json = serde_json::to_string(&doc).unwrap_or_else(|e| {
@@ -128,6 +136,7 @@ pub fn app(state: AppState) -> Router {
         "{}".to_owned()
     });
     router
+        .merge(ui::router())
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(Extension(meta::OpenApiJson(json.into())))

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use plimsoll_store::Store;
 
 use crate::scheduler::Scheduler;
+use crate::ui::Sessions;
 
 /// What every handler shares: the results store and the analyzer key its reports are read with.
 /// Cheap to clone (the store is a connection pool).
@@ -16,6 +17,8 @@ pub struct AppState {
     pub analyzer_key: Arc<str>,
     /// The registry scheduler (`plimsoll serve --config`); none: no registries to show or scan.
     pub scheduler: Option<Scheduler>,
+    /// The web UI's sessions (in memory: a restart logs everyone out).
+    pub sessions: Sessions,
 }
 
 impl AppState {
@@ -25,6 +28,7 @@ impl AppState {
             store,
             analyzer_key: analyzer_key.into(),
             scheduler: None,
+            sessions: Sessions::default(),
         }
     }
 

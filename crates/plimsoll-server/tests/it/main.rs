@@ -6,7 +6,8 @@
 //! - `runs`: the run history and one run;
 //! - `registries`: configured registries and manual scans, against a scheduler whose runs the
 //!   test finishes by hand;
-//! - `openapi`: the served document against the router.
+//! - `openapi`: the served document against the router;
+//! - `ui`: the web UI (sessions, CSRF, escaping, pages).
 //!
 //! `fixture` fills a store with the realistic values of plimsoll-store's own tests
 //! (`values.rs`, shared by path).
@@ -20,6 +21,7 @@ mod images;
 mod openapi;
 mod registries;
 mod runs;
+mod ui;
 // Not every helper of plimsoll-store's fixtures is used here.
 #[allow(dead_code)]
 #[path = "../../../plimsoll-store/tests/it/values.rs"]

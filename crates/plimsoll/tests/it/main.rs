@@ -14,6 +14,7 @@
 //! - `scheduled.rs`: `plimsoll serve --config`: scheduled runs (cron with seconds), manual
 //!   triggers and their 409, a new tag scanned by the next run while unchanged ones are not
 //!   pulled.
+//! - `ui.rs`: the web UI walked by headless Chromium (playwright-core) against a real server.
 //! - `vulnerabilities.rs`: `plimsoll db` and `plimsoll image` with a database built from the
 //!   repo's OSV fixtures (`testdata/osv/`).
 //!
@@ -33,6 +34,7 @@ mod registry_scan;
 mod scheduled;
 mod serve;
 mod sources;
+mod ui;
 mod vulnerabilities;
 
 use std::path::{Path, PathBuf};
