@@ -130,7 +130,12 @@ pub(crate) async fn dashboard(
         .filter(|r| r.counts.total() > 0)
         .collect();
     top_images.sort_by_key(|r| {
-        std::cmp::Reverse((r.counts.critical, r.counts.high, r.counts.medium, r.counts.low))
+        std::cmp::Reverse((
+            r.counts.critical,
+            r.counts.high,
+            r.counts.medium,
+            r.counts.low,
+        ))
     });
     top_images.truncate(usize::try_from(TOP).unwrap_or(10));
     let runs = store

@@ -18,11 +18,11 @@ use plimsoll_types::{FixState, Severity, VulnerabilityReport};
 use crate::error::ApiError;
 use crate::routes::images::{findings_csv as report_csv, load_reports};
 use crate::state::AppState;
+use crate::ui::UiResult;
 use crate::ui::session::Viewer;
 use crate::ui::view::{
     Counts, ImageRow, Nav, Pager, bytes, severity_class, short_digest, when_text,
 };
-use crate::ui::UiResult;
 
 /// Rows per page of the image lists.
 const PER_PAGE: u64 = 50;
@@ -168,7 +168,7 @@ async fn page_of(
                 sort,
                 order,
                 page: PageRequest {
-                    offset: (page - 1) * per_page,
+                    offset: (page - 1).saturating_mul(per_page),
                     limit: per_page,
                 },
             },
@@ -316,7 +316,8 @@ pub(crate) async fn repository(
         ..ImageFilter::default()
     };
     let page = q.page.unwrap_or(1).max(1);
-    let (rows, total) = page_of(&state, &filter, ImageSort::Tag, Order::Asc, page, PER_PAGE).await?;
+    let (rows, total) =
+        page_of(&state, &filter, ImageSort::Tag, Order::Asc, page, PER_PAGE).await?;
     if total == 0 {
         return Err(ApiError::NotFound(format!(
             "no tags of repository `{repository}` in registry `{registry}`"
@@ -334,7 +335,7 @@ pub(crate) async fn repository(
 
 pub(crate) struct FindingLine {
     pub(crate) id: String,
-    pub(crate) aliases: String,
+    pub(crate) aliases: Vec<String>,
     pub(crate) summary: String,
     pub(crate) severity: &'static str,
     pub(crate) severity_rank: u8,
@@ -472,7 +473,7 @@ fn image_page(nav: Nav, digest: String, report: VulnerabilityReport) -> ImagePag
         .iter()
         .map(|f| FindingLine {
             id: f.id.clone(),
-            aliases: f.aliases.join(", "),
+            aliases: f.aliases.clone(),
             summary: f.summary.clone().unwrap_or_default(),
             severity: f.severity.as_str(),
             severity_rank: rank(f.severity),
@@ -649,7 +650,12 @@ pub(crate) struct Advisory {
     pub(crate) severity: &'static str,
     pub(crate) class: &'static str,
     pub(crate) references: Vec<String>,
+    /// References beyond those listed.
+    pub(crate) more_references: usize,
 }
+
+/// References listed on a vulnerability page before "and N more".
+const REFERENCES_SHOWN: usize = 6;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "vulnerability.html")]
@@ -672,7 +678,15 @@ pub(crate) async fn vulnerability(
         ..ImageFilter::default()
     };
     let page = q.page.unwrap_or(1).max(1);
-    let (rows, total) = page_of(&state, &filter, ImageSort::Critical, Order::Desc, page, PER_PAGE).await?;
+    let (rows, total) = page_of(
+        &state,
+        &filter,
+        ImageSort::Critical,
+        Order::Desc,
+        page,
+        PER_PAGE,
+    )
+    .await?;
     let rows: Vec<ImageRow> = rows.into_iter().map(ImageRow::from).collect();
     // The advisory's text comes from the report of the first affected image (the server has
     // no vulnerability database of its own).
@@ -683,7 +697,8 @@ pub(crate) async fn vulnerability(
             .iter()
             .flat_map(|r| &r.findings)
             .find(|f| {
-                f.id.eq_ignore_ascii_case(&id) || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(&id))
+                f.id.eq_ignore_ascii_case(&id)
+                    || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(&id))
             })
             .map(|f| Advisory {
                 id: f.id.clone(),
@@ -695,8 +710,15 @@ pub(crate) async fn vulnerability(
                     .references
                     .iter()
                     .filter(|r| r.starts_with("https://") || r.starts_with("http://"))
+                    .take(REFERENCES_SHOWN)
                     .cloned()
                     .collect(),
+                more_references: f
+                    .references
+                    .iter()
+                    .filter(|r| r.starts_with("https://") || r.starts_with("http://"))
+                    .count()
+                    .saturating_sub(REFERENCES_SHOWN),
             });
     }
     Ok(VulnerabilityPage {
@@ -721,6 +743,13 @@ mod tests {
             ..ListQuery::default()
         };
         assert_eq!(q.query_string(), "registry=127.0.0.1%3A5000&severity=high");
-        assert!(ListQuery { sort: "bogus".into(), ..ListQuery::default() }.sort().is_err());
+        assert!(
+            ListQuery {
+                sort: "bogus".into(),
+                ..ListQuery::default()
+            }
+            .sort()
+            .is_err()
+        );
     }
 }

@@ -92,7 +92,11 @@ pub(crate) async fn submit(
                 return Ok(refuse(has_password, "unknown API token", String::new()));
             }
             Err(ApiError::Forbidden(_)) => {
-                return Ok(refuse(has_password, "this API token was revoked", String::new()));
+                return Ok(refuse(
+                    has_password,
+                    "this API token was revoked",
+                    String::new(),
+                ));
             }
             Err(e) => return Err(e.into()),
         }

@@ -42,7 +42,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/registries", get(registries::list))
         .route("/registries/{name}", get(registries::repositories))
         .route("/registries/{name}/scan", post(registries::scan_now))
-        .route("/repositories/{registry}/{*repository}", get(images::repository))
+        .route(
+            "/repositories/{registry}/{*repository}",
+            get(images::repository),
+        )
         .route("/images", get(images::list))
         .route("/images.csv", get(images::list_csv))
         .route("/images/{digest}", get(images::image))

@@ -86,19 +86,52 @@ mod tests {
     async fn the_password_is_salted_argon2id_and_verifies() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s.sqlite")).await.unwrap();
-        assert!(!verify(&store, "admin", "correct horse battery").await.unwrap());
-        assert!(ensure_admin_password(&store, "correct horse battery").await.unwrap());
-        assert!(!ensure_admin_password(&store, "another long password").await.unwrap());
+        assert!(
+            !verify(&store, "admin", "correct horse battery")
+                .await
+                .unwrap()
+        );
+        assert!(
+            ensure_admin_password(&store, "correct horse battery")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !ensure_admin_password(&store, "another long password")
+                .await
+                .unwrap()
+        );
         let stored = store.ui_password_hash("admin").await.unwrap().unwrap();
         assert!(stored.starts_with("$argon2id$"), "{stored}");
         assert!(!stored.contains("horse"));
-        assert!(verify(&store, "admin", "correct horse battery").await.unwrap());
-        assert!(!verify(&store, "admin", "correct horse batterY").await.unwrap());
-        assert!(!verify(&store, "root", "correct horse battery").await.unwrap());
-        set_admin_password(&store, "another long password").await.unwrap();
-        assert!(verify(&store, "admin", "another long password").await.unwrap());
+        assert!(
+            verify(&store, "admin", "correct horse battery")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify(&store, "admin", "correct horse batterY")
+                .await
+                .unwrap()
+        );
+        assert!(
+            !verify(&store, "root", "correct horse battery")
+                .await
+                .unwrap()
+        );
+        set_admin_password(&store, "another long password")
+            .await
+            .unwrap();
+        assert!(
+            verify(&store, "admin", "another long password")
+                .await
+                .unwrap()
+        );
         assert!(set_admin_password(&store, "short").await.is_err());
         // Same password, new salt: a different hash.
-        assert_ne!(hash("another long password").unwrap(), hash("another long password").unwrap());
+        assert_ne!(
+            hash("another long password").unwrap(),
+            hash("another long password").unwrap()
+        );
     }
 }

@@ -35,9 +35,7 @@ pub(crate) struct Configured {
 
 /// The host part of a registry URL, as the tags table records it (`127.0.0.1:5000`).
 fn host_of(url: &str) -> String {
-    let rest = url
-        .split_once("://")
-        .map_or(url, |(_, rest)| rest);
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
     rest.split('/').next().unwrap_or(rest).to_owned()
 }
 
@@ -161,7 +159,11 @@ pub(crate) async fn scan_now(
         }
     };
     tracing::info!(registry = %name, "scan requested from the web UI");
-    Ok((status, registries_page(&state, &viewer, Some(notice)).await?).into_response())
+    Ok((
+        status,
+        registries_page(&state, &viewer, Some(notice)).await?,
+    )
+        .into_response())
 }
 
 /// A repository of a registry, ready to show.
@@ -229,7 +231,10 @@ mod tests {
     #[test]
     fn hosts_come_from_urls() {
         assert_eq!(host_of("http://127.0.0.1:5000"), "127.0.0.1:5000");
-        assert_eq!(host_of("https://registry.example.com/"), "registry.example.com");
+        assert_eq!(
+            host_of("https://registry.example.com/"),
+            "registry.example.com"
+        );
         assert_eq!(host_of("registry.example.com"), "registry.example.com");
     }
 }

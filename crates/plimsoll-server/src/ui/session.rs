@@ -33,11 +33,7 @@ pub(crate) const LIFETIME: Duration = Duration::from_secs(8 * 60 * 60);
 #[derive(Clone, Debug)]
 pub(crate) enum Principal {
     /// Logged in with an API token: its SHA-256 (re-checked on every request), id and name.
-    Token {
-        hash: String,
-        id: i64,
-        name: String,
-    },
+    Token { hash: String, id: i64, name: String },
     /// Logged in as UI user `admin` with the admin password.
     Admin,
 }
@@ -153,7 +149,7 @@ pub(crate) fn clear_cookie() -> HeaderValue {
 /// without a live session, and one whose API token was revoked or deleted since.
 #[derive(Clone, Debug)]
 pub(crate) struct Viewer {
-    /// Shown in the header.
+    /// Shown in the header: the token's name, or `admin`.
     pub(crate) name: String,
     /// What the session may do.
     pub(crate) scope: TokenScope,
@@ -187,7 +183,11 @@ impl FromRequestParts<AppState> for Viewer {
         };
         let name = match &session.principal {
             Principal::Admin => "admin".to_owned(),
-            Principal::Token { hash, id: token_id, name } => {
+            Principal::Token {
+                hash,
+                id: token_id,
+                name,
+            } => {
                 let live = state
                     .store
                     .api_token_by_hash(hash)
@@ -200,7 +200,7 @@ impl FromRequestParts<AppState> for Viewer {
                     return Err(UiError::LoginNeeded);
                 }
                 tracing::Span::current().record("token_id", token_id);
-                format!("token {name}")
+                name.clone()
             }
         };
         Ok(Viewer {
@@ -250,9 +250,15 @@ mod tests {
     #[test]
     fn the_cookie_is_found_among_others_and_must_be_hex() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; plimsoll_session=beef01 ; b=2"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; plimsoll_session=beef01 ; b=2"),
+        );
         assert_eq!(session_id(&headers).as_deref(), Some("beef01"));
-        headers.insert(header::COOKIE, HeaderValue::from_static("plimsoll_session=<script>"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("plimsoll_session=<script>"),
+        );
         assert_eq!(session_id(&headers), None);
     }
 
@@ -264,7 +270,10 @@ mod tests {
         assert!(sessions.get(&id).is_some());
         assert!(sessions.lock().contains_key(&key(&id)));
         let raw: [u8; 32] = hex::decode(&id).unwrap().try_into().unwrap();
-        assert!(!sessions.lock().contains_key(&raw), "the id itself is not the key");
+        assert!(
+            !sessions.lock().contains_key(&raw),
+            "the id itself is not the key"
+        );
         sessions.close(&id);
         assert!(sessions.get(&id).is_none());
         assert_eq!(sessions.len(), 0);
@@ -275,13 +284,22 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, HeaderValue::from_static("127.0.0.1:8080"));
         assert!(same_origin(&h));
-        h.insert(header::REFERER, HeaderValue::from_static("http://127.0.0.1:8080/registries"));
+        h.insert(
+            header::REFERER,
+            HeaderValue::from_static("http://127.0.0.1:8080/registries"),
+        );
         assert!(same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://evil.example"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://evil.example"),
+        );
         assert!(!same_origin(&h));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(!same_origin(&h));
-        h.insert(header::ORIGIN, HeaderValue::from_static("http://127.0.0.1:8080"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("http://127.0.0.1:8080"),
+        );
         assert!(same_origin(&h));
     }
 }

@@ -194,6 +194,9 @@ mod tests {
         assert_eq!(when_text("2026-11-26T17:40:02Z"), "2026-11-26 17:40 UTC");
         assert_eq!(when_text("garbage"), "garbage");
         let pager = Pager::new(2, 50, 101, String::new());
-        assert_eq!((pager.pages, pager.has_prev(), pager.has_next()), (3, true, true));
+        assert_eq!(
+            (pager.pages, pager.has_prev(), pager.has_next()),
+            (3, true, true)
+        );
     }
 }

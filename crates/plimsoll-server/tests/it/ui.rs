@@ -72,7 +72,10 @@ async fn login(app: &Router, token: &str) -> String {
     let page = post(app, "/login", &format!("token={token}"), None, SAME).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(page.location(), "/");
-    let cookie = page.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    let cookie = page.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .to_owned();
     cookie.split(';').next().unwrap().to_owned()
 }
 
@@ -104,16 +107,23 @@ async fn login_sets_a_strict_http_only_cookie_and_pages_need_it() {
         assert_eq!(page.location(), "/login", "{uri}");
     }
     // A made-up session id is no session either.
-    let page = get(&app, "/", Some(&format!("plimsoll_session={}", "ab".repeat(32)))).await;
+    let page = get(
+        &app,
+        "/",
+        Some(&format!("plimsoll_session={}", "ab".repeat(32))),
+    )
+    .await;
     assert_eq!(page.location(), "/login");
 
     let login_page = get(&app, "/login", None).await;
     assert_eq!(login_page.status, StatusCode::OK);
     assert!(login_page.body.contains("name=\"token\""));
-    assert!(login_page.headers[header::CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap()
-        .contains("script-src 'self'"));
+    assert!(
+        login_page.headers[header::CONTENT_SECURITY_POLICY]
+            .to_str()
+            .unwrap()
+            .contains("script-src 'self'")
+    );
     // No admin password is set: no password form.
     assert!(!login_page.body.contains("name=\"password\""));
 
@@ -143,7 +153,12 @@ async fn login_sets_a_strict_http_only_cookie_and_pages_need_it() {
 
     let dashboard = get(&app, "/", Some(&cookie)).await;
     assert_eq!(dashboard.status, StatusCode::OK, "{}", dashboard.body);
-    assert!(dashboard.body.contains("token ci"), "the header names the token");
+    assert!(
+        dashboard
+            .body
+            .contains("ci <span class=\"pill\">read</span>"),
+        "the header names the token and its scope"
+    );
     assert!(dashboard.body.contains("<svg id=\"severity-chart\""));
     // Logged in, /login goes to the dashboard.
     assert_eq!(get(&app, "/login", Some(&cookie)).await.location(), "/");
@@ -152,9 +167,21 @@ async fn login_sets_a_strict_http_only_cookie_and_pages_need_it() {
     let token = csrf(&dashboard.body);
     let refused = post(&app, "/logout", "csrf=wrong", Some(&cookie), SAME).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
-    let out = post(&app, "/logout", &format!("csrf={token}"), Some(&cookie), SAME).await;
+    let out = post(
+        &app,
+        "/logout",
+        &format!("csrf={token}"),
+        Some(&cookie),
+        SAME,
+    )
+    .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert!(out.headers[header::SET_COOKIE].to_str().unwrap().contains("Max-Age=0"));
+    assert!(
+        out.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
     assert_eq!(get(&app, "/", Some(&cookie)).await.location(), "/login");
 }
 
@@ -167,7 +194,10 @@ async fn a_revoked_tokens_session_ends_at_its_next_request() {
             .await
             .unwrap();
     let cookie = login(&app, &token).await;
-    assert_eq!(get(&app, "/images", Some(&cookie)).await.status, StatusCode::OK);
+    assert_eq!(
+        get(&app, "/images", Some(&cookie)).await.status,
+        StatusCode::OK
+    );
     assert!(f.store.revoke_api_token(record.id).await.unwrap());
     let page = get(&app, "/images", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -185,25 +215,62 @@ async fn the_admin_password_logs_in_with_admin_scope() {
             .await
             .unwrap()
     );
-    assert!(get(&app, "/login", None).await.body.contains("name=\"password\""));
+    assert!(
+        get(&app, "/login", None)
+            .await
+            .body
+            .contains("name=\"password\"")
+    );
     let wrong = post(&app, "/login", "user=admin&password=guess", None, SAME).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
     assert!(wrong.body.contains("wrong user or password"));
-    let other = post(&app, "/login", "user=root&password=a+long+admin+password", None, SAME).await;
+    let other = post(
+        &app,
+        "/login",
+        "user=root&password=a+long+admin+password",
+        None,
+        SAME,
+    )
+    .await;
     assert_eq!(other.status, StatusCode::UNAUTHORIZED);
-    let ok = post(&app, "/login", "user=admin&password=a+long+admin+password", None, SAME).await;
+    let ok = post(
+        &app,
+        "/login",
+        "user=admin&password=a+long+admin+password",
+        None,
+        SAME,
+    )
+    .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
-    let cookie = ok.headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let cookie = ok.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
     let page = get(&app, "/registries", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("admin <span class=\"pill\">admin</span>"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("admin <span class=\"pill\">admin</span>"),
+        "{}",
+        page.body
+    );
 }
 
 #[tokio::test]
 async fn a_login_from_another_site_is_refused() {
     let f = fixture().await;
     let app = app_over(&f);
-    let page = post(&app, "/login", &format!("token={}", f.read), None, "http://evil.example").await;
+    let page = post(
+        &app,
+        "/login",
+        &format!("token={}", f.read),
+        None,
+        "http://evil.example",
+    )
+    .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.headers.get(header::SET_COOKIE).is_none());
 }
@@ -235,14 +302,25 @@ async fn scan_now_is_admin_only_csrf_checked_and_shows_a_409_nicely() {
         time::OffsetDateTime::now_utc(),
     );
     scheduler.start();
-    let app = plimsoll_server::app(AppState::new(f.store.clone(), ANALYZER).with_scheduler(scheduler));
+    let app =
+        plimsoll_server::app(AppState::new(f.store.clone(), ANALYZER).with_scheduler(scheduler));
 
     let read = login(&app, &f.read).await;
     let page = get(&app, "/registries", Some(&read)).await;
     assert!(page.body.contains(">lab</a>"), "{}", page.body);
-    assert!(!page.body.contains("Scan now"), "read sessions get no button");
+    assert!(
+        !page.body.contains("Scan now"),
+        "read sessions get no button"
+    );
     let token = csrf(&page.body);
-    let refused = post(&app, "/registries/lab/scan", &format!("csrf={token}"), Some(&read), SAME).await;
+    let refused = post(
+        &app,
+        "/registries/lab/scan",
+        &format!("csrf={token}"),
+        Some(&read),
+        SAME,
+    )
+    .await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
 
     let admin = login(&app, &f.admin).await;
@@ -250,23 +328,59 @@ async fn scan_now_is_admin_only_csrf_checked_and_shows_a_409_nicely() {
     assert!(page.body.contains("Scan now"));
     let token = csrf(&page.body);
     // A cross-origin POST with the right token, and a same-origin one without it: refused.
-    let cross = post(&app, "/registries/lab/scan", &format!("csrf={token}"), Some(&admin), "http://evil.example").await;
+    let cross = post(
+        &app,
+        "/registries/lab/scan",
+        &format!("csrf={token}"),
+        Some(&admin),
+        "http://evil.example",
+    )
+    .await;
     assert_eq!(cross.status, StatusCode::FORBIDDEN);
     assert!(cross.body.contains("not sent from a page of this server"));
     let forged = post(&app, "/registries/lab/scan", "csrf=00", Some(&admin), SAME).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     // Another session's token is not this one's.
     let read_token = csrf(&get(&app, "/", Some(&read)).await.body);
-    let swapped = post(&app, "/registries/lab/scan", &format!("csrf={read_token}"), Some(&admin), SAME).await;
+    let swapped = post(
+        &app,
+        "/registries/lab/scan",
+        &format!("csrf={read_token}"),
+        Some(&admin),
+        SAME,
+    )
+    .await;
     assert_eq!(swapped.status, StatusCode::FORBIDDEN);
 
-    let queued = post(&app, "/registries/lab/scan", &format!("csrf={token}"), Some(&admin), SAME).await;
+    let queued = post(
+        &app,
+        "/registries/lab/scan",
+        &format!("csrf={token}"),
+        Some(&admin),
+        SAME,
+    )
+    .await;
     assert_eq!(queued.status, StatusCode::ACCEPTED, "{}", queued.body);
     assert!(queued.body.contains("A scan of registry `lab` is queued."));
-    let busy = post(&app, "/registries/lab/scan", &format!("csrf={token}"), Some(&admin), SAME).await;
+    let busy = post(
+        &app,
+        "/registries/lab/scan",
+        &format!("csrf={token}"),
+        Some(&admin),
+        SAME,
+    )
+    .await;
     assert_eq!(busy.status, StatusCode::CONFLICT, "{}", busy.body);
-    assert!(busy.body.contains("class=\"notice error\""), "{}", busy.body);
-    assert!(busy.body.contains("a run of registry `lab` is already"), "{}", busy.body);
+    assert!(
+        busy.body.contains("class=\"notice error\""),
+        "{}",
+        busy.body
+    );
+    assert!(
+        busy.body.contains("a run of registry `lab` is already"),
+        "{}",
+        busy.body
+    );
 }
 
 #[tokio::test]
@@ -280,7 +394,11 @@ async fn hostile_tag_and_package_names_are_escaped() {
     f.store.put_inventory(&inv, ANALYZER).await.unwrap();
     f.store.put_findings(&meta.digest, None, &[]).await.unwrap();
     f.store
-        .record_tags(REGISTRY, "team/app", &[(format!("t{hostile}"), meta.digest.clone())])
+        .record_tags(
+            REGISTRY,
+            "team/app",
+            &[(format!("t{hostile}"), meta.digest.clone())],
+        )
         .await
         .unwrap();
     let app = app_over(&f);
@@ -295,7 +413,12 @@ async fn hostile_tag_and_package_names_are_escaped() {
         let page = get(&app, &uri, Some(&cookie)).await;
         assert_eq!(page.status, StatusCode::OK, "{uri}: {}", page.body);
         assert!(!page.body.contains(hostile), "{uri} has the raw string");
-        assert!(page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;") || page.body.contains("&#60;script&#62;"), "{uri}: {}", page.body);
+        assert!(
+            page.body.contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+                || page.body.contains("&#60;script&#62;"),
+            "{uri}: {}",
+            page.body
+        );
     }
     // The CSV of the list carries it as data, as a CSV should.
     let csv = get(&app, "/images.csv?repository=team/app", Some(&cookie)).await;
@@ -310,17 +433,42 @@ async fn pages_show_the_stores_images_findings_and_exports() {
 
     let dashboard = get(&app, "/", Some(&cookie)).await.body;
     // The fixture's rows: 1.4.2 and latest share the amd64 image with one critical finding.
-    assert!(dashboard.contains("data-severity=\"critical\" data-count=\"2\""), "{dashboard}");
-    assert!(dashboard.contains("data-severity=\"high\" data-count=\"5\""), "{dashboard}");
-    assert!(dashboard.contains("/vulnerabilities/CVE-2024-35195"), "top CVEs");
+    assert!(
+        dashboard.contains("data-severity=\"critical\" data-count=\"2\""),
+        "{dashboard}"
+    );
+    assert!(
+        dashboard.contains("data-severity=\"high\" data-count=\"5\""),
+        "{dashboard}"
+    );
+    assert!(
+        dashboard.contains("/vulnerabilities/CVE-2024-35195"),
+        "top CVEs"
+    );
 
     let registries = get(&app, "/registries", Some(&cookie)).await.body;
     assert!(registries.contains("/registries/registry.example.com"));
-    let registry = get(&app, "/registries/registry.example.com", Some(&cookie)).await.body;
-    assert!(registry.contains("/repositories/registry.example.com/team/worker"), "{registry}");
-    assert_eq!(get(&app, "/registries/nowhere.example", Some(&cookie)).await.status, StatusCode::NOT_FOUND);
+    let registry = get(&app, "/registries/registry.example.com", Some(&cookie))
+        .await
+        .body;
+    assert!(
+        registry.contains("/repositories/registry.example.com/team/worker"),
+        "{registry}"
+    );
+    assert_eq!(
+        get(&app, "/registries/nowhere.example", Some(&cookie))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
 
-    let tags = get(&app, "/repositories/registry.example.com/team/app", Some(&cookie)).await.body;
+    let tags = get(
+        &app,
+        "/repositories/registry.example.com/team/app",
+        Some(&cookie),
+    )
+    .await
+    .body;
     for tag in ["1.4.2", "latest", "edge"] {
         assert!(tags.contains(&format!(">{tag}</a>")), "{tag}: {tags}");
     }
@@ -328,36 +476,92 @@ async fn pages_show_the_stores_images_findings_and_exports() {
     let amd64 = digest("app index amd64");
     let image = get(&app, &format!("/images/{amd64}"), Some(&cookie)).await;
     assert_eq!(image.status, StatusCode::OK, "{}", image.body);
-    for part in ["id=\"vulnerabilities\"", "id=\"packages\"", "id=\"layers\"", "id=\"secrets\"", "id=\"config\"", "DSA-5678-1-2024-0001"] {
+    for part in [
+        "id=\"vulnerabilities\"",
+        "id=\"packages\"",
+        "id=\"layers\"",
+        "id=\"secrets\"",
+        "id=\"config\"",
+        "DSA-5678-1-2024-0001",
+    ] {
         assert!(image.body.contains(part), "{part}");
     }
     // An index digest lists its platforms.
-    let index = get(&app, &format!("/images/{}", digest("app index")), Some(&cookie)).await.body;
+    let index = get(
+        &app,
+        &format!("/images/{}", digest("app index")),
+        Some(&cookie),
+    )
+    .await
+    .body;
     assert!(index.contains("linux/arm64/v8"), "{index}");
 
-    let csv = get(&app, &format!("/images/{amd64}/findings.csv"), Some(&cookie)).await;
+    let csv = get(
+        &app,
+        &format!("/images/{amd64}/findings.csv"),
+        Some(&cookie),
+    )
+    .await;
     assert_eq!(csv.status, StatusCode::OK);
     assert_eq!(csv.headers[header::CONTENT_TYPE], "text/csv; charset=utf-8");
-    assert!(csv.headers[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment"));
+    assert!(
+        csv.headers[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .starts_with("attachment")
+    );
     let mut lines = csv.body.lines();
-    assert_eq!(lines.next().unwrap(), "platform,id,aliases,package,installed,fixed_versions,status,severity,cvss_score,layer");
+    assert_eq!(
+        lines.next().unwrap(),
+        "platform,id,aliases,package,installed,fixed_versions,status,severity,cvss_score,layer"
+    );
     assert_eq!(lines.count(), 6);
 
-    let list = get(&app, "/images.csv?severity=high", Some(&cookie)).await.body;
+    let list = get(&app, "/images.csv?severity=high", Some(&cookie))
+        .await
+        .body;
     let rows: Vec<&str> = list.lines().collect();
-    assert!(rows[0].starts_with("registry,repository,tag,platform,manifest_digest,status,critical,high"));
-    assert_eq!(rows.len(), 1 + 3, "1.4.2, latest (amd64) and worker: {list}");
-    assert_eq!(get(&app, "/images?severity=severe", Some(&cookie)).await.status, StatusCode::BAD_REQUEST);
+    assert!(
+        rows[0]
+            .starts_with("registry,repository,tag,platform,manifest_digest,status,critical,high")
+    );
+    assert_eq!(
+        rows.len(),
+        1 + 3,
+        "1.4.2, latest (amd64) and worker: {list}"
+    );
+    assert_eq!(
+        get(&app, "/images?severity=severe", Some(&cookie))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
 
-    let cve = get(&app, "/vulnerabilities/cve-2024-35195", Some(&cookie)).await.body;
-    assert!(cve.contains("GHSA-9wx4-h78v-vm56"), "the advisory from the affected image: {cve}");
+    let cve = get(&app, "/vulnerabilities/cve-2024-35195", Some(&cookie))
+        .await
+        .body;
+    assert!(
+        cve.contains("GHSA-9wx4-h78v-vm56"),
+        "the advisory from the affected image: {cve}"
+    );
     assert!(cve.contains("team/worker"));
 
     let css = get(&app, "/assets/plimsoll.css", None).await;
     assert_eq!(css.status, StatusCode::OK, "assets need no session");
     assert_eq!(css.headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
-    assert!(css.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age"));
+    assert!(
+        css.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("max-age")
+    );
     let js = get(&app, "/assets/plimsoll.js", None).await;
-    assert_eq!(js.headers[header::CONTENT_TYPE], "text/javascript; charset=utf-8");
-    assert_eq!(get(&app, "/assets/nope.js", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        js.headers[header::CONTENT_TYPE],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        get(&app, "/assets/nope.js", None).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

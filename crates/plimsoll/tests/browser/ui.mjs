@@ -8,7 +8,7 @@
 //   PLIMSOLL_UI_URL          http://127.0.0.1:PORT
 //   PLIMSOLL_UI_TOKEN        an API token
 //   PLIMSOLL_UI_EXPECT       JSON: {counts: {critical,…}, registry, repository, tag,
-//                            created_by, finding, package, csv_header}
+//                            created_by, finding, cve, package, csv_header}
 //   PLIMSOLL_TOOLS_CHROMIUM  the browser (/usr/bin/chromium)
 //   PLIMSOLL_TOOLS_PLAYWRIGHT  node_modules holding playwright-core
 //   PLIMSOLL_UI_SCREENSHOTS  optional: a directory for PNG screenshots (1280×800)
@@ -106,10 +106,12 @@ try {
   check('the CSV has the export header', csv[0] === expect.csv_header, csv[0]);
   check('the CSV has the finding\'s row', csv.slice(1).some((l) => l.split(',')[1] === expect.finding), csv.join(' | '));
 
-  // The CVE page lists the image.
-  await page.click(`#findings-table a:text-is("${expect.finding}")`);
+  // The CVE page (the finding's CVE alias) names the advisory and lists the image.
+  await page.click(`#findings-table a.alias:text-is("${expect.cve}")`);
   await page.waitForURL((u) => u.pathname.startsWith('/vulnerabilities/'));
-  check('the vulnerability page lists the repository', await page.locator(`td a:text-is("${expect.repository}")`).count() >= 1);
+  check('the CVE page is the CVE\'s', (await page.locator('h1').textContent()).trim() === expect.cve);
+  check('the CVE page shows its advisory', (await page.locator('main').textContent()).includes(expect.finding));
+  check('the CVE page lists the repository', await page.locator(`td a:text-is("${expect.repository}")`).count() >= 1);
   await shot(page, 'vulnerability');
 
   // Filtering and sorting run in the page: the Packages tab filtered to the finding's package.

@@ -52,7 +52,12 @@ fn registry_get(h: &Harness, path: &str, accept: &str) -> Vec<u8> {
         .expect("an HTTP answer");
     let head = String::from_utf8_lossy(&response[..split]);
     assert!(head.starts_with("HTTP/1.1 200"), "{path}: {head}");
-    assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "{head}");
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{head}"
+    );
     response[split + 4..].to_vec()
 }
 
@@ -93,7 +98,13 @@ fn a_browser_logs_in_reads_the_dashboard_and_drills_down_to_an_images_layers_and
     };
     let ns = namespace("ui");
     let node = format!("{ns}/node-app");
-    push(&h, "lab/node-app:1", &node, &["--tags", "1", "--unique-layer"]);
+    let pushed = push(
+        &h,
+        "lab/node-app:1",
+        &node,
+        &["--tags", "1", "--unique-layer"],
+    );
+    let tag = pushed.keys().next().expect("one tag pushed").clone();
     push(
         &h,
         "lab/python-app:1",
@@ -134,7 +145,10 @@ schedule = "0 6 * * 6"
         "--config",
         config.to_str().unwrap(),
     ]);
-    let token = server.admin_token.clone().expect("first start: admin token");
+    let token = server
+        .admin_token
+        .clone()
+        .expect("first start: admin token");
 
     // What the API says the chart must show: the list's counts, summed.
     let list = server.get_json("/api/v1/images?per_page=500", &token);
@@ -151,13 +165,32 @@ schedule = "0 6 * * 6"
     }
     assert!(counts["critical"].as_u64().unwrap() >= 1, "{counts}");
 
+    // The finding and its CVE alias, as the API reports them for the node image.
+    let found = server.get_json("/api/v1/images?cve=GHSA-xvch-5gv4-984h", &token);
+    let digest = found["items"][0]["manifest_digest"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let report = server.get_json(&format!("/api/v1/images/{digest}"), &token);
+    let finding = &report["reports"][0]["findings"][0];
+    assert_eq!(finding["id"], "GHSA-xvch-5gv4-984h", "{report}");
+    let cve = finding["aliases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|a| a.starts_with("CVE-"))
+        .expect("a CVE alias")
+        .to_owned();
+
     let expect = json!({
         "counts": counts,
         "registry": h.registry,
         "repository": node,
-        "tag": "1",
-        "created_by": first_layer_command(&h, &node, "1"),
+        "tag": tag,
+        "created_by": first_layer_command(&h, &node, &tag),
         "finding": "GHSA-xvch-5gv4-984h",
+        "cve": cve,
         "package": "minimist",
         "csv_header": "platform,id,aliases,package,installed,fixed_versions,status,severity,cvss_score,layer",
     });
@@ -181,7 +214,12 @@ schedule = "0 6 * * 6"
             String::from_utf8_lossy(&output.stderr)
         )
     });
-    assert_eq!(result["ok"], true, "{result}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        result["ok"],
+        true,
+        "{result}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert!(output.status.success());
     let checks: Vec<&str> = result["checks"]
         .as_array()
@@ -193,6 +231,7 @@ schedule = "0 6 * * 6"
         "the dashboard has the severity chart",
         "the Layers tab shows a created_by command of the image",
         "the CSV has the finding's row",
+        "the CVE page lists the repository",
         "no script errors on any page",
     ] {
         assert!(checks.contains(&needed), "{needed} not checked: {checks:?}");
