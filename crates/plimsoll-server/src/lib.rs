@@ -17,7 +17,7 @@
 //!   (why that suffices: `auth.rs`), never logged.
 //! - The web UI (`ui/`, askama templates in `templates/`): login with an API token or the admin
 //!   password ([`ensure_admin_password`], [`set_admin_password`]; argon2id), sessions held in
-//!   memory ([`Sessions`]) behind an HttpOnly, SameSite=Strict cookie, per-session CSRF tokens
+//!   memory ([`Sessions`]) behind an `HttpOnly`, `SameSite=Strict` cookie, per-session CSRF tokens
 //!   on every form; dashboard, registries, repositories, images, one image's tabs, CSV
 //!   downloads and vulnerability pages over the same queries and reports as the API.
 //! - [`Scheduler`] (optional, [`AppState::with_scheduler`]): each configured registry's

@@ -27,7 +27,7 @@ use crate::ui::UiError;
 pub(crate) const COOKIE: &str = "plimsoll_session";
 
 /// How long a session lasts after login, whatever its use: a work day.
-pub(crate) const LIFETIME: Duration = Duration::from_secs(8 * 60 * 60);
+pub(crate) const LIFETIME: Duration = Duration::from_hours(8);
 
 /// Who a session belongs to.
 #[derive(Clone, Debug)]
@@ -129,7 +129,7 @@ pub(crate) fn session_id(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-/// `Set-Cookie` for a new session: HttpOnly (no script reads it), SameSite=Strict (no other
+/// `Set-Cookie` for a new session: `HttpOnly` (no script reads it), `SameSite=Strict` (no other
 /// site's page sends it), the whole site, expiring with the session. Not `Secure`: the server
 /// speaks plain HTTP (behind a TLS proxy the browser still only sends it to this host).
 pub(crate) fn set_cookie(id: &str) -> HeaderValue {
