@@ -11,13 +11,15 @@ set -euo pipefail
 
 tools_dir="${PLIMSOLL_TOOLS_DIR:?PLIMSOLL_TOOLS_DIR must be set (scripts/test-tools.sh sets it)}"
 
+# Without recommends (no udev, upower, printing); a font is needed for text to render at all.
 chromium=/usr/bin/chromium
-if [ ! -x "$chromium" ]; then
-  echo "==> apt-get install chromium" >&2
+packages=(chromium fonts-dejavu-core)
+if [ ! -x "$chromium" ] || [ ! -d /usr/share/fonts/truetype/dejavu ]; then
+  echo "==> apt-get install ${packages[*]}" >&2
   sudo_cmd=(); [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
-  if ! flock /tmp/apt.lock "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends chromium >&2; then
+  if ! flock /tmp/apt.lock "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2; then
     flock /tmp/apt.lock "${sudo_cmd[@]}" apt-get update -qq >&2
-    flock /tmp/apt.lock "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends chromium >&2
+    flock /tmp/apt.lock "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${packages[@]}" >&2
   fi
 fi
 echo "    $("$chromium" --version 2>/dev/null | head -n 1)" >&2
