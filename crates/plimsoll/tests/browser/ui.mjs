@@ -8,7 +8,8 @@
 //   PLIMSOLL_UI_URL          http://127.0.0.1:PORT
 //   PLIMSOLL_UI_TOKEN        an API token
 //   PLIMSOLL_UI_EXPECT       JSON: {counts: {critical,…}, registry, repository, tag,
-//                            created_by, finding, cve, package, csv_header}
+//                            created_by, finding, cve, package, csv_header,
+//                            critical_images}
 //   PLIMSOLL_TOOLS_CHROMIUM  the browser (/usr/bin/chromium)
 //   PLIMSOLL_TOOLS_PLAYWRIGHT  node_modules holding playwright-core
 //   PLIMSOLL_UI_SCREENSHOTS  optional: a directory for PNG screenshots (1280×800)
@@ -126,6 +127,15 @@ try {
   await page.fill('input.filter[data-table="packages-table"]', '');
   const first = await page.locator('#packages-table tbody tr').first().textContent();
   check('sorting by findings puts the vulnerable package first', first.includes(expect.package), first);
+  // The images list filters on the server: the severity filter keeps what the API keeps.
+  await page.click('header nav a:has-text("Images")');
+  await page.waitForURL(`${base}/images`);
+  await page.selectOption('select[name="severity"]', 'critical');
+  await Promise.all([page.waitForURL((u) => u.search.includes('severity=critical')), page.click('button:has-text("Apply")')]);
+  const listed = await page.locator('table.images tbody tr').count();
+  check(`the critical filter lists ${expect.critical_images} images`, listed === expect.critical_images, `lists ${listed}`);
+  await shot(page, 'images');
+
   check('no script errors on any page', errors.length === 0, errors.join('; '));
 } catch (e) {
   failed = e;

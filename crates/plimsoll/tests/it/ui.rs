@@ -183,6 +183,9 @@ schedule = "0 6 * * 6"
         .expect("a CVE alias")
         .to_owned();
 
+    let critical_images =
+        server.get_json("/api/v1/images?severity=critical", &token)["total"].clone();
+
     let expect = json!({
         "counts": counts,
         "registry": h.registry,
@@ -191,6 +194,7 @@ schedule = "0 6 * * 6"
         "created_by": first_layer_command(&h, &node, &tag),
         "finding": "GHSA-xvch-5gv4-984h",
         "cve": cve,
+        "critical_images": critical_images,
         "package": "minimist",
         "csv_header": "platform,id,aliases,package,installed,fixed_versions,status,severity,cvss_score,layer",
     });
