@@ -187,13 +187,21 @@ fn request_span(request: &Request) -> tracing::Span {
     )
 }
 
-/// Unknown paths get the JSON error body too.
-async fn no_route(request: Request) -> ApiError {
-    ApiError::NotFound(format!(
-        "no route {} {}",
-        request.method(),
-        request.uri().path()
-    ))
+/// Unknown paths get the JSON error body too, except a browser's page outside `/api`, which
+/// gets the web UI's error page.
+async fn no_route(request: Request) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let path = request.uri().path();
+    let error = ApiError::NotFound(format!("no route {} {path}", request.method()));
+    let wants_html = request
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html && !path.starts_with("/api") {
+        return ui::UiError::Api(error).into_response();
+    }
+    error.into_response()
 }
 
 /// Known paths asked with another method get the JSON error body too (axum keeps the `Allow`

@@ -546,6 +546,24 @@ async fn pages_show_the_stores_images_findings_and_exports() {
     );
     assert!(cve.contains("team/worker"));
 
+    // A browser's unknown page is an HTML 404; the API's stay JSON.
+    let lost = send(
+        &app,
+        Request::get("/no/such/page")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(lost.status, StatusCode::NOT_FOUND);
+    assert!(
+        lost.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(lost.body.contains("no route GET /no/such/page"));
+
     let css = get(&app, "/assets/plimsoll.css", None).await;
     assert_eq!(css.status, StatusCode::OK, "assets need no session");
     assert_eq!(css.headers[header::CONTENT_TYPE], "text/css; charset=utf-8");
