@@ -547,7 +547,7 @@ async fn pages_show_the_stores_images_findings_and_exports() {
     assert!(cve.contains("team/worker"));
 
     // A browser's unknown page is an HTML 404; the API's stay JSON.
-    let lost = send(
+    let unknown = send(
         &app,
         Request::get("/no/such/page")
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
@@ -555,14 +555,14 @@ async fn pages_show_the_stores_images_findings_and_exports() {
             .unwrap(),
     )
     .await;
-    assert_eq!(lost.status, StatusCode::NOT_FOUND);
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
     assert!(
-        lost.headers[header::CONTENT_TYPE]
+        unknown.headers[header::CONTENT_TYPE]
             .to_str()
             .unwrap()
             .starts_with("text/html")
     );
-    assert!(lost.body.contains("no route GET /no/such/page"));
+    assert!(unknown.body.contains("no route GET /no/such/page"));
 
     let css = get(&app, "/assets/plimsoll.css", None).await;
     assert_eq!(css.status, StatusCode::OK, "assets need no session");
