@@ -37,7 +37,7 @@ fn generate() -> Result<String> {
 }
 
 /// Lowercase hex SHA-256 of a token, as stored.
-fn hash(token: &str) -> String {
+pub(crate) fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
@@ -80,6 +80,11 @@ async fn authenticate(store: &Store, header_value: Option<&str>) -> Result<ApiTo
             "the Authorization header must be `Bearer <token>`",
         ));
     };
+    check_token(store, token).await
+}
+
+/// A token (without `Bearer `) checked against the store: known, and not revoked.
+pub(crate) async fn check_token(store: &Store, token: &str) -> Result<ApiToken> {
     let computed = hash(token);
     let found = store.api_token_by_hash(&computed).await?;
     let Some(record) =

@@ -15,6 +15,11 @@
 //!   errors an opaque 500 logged once.
 //! - Tokens ([`create_token`], [`ensure_admin_token`]) are 256 random bits, stored as SHA-256
 //!   (why that suffices: `auth.rs`), never logged.
+//! - The web UI (`ui/`, askama templates in `templates/`): login with an API token or the admin
+//!   password ([`ensure_admin_password`], [`set_admin_password`]; argon2id), sessions held in
+//!   memory ([`Sessions`]) behind an `HttpOnly`, `SameSite=Strict` cookie, per-session CSRF tokens
+//!   on every form; dashboard, registries, repositories, images, one image's tabs, CSV
+//!   downloads and vulnerability pages over the same queries and reports as the API.
 //! - [`Scheduler`] (optional, [`AppState::with_scheduler`]): each configured registry's
 //!   [`Schedule`] (cron with optional seconds, or an interval), its state (idle, queued,
 //!   running) and one run queue; `GET /api/v1/registries` shows it and
@@ -62,6 +67,7 @@ mod schedule;
 mod scheduler;
 mod stale;
 mod state;
+mod ui;
 mod vulndb_refresh;
 
 use std::future::Future;
@@ -86,6 +92,7 @@ pub use crate::scheduler::{
 };
 pub use crate::stale::{MAX_STALE_AFTER, MIN_STALE_AFTER, StaleWatch, parse_stale_after};
 pub use crate::state::AppState;
+pub use crate::ui::{MIN_PASSWORD_CHARS, Sessions, ensure_admin_password, set_admin_password};
 pub use crate::vulndb_refresh::{
     ConfigError, DEFAULT_UPDATE_INTERVAL, DbBuild, DbMaintenance, DbRefresher, LastRematch,
     LastUpdate, RefreshSettings, RematchHandle, RematchReport, RematchStatus, RescanHosts,
@@ -138,9 +145,10 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The router of the whole server over `state`. Routes are registered only through
+/// The router of the whole server over `state`. API routes are registered only through
 /// `utoipa_axum::routes!`, so each one is in the OpenAPI document served at
-/// `/api/openapi.json`.
+/// `/api/openapi.json`; the web UI's HTML routes (`ui/`) are merged beside them and are not
+/// part of the document.
 pub fn app(state: AppState) -> Router {
     // Installed before any request, so the first scrape already has the counters.
     metrics::recorder();
@@ -152,6 +160,7 @@ pub fn app(state: AppState) -> Router {
         "{}".to_owned()
     });
     router
+        .merge(ui::router())
         .fallback(no_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(Extension(meta::OpenApiJson(json.into())))
@@ -229,13 +238,21 @@ async fn count_request(request: Request, next: middleware::Next) -> axum::respon
     response
 }
 
-/// Unknown paths get the JSON error body too.
-async fn no_route(request: Request) -> ApiError {
-    ApiError::NotFound(format!(
-        "no route {} {}",
-        request.method(),
-        request.uri().path()
-    ))
+/// Unknown paths get the JSON error body too, except a browser's page outside `/api`, which
+/// gets the web UI's error page.
+async fn no_route(request: Request) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    let path = request.uri().path();
+    let error = ApiError::NotFound(format!("no route {} {path}", request.method()));
+    let wants_html = request
+        .headers()
+        .get(axum::http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html && !path.starts_with("/api") {
+        return ui::UiError::Api(error).into_response();
+    }
+    error.into_response()
 }
 
 /// Known paths asked with another method get the JSON error body too (axum keeps the `Allow`

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use plimsoll_store::Store;
 
 use crate::scheduler::Scheduler;
+use crate::ui::Sessions;
 use crate::vulndb_refresh::DbRefresher;
 
 /// What every handler shares: the results store and the analyzer key its reports are read with.
@@ -22,6 +23,8 @@ pub struct AppState {
     /// The vulnerability database refresh (`plimsoll serve --config`); none: nothing to show
     /// or update.
     pub vulndb: Option<DbRefresher>,
+    /// The web UI's sessions (in memory: a restart logs everyone out).
+    pub sessions: Sessions,
 }
 
 impl AppState {
@@ -33,6 +36,7 @@ impl AppState {
             scheduler: None,
             config_file: None,
             vulndb: None,
+            sessions: Sessions::default(),
         }
     }
 

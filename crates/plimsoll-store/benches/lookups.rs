@@ -163,6 +163,32 @@ fn lookups(c: &mut Criterion) {
             });
         });
     });
+    // The web UI's aggregates over the same store: the dashboard's totals and top CVEs, and a
+    // registry page (1,000 repositories of 10 tags each).
+    group.bench_function("ui: image totals", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let totals = store.image_totals().await.unwrap();
+                assert_eq!(totals.images, 2 * ENTRIES as u64);
+            });
+        });
+    });
+    group.bench_function("ui: top CVEs", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let top = store.top_vulnerabilities("CVE-", 10).await.unwrap();
+                assert_eq!(top.len(), 10);
+            });
+        });
+    });
+    group.bench_function("ui: repositories of a registry", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                let repos = store.repositories("registry.example.com").await.unwrap();
+                assert_eq!(repos.len(), ENTRIES / 10);
+            });
+        });
+    });
     group.finish();
 }
 

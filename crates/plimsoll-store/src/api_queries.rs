@@ -8,10 +8,13 @@
 
 use sqlx::AssertSqlSafe;
 
+use time::OffsetDateTime;
+
 use plimsoll_types::{Digest, Severity};
 
 use crate::codec;
 use crate::error::Result;
+use crate::findings::SeverityCounts;
 use crate::results::{RESULTS_SELECT, ResultRow, Row};
 use crate::runs::{
     ImageOutcome, OUTCOME_COLUMNS, OutcomeRow, RUN_SELECT, RunId, RunRecord, RunRow,
@@ -174,6 +177,80 @@ impl OutcomeSort {
         }
     }
 }
+
+/// One registry host of the tags table, for the web UI's registry list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegistrySummary {
+    /// Registry host (`127.0.0.1:5000`), as the tags record it.
+    pub registry: String,
+    /// Repositories with at least one tag.
+    pub repositories: u64,
+    /// Tags.
+    pub tags: u64,
+}
+
+/// One repository of a registry with its tags' findings summed, for the web UI.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepositorySummary {
+    /// Repository (`team/app`).
+    pub repository: String,
+    /// Tags.
+    pub tags: u64,
+    /// Rows of the images list (one per tag and platform image).
+    pub images: u64,
+    /// Findings per severity, summed over those rows.
+    pub counts: SeverityCounts,
+    /// When the newest findings of its images were stored.
+    pub last_scanned: Option<OffsetDateTime>,
+}
+
+/// Totals over every row of the images list (one per tag and platform image), for the
+/// dashboard: the same rows `GET /api/v1/images` pages through.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ImageTotals {
+    /// Rows.
+    pub images: u64,
+    /// Rows with stored findings (scanned at least once).
+    pub scanned: u64,
+    /// Findings per severity, summed over the rows.
+    pub counts: SeverityCounts,
+}
+
+/// An advisory id and how many rows of the images list have a finding with it (as id or
+/// alias): what `GET /api/v1/vulnerabilities/{id}/images` would count.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VulnerabilityCount {
+    /// The id, as stored.
+    pub id: String,
+    /// Rows of the images list (tag and platform image) affected.
+    pub images: u64,
+}
+
+#[derive(sqlx::FromRow)]
+struct CountsRow {
+    critical: i64,
+    high: i64,
+    medium: i64,
+    low: i64,
+    unknown: i64,
+}
+
+impl From<&CountsRow> for SeverityCounts {
+    fn from(row: &CountsRow) -> Self {
+        SeverityCounts {
+            critical: codec::from_db(row.critical),
+            high: codec::from_db(row.high),
+            medium: codec::from_db(row.medium),
+            low: codec::from_db(row.low),
+            unknown: codec::from_db(row.unknown),
+        }
+    }
+}
+
+/// Severity sums over the rows of [`IMAGE_KEYS_FROM`], never NULL.
+const COUNT_SUMS: &str = "COALESCE(SUM(f.critical), 0) AS critical, \
+     COALESCE(SUM(f.high), 0) AS high, COALESCE(SUM(f.medium), 0) AS medium, \
+     COALESCE(SUM(f.low), 0) AS low, COALESCE(SUM(f.unknown), 0) AS unknown";
 
 /// `WHERE` terms with their string arguments, numbered as they are added.
 #[derive(Default)]
@@ -464,6 +541,125 @@ impl Store {
                 .collect::<Result<_>>()?,
             total: codec::from_db(total),
         })
+    }
+
+    /// Every registry host the tags table knows, with its repositories and tags, by host.
+    pub async fn registries_seen(&self) -> Result<Vec<RegistrySummary>> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT registry, COUNT(DISTINCT repository), COUNT(*) FROM tags \
+             GROUP BY registry ORDER BY registry",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.query_err("list registries"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(registry, repositories, tags)| RegistrySummary {
+                registry,
+                repositories: codec::from_db(repositories),
+                tags: codec::from_db(tags),
+            })
+            .collect())
+    }
+
+    /// The repositories of registry host `registry`, by name, each with its tags' findings
+    /// summed over the rows of the images list.
+    pub async fn repositories(&self, registry: &str) -> Result<Vec<RepositorySummary>> {
+        #[derive(sqlx::FromRow)]
+        struct RepoRow {
+            repository: String,
+            tags: i64,
+            images: i64,
+            #[sqlx(flatten)]
+            counts: CountsRow,
+            last_scanned: Option<i64>,
+        }
+        let sql = format!(
+            "SELECT t.repository AS repository, COUNT(DISTINCT t.tag) AS tags, \
+                    COUNT(*) AS images, {COUNT_SUMS}, MAX(f.matched_at) AS last_scanned \
+             {IMAGE_KEYS_FROM} WHERE t.registry = $1 \
+             GROUP BY t.repository ORDER BY t.repository"
+        );
+        let rows: Vec<RepoRow> = sqlx::query_as(AssertSqlSafe(sql))
+            .bind(registry)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(self.query_err("list repositories"))?;
+        rows.into_iter()
+            .map(|row| {
+                Ok(RepositorySummary {
+                    counts: SeverityCounts::from(&row.counts),
+                    repository: row.repository,
+                    tags: codec::from_db(row.tags),
+                    images: codec::from_db(row.images),
+                    last_scanned: row
+                        .last_scanned
+                        .map(|ms| self.time(ms, "findings"))
+                        .transpose()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Rows, scanned rows and findings per severity over the whole images list.
+    pub async fn image_totals(&self) -> Result<ImageTotals> {
+        #[derive(sqlx::FromRow)]
+        struct TotalsRow {
+            images: i64,
+            scanned: i64,
+            #[sqlx(flatten)]
+            counts: CountsRow,
+        }
+        let sql = format!(
+            "SELECT COUNT(*) AS images, COUNT(f.manifest_digest) AS scanned, {COUNT_SUMS} \
+             {IMAGE_KEYS_FROM}"
+        );
+        let row: TotalsRow = sqlx::query_as(AssertSqlSafe(sql))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(self.query_err("count images"))?;
+        Ok(ImageTotals {
+            images: codec::from_db(row.images),
+            scanned: codec::from_db(row.scanned),
+            counts: SeverityCounts::from(&row.counts),
+        })
+    }
+
+    /// The `limit` advisory ids starting with `prefix` (any case: `CVE-`) that affect the most
+    /// rows of the images list, most first, ties by id. Aliases are ids too, so a finding
+    /// known as `GHSA-…` with the alias `CVE-…` counts under its CVE.
+    pub async fn top_vulnerabilities(
+        &self,
+        prefix: &str,
+        limit: u64,
+    ) -> Result<Vec<VulnerabilityCount>> {
+        // `LIKE` needs its wildcards escaped in the caller's prefix.
+        let pattern = format!(
+            "{}%",
+            prefix
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT fi.vuln_id, COUNT(*) AS n FROM tags t \
+               JOIN manifest_platforms p ON p.digest = t.digest \
+               JOIN finding_ids fi ON fi.manifest_digest = p.manifest_digest \
+             WHERE fi.vuln_id LIKE $1 ESCAPE '\\' \
+             GROUP BY fi.vuln_id ORDER BY n DESC, fi.vuln_id LIMIT $2",
+        )
+        .bind(pattern)
+        .bind(codec::to_db(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(self.query_err("count images per vulnerability"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, images)| VulnerabilityCount {
+                id,
+                images: codec::from_db(images),
+            })
+            .collect())
     }
 
     /// `EXPLAIN QUERY PLAN` of [`Store::images`]'s page query for `filter`, one line per step:

@@ -63,6 +63,7 @@ mod inventories;
 mod layers;
 mod lock;
 mod manifests;
+mod passwords;
 mod registries;
 mod registry_images;
 mod results;
@@ -72,7 +73,8 @@ mod store;
 mod tokens;
 
 pub use crate::api_queries::{
-    ImageFilter, ImageOrder, ImageSort, Order, OutcomeSort, Page, PageRequest, RunSort,
+    ImageFilter, ImageOrder, ImageSort, ImageTotals, Order, OutcomeSort, Page, PageRequest,
+    RegistrySummary, RepositorySummary, RunSort, VulnerabilityCount,
 };
 pub use crate::error::{BoxError, Error, Result};
 pub use crate::findings::{SeverityCounts, StoredFindings};

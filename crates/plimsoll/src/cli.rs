@@ -99,6 +99,23 @@ pub(crate) enum ServeCommand {
     /// Manage the API tokens of `plimsoll serve` (stored hashed in the results store).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage the web UI's admin password (stored as an argon2id hash in the results store).
+    #[command(subcommand)]
+    Password(PasswordCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PasswordCommand {
+    /// Set (or replace) the password of UI user `admin`, read from stdin (one line; at least
+    /// 12 characters). Sessions already open stay open until they expire or the server
+    /// restarts.
+    Set(PasswordSetArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct PasswordSetArgs {
+    #[command(flatten)]
+    pub(crate) store: StoreArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -13,7 +13,7 @@ use plimsoll_server::{AppState, BoxFuture, RunHandle, RunReport, ScanRunner, Sch
 use plimsoll_store::{RunId, Store, TokenScope};
 use plimsoll_worker::{Phase, Progress, RegistryConfig, RunOptions, ScanConfig};
 
-use crate::cli::{ServeArgs, ServeCommand, TokenCommand};
+use crate::cli::{PasswordCommand, ServeArgs, ServeCommand, TokenCommand};
 use crate::image::open_db;
 use crate::scan_config::{self, open_store, store_path};
 
@@ -21,7 +21,36 @@ pub(crate) async fn run(args: ServeArgs) -> anyhow::Result<()> {
     match args.command {
         None => serve(args).await,
         Some(ServeCommand::Token(command)) => token(command, args.store.path).await,
+        Some(ServeCommand::Password(command)) => password(command, args.store.path).await,
     }
+}
+
+/// The variable that seeds the web UI's admin password at a start with none stored.
+const ADMIN_PASSWORD_VAR: &str = "PLIMSOLL_ADMIN_PASSWORD";
+
+async fn password(
+    command: PasswordCommand,
+    parent_store: Option<std::path::PathBuf>,
+) -> anyhow::Result<()> {
+    match command {
+        PasswordCommand::Set(args) => {
+            let path = store_path(args.store.path.or(parent_store).as_ref(), None);
+            let store = open_store(&path).await?;
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the new password from stdin")?;
+            let password = line.trim_end_matches(['\n', '\r']);
+            if password.is_empty() {
+                bail!("no password on stdin: pipe it in (`plimsoll serve password set < file`)");
+            }
+            plimsoll_server::set_admin_password(&store, password)
+                .await
+                .context("cannot set the admin password")?;
+            tell("web UI admin password set (user `admin`)");
+        }
+    }
+    Ok(())
 }
 
 /// Prints on stderr, outside the log: the first admin token must reach the operator once and
@@ -68,6 +97,24 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "No admin API token existed, so one was created. It is shown only this once; keep \
              it safe:\nadmin token: {token}"
         ));
+    }
+    if let Some(password) = std::env::var(ADMIN_PASSWORD_VAR)
+        .ok()
+        .filter(|p| !p.is_empty())
+    {
+        if plimsoll_server::ensure_admin_password(&store, &password)
+            .await
+            .with_context(|| format!("cannot set the admin password from {ADMIN_PASSWORD_VAR}"))?
+        {
+            tell(&format!(
+                "web UI admin password set from {ADMIN_PASSWORD_VAR} (user `admin`)"
+            ));
+        } else {
+            tracing::info!(
+                "{ADMIN_PASSWORD_VAR} ignored: an admin password is stored already (change it \
+                 with `plimsoll serve password set`)"
+            );
+        }
     }
     // Listening for SIGHUP before the address is announced: from then on a SIGHUP reloads,
     // never kills (its default action).

@@ -400,6 +400,22 @@ pub(crate) async fn image_report(
     ApiPath(digest): ApiPath<String>,
     ApiQuery(query): ApiQuery<ReportQuery>,
 ) -> Result<Response> {
+    let reports = load_reports(&state, &digest).await?;
+    let format = query.format.unwrap_or_default();
+    let (content_type, body) = render(format, &reports)?;
+    let mut response = body.into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(response)
+}
+
+/// The reports of the platform images behind `digest` (one, or one per platform of an index),
+/// from the store: what the API and the web UI's image page show.
+pub(crate) async fn load_reports(
+    state: &AppState,
+    digest: &str,
+) -> Result<Vec<VulnerabilityReport>> {
     let digest: Digest = digest
         .parse()
         .map_err(|e| ApiError::BadRequest(format!("`{digest}` is not an image digest: {e}")))?;
@@ -424,13 +440,7 @@ pub(crate) async fn image_report(
              Plimsoll version)"
         )));
     }
-    let format = query.format.unwrap_or_default();
-    let (content_type, body) = render(format, &reports)?;
-    let mut response = body.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    Ok(response)
+    Ok(reports)
 }
 
 fn render(
@@ -495,7 +505,7 @@ const CSV_COLUMNS: [&str; 10] = [
     "layer",
 ];
 
-fn findings_csv(reports: &[VulnerabilityReport]) -> Result<Vec<u8>> {
+pub(crate) fn findings_csv(reports: &[VulnerabilityReport]) -> Result<Vec<u8>> {
     let err = |e: csv::Error| ApiError::Write(Box::new(e));
     let mut writer = csv::Writer::from_writer(Vec::new());
     writer.write_record(CSV_COLUMNS).map_err(err)?;

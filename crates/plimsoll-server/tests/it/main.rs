@@ -8,7 +8,8 @@
 //!   write-only credentials) and manual scans, against a scheduler whose runs the test finishes
 //!   by hand;
 //! - `metrics`: the Prometheus exposition;
-//! - `openapi`: the served document against the router.
+//! - `openapi`: the served document against the router;
+//! - `ui`: the web UI (sessions, CSRF, escaping, pages).
 //!
 //! `fixture` fills a store with the realistic values of plimsoll-store's own tests
 //! (`values.rs`, shared by path).
@@ -23,6 +24,7 @@ mod metrics;
 mod openapi;
 mod registries;
 mod runs;
+mod ui;
 // Not every helper of plimsoll-store's fixtures is used here.
 #[allow(dead_code)]
 #[path = "../../../plimsoll-store/tests/it/values.rs"]

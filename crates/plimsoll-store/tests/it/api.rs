@@ -269,3 +269,129 @@ async fn a_new_store_file_is_private_to_its_owner() {
         assert_eq!(mode & 0o777, 0o600, "{name}: {mode:o}");
     }
 }
+
+/// The web UI's aggregates: repositories of a registry, totals, top advisory ids.
+#[tokio::test]
+async fn ui_aggregates_count_the_rows_of_the_images_list() {
+    let (_dir, store) = temp_store().await;
+    populate(&store).await;
+    // A second registry with one repository whose tag points at image 3 too.
+    store
+        .record_tags(
+            "q.example",
+            "other/app",
+            &[("v1".into(), digest("image 3"))],
+        )
+        .await
+        .unwrap();
+
+    let seen = store.registries_seen().await.unwrap();
+    let hosts: Vec<_> = seen
+        .iter()
+        .map(|r| (r.registry.as_str(), r.repositories, r.tags))
+        .collect();
+    assert_eq!(hosts, [("q.example", 1, 1), ("r.example", 1, 10)]);
+
+    let repos = store.repositories("r.example").await.unwrap();
+    assert_eq!(repos.len(), 1);
+    let app = &repos[0];
+    assert_eq!(
+        (app.repository.as_str(), app.tags, app.images),
+        ("team/app", 10, 10)
+    );
+    // Image 3 holds one finding of each severity but two highs.
+    assert_eq!(
+        (
+            app.counts.critical,
+            app.counts.high,
+            app.counts.medium,
+            app.counts.low,
+            app.counts.unknown
+        ),
+        (1, 2, 1, 1, 1)
+    );
+    assert!(app.last_scanned.is_some());
+    assert!(
+        store
+            .repositories("nowhere.example")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let totals = store.image_totals().await.unwrap();
+    assert_eq!((totals.images, totals.scanned), (11, 11));
+    // Image 3 is counted once per row that shows it: two tags.
+    assert_eq!((totals.counts.critical, totals.counts.high), (2, 4));
+    let page = store.images(&ImageFilter::default(), ALL).await.unwrap();
+    let summed: u64 = page.items.iter().map(|r| r.counts.high).sum();
+    assert_eq!(summed, totals.counts.high, "the totals are the list's sums");
+
+    let top = store.top_vulnerabilities("cve-", 3).await.unwrap();
+    let ids: Vec<_> = top.iter().map(|v| (v.id.as_str(), v.images)).collect();
+    assert_eq!(
+        ids,
+        [
+            ("CVE-2024-0001", 2),
+            ("CVE-2024-0002", 2),
+            ("CVE-2024-0003", 2)
+        ]
+    );
+    // Only ids with the prefix; `_` and `%` in it are literal.
+    assert!(
+        store
+            .top_vulnerabilities("DSA_", 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.top_vulnerabilities("DSA-", 10).await.unwrap().len(),
+        6
+    );
+    assert_eq!(
+        store
+            .images(
+                &ImageFilter {
+                    vulnerability: Some("CVE-2024-0001".into()),
+                    ..ImageFilter::default()
+                },
+                ALL
+            )
+            .await
+            .unwrap()
+            .total,
+        2,
+        "the vulnerability page lists as many rows as the dashboard counts"
+    );
+}
+
+#[tokio::test]
+async fn the_ui_password_is_set_once_unless_replaced() {
+    let (_dir, store) = temp_store().await;
+    assert_eq!(store.ui_password_hash("admin").await.unwrap(), None);
+    assert!(
+        store
+            .set_ui_password_hash_if_absent("admin", "$argon2id$one")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_ui_password_hash_if_absent("admin", "$argon2id$two")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.ui_password_hash("admin").await.unwrap().as_deref(),
+        Some("$argon2id$one")
+    );
+    store
+        .set_ui_password_hash("admin", "$argon2id$three")
+        .await
+        .unwrap();
+    assert_eq!(
+        store.ui_password_hash("admin").await.unwrap().as_deref(),
+        Some("$argon2id$three")
+    );
+}

@@ -14,6 +14,7 @@
 //! - `scheduled.rs`: `plimsoll serve --config`: scheduled runs (cron with seconds), manual
 //!   triggers and their 409, a new tag scanned by the next run while unchanged ones are not
 //!   pulled.
+//! - `ui.rs`: the web UI walked by headless Chromium (playwright-core) against a real server.
 //! - `vulndb_refresh.rs`: `plimsoll serve --config` and the vulnerability database: a `db import`
 //!   beside the server re-matched without a registry request (`findings.new`), a failed update
 //!   (`db.update_failed`), `image.stale`.
@@ -38,6 +39,7 @@ mod schema;
 mod serve;
 mod serve_registries;
 mod sources;
+mod ui;
 mod vulndb_refresh;
 mod vulnerabilities;
 

@@ -43,8 +43,14 @@ impl Server {
 
     /// Starts `plimsoll ARGS` (a `serve` command) and waits for its `listening on` line.
     pub(crate) fn start_with(args: &[&str]) -> Server {
+        Server::start_with_env(args, &[])
+    }
+
+    /// [`Server::start_with`] with `env` added to the environment.
+    pub(crate) fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
             .args(args)
+            .envs(env.iter().copied())
             .env_remove("RUST_LOG")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -326,6 +332,113 @@ fn the_api_finds_the_node_app_by_its_vulnerability_after_a_registry_scan() {
         stderr(&both)
     );
 
+    let (status, lines) = server.stop();
+    assert!(status.success(), "{lines:?}");
+}
+
+/// `POST /login` of the web UI as a same-origin form: (status, `Set-Cookie`).
+fn ui_login(server: &Server, form: &str) -> (u16, Option<String>) {
+    let mut stream = TcpStream::connect(&server.address).unwrap();
+    write!(
+        stream,
+        "POST /login HTTP/1.1\r\nHost: {a}\r\nOrigin: http://{a}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n{form}",
+        form.len(),
+        a = server.address
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, _) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let cookie = head
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .map(str::to_owned);
+    (status, cookie)
+}
+
+/// `plimsoll serve password set` with `stdin`.
+fn password_set(store: &std::path::Path, stdin: &str) -> std::process::Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_plimsoll"))
+        .args([
+            "serve",
+            "password",
+            "set",
+            "--store",
+            store.to_str().unwrap(),
+        ])
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn the_admin_password_is_seeded_from_the_environment_once_and_set_from_stdin() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store.sqlite");
+    let args = [
+        "serve",
+        "--listen",
+        "127.0.0.1:0",
+        "--store",
+        store.to_str().unwrap(),
+    ];
+    let seeded = "first admin password";
+    let server = Server::start_with_env(&args, &[("PLIMSOLL_ADMIN_PASSWORD", seeded)]);
+    let (status, cookie) = ui_login(&server, "user=admin&password=first+admin+password");
+    assert_eq!(status, 303);
+    let cookie = cookie.expect("a session cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    assert_eq!(
+        ui_login(&server, "user=admin&password=wrong+password+here").0,
+        401
+    );
+    let (status, lines) = server.stop();
+    assert!(status.success(), "{lines:?}");
+    assert!(
+        !lines.join("\n").contains(seeded),
+        "the password is never printed"
+    );
+
+    let short = password_set(&store, "short\n");
+    assert!(!short.status.success());
+    assert!(
+        String::from_utf8_lossy(&short.stderr).contains("at least 12 characters"),
+        "{}",
+        String::from_utf8_lossy(&short.stderr)
+    );
+    let set = password_set(&store, "the second password\n");
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+
+    // The variable only seeds a first password: the stored one wins from now on.
+    let server = Server::start_with_env(&args, &[("PLIMSOLL_ADMIN_PASSWORD", seeded)]);
+    assert_eq!(
+        ui_login(&server, "user=admin&password=first+admin+password").0,
+        401
+    );
+    assert_eq!(
+        ui_login(&server, "user=admin&password=the+second+password").0,
+        303
+    );
     let (status, lines) = server.stop();
     assert!(status.success(), "{lines:?}");
 }
