@@ -28,6 +28,7 @@ pub(crate) struct RegistryBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
     /// `https://host[:port]`, `http://host:port` (plain HTTP) or `host[:port]`.
+    #[schema(min_length = 1, pattern = r"^([a-z][a-z0-9+.-]*://)?[^/?#\s]+/?$")]
     pub(crate) url: String,
     /// Its discovery API: `distribution` (the default).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -50,6 +51,7 @@ pub(crate) struct RegistryBody {
     pub(crate) insecure: Option<bool>,
     /// Requests in flight to this registry at most (default 8, 1–64).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 64)]
     pub(crate) max_concurrency: Option<usize>,
     /// A cron expression (default `0 6 * * 6`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

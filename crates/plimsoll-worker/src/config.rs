@@ -166,6 +166,36 @@ fn default_true() -> bool {
     true
 }
 
+/// `host[:port]` as image references name registries: DNS labels of letters, digits and
+/// hyphens joined by dots (or an IPv6 literal in brackets), then an optional decimal port.
+/// Anything else (a path, user info, spaces, control characters) is no registry host.
+fn is_registry_host(text: &str) -> bool {
+    let (host, port) = match text.rsplit_once(':') {
+        // A bare IPv6 address: left whole, and refused below (it needs brackets).
+        Some((host, _)) if !host.ends_with(']') && host.contains(':') => (text, None),
+        Some((host, port)) => (host, Some(port)),
+        None => (text, None),
+    };
+    if let Some(port) = port
+        && (port.is_empty() || port.len() > 5 || !port.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return false;
+    }
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        return inner.parse::<std::net::Ipv6Addr>().is_ok();
+    }
+    !host.is_empty()
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
+}
+
 fn default_type() -> Vendor {
     Vendor::Distribution
 }
@@ -204,10 +234,10 @@ impl RegistryConfig {
             .or_else(|| self.url.strip_prefix("http://"))
             .unwrap_or(&self.url)
             .trim_end_matches('/');
-        if rest.is_empty() || rest.contains('/') || rest.contains('@') || rest.contains(' ') {
+        if !is_registry_host(rest) {
             return Err(Error::Config(format!(
                 "registry url `{}` must be scheme://host[:port] with no path",
-                self.url
+                self.url.escape_debug()
             )));
         }
         Ok(rest.to_owned())
@@ -317,6 +347,14 @@ impl ScanConfig {
         for registry in &self.registries {
             registry.host()?;
             let name = registry.display_name();
+            // Names go into logs, reports and the web UI: no control characters that could
+            // forge a log line, and a length a table can show.
+            if name.is_empty() || name.chars().count() > 128 || name.chars().any(char::is_control) {
+                return Err(Error::Config(format!(
+                    "registry name `{}` must be 1 to 128 characters without control characters",
+                    name.escape_debug()
+                )));
+            }
             if !names.insert(name.clone()) {
                 return Err(Error::Config(format!(
                     "two registries are named `{name}`; give each a distinct name"
@@ -355,6 +393,50 @@ impl ScanConfig {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn registry_urls_name_a_host_and_nothing_else() {
+        let host = |url: &str| RegistryConfig::new(url).host();
+        for (url, expected) in [
+            ("https://registry.example.com", "registry.example.com"),
+            ("http://127.0.0.1:5000/", "127.0.0.1:5000"),
+            ("localhost:5000", "localhost:5000"),
+            ("https://[::1]:5000", "[::1]:5000"),
+            ("my-registry.internal", "my-registry.internal"),
+        ] {
+            assert_eq!(host(url).unwrap(), expected, "{url}");
+        }
+        for url in [
+            "",
+            "https://",
+            "https://r.example/team",
+            "https://user@r.example",
+            "r.example:port",
+            "r.example:123456",
+            "r ex.com",
+            "r.example\n0",
+            "\u{b6}\u{c}x",
+            "-r.example",
+            "r..example",
+            "::1",
+            "ftp://r.example",
+        ] {
+            let err = host(url).unwrap_err().to_string();
+            assert!(err.contains("must be scheme://host[:port]"), "{url}: {err}");
+            assert!(!err.contains('\n'), "control characters are escaped: {err}");
+        }
+    }
+
+    #[test]
+    fn registry_names_have_no_control_characters() {
+        let mut config = ScanConfig::default();
+        let mut registry = RegistryConfig::new("http://127.0.0.1:5000");
+        registry.name = Some("lab\nFAKE log line".into());
+        config.registries.push(registry);
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("without control characters"), "{err}");
+        assert!(err.contains("lab\\nFAKE"), "{err}");
+    }
+
     use super::*;
 
     #[test]
