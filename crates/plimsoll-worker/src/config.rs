@@ -167,7 +167,7 @@ fn default_true() -> bool {
 }
 
 /// `host[:port]` as image references name registries: DNS labels of letters, digits and
-/// hyphens joined by dots (or an IPv6 literal in brackets), then an optional decimal port.
+/// hyphens joined by dots (or a bracketed `IPv6` literal), then an optional decimal port.
 /// Anything else (a path, user info, spaces, control characters) is no registry host.
 fn is_registry_host(text: &str) -> bool {
     let (host, port) = match text.rsplit_once(':') {
