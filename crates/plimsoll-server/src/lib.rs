@@ -99,7 +99,7 @@ pub use crate::vulndb_refresh::{
     UpdateError, UpdateTrigger, VulnDbStatus,
 };
 
-use crate::routes::{images, meta, metrics, registries, runs, vulndb};
+use crate::routes::{images, meta, metrics, registries, repositories, runs, vulndb};
 
 /// The document's fixed parts; the paths and schemas come from the handlers.
 #[derive(utoipa::OpenApi)]
@@ -175,6 +175,7 @@ fn api(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(images::list_images))
         .routes(routes!(images::image_report))
         .routes(routes!(images::vulnerability_images))
+        .routes(routes!(repositories::list_repositories))
         .routes(routes!(runs::list_runs))
         .routes(routes!(runs::get_run))
         .routes(routes!(registries::list_registries))

@@ -6,6 +6,7 @@
 //! - `meta`: `/healthz`, `/readyz`, `/api/openapi.json` (public);
 //! - `images`: `/api/v1/images`, `/api/v1/images/{digest}`,
 //!   `/api/v1/vulnerabilities/{id}/images`;
+//! - `repositories`: `/api/v1/repositories`;
 //! - `runs`: `/api/v1/runs`, `/api/v1/runs/{id}`;
 //! - `metrics`: `/metrics` (read scope), Prometheus text;
 //! - `registries`: `/api/v1/registries`, `/api/v1/registries/{name}` (`GET`; `POST`, `PUT`,
@@ -17,5 +18,6 @@ pub(crate) mod list;
 pub(crate) mod meta;
 pub(crate) mod metrics;
 pub(crate) mod registries;
+pub(crate) mod repositories;
 pub(crate) mod runs;
 pub(crate) mod vulndb;

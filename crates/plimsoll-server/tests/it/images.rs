@@ -284,3 +284,54 @@ async fn unknown_or_malformed_image_digests_are_clear_errors() {
     .await
     .assert_error(StatusCode::BAD_REQUEST, "bad_request");
 }
+
+#[tokio::test]
+async fn repositories_sum_their_images_rows_and_sort_and_page() {
+    let f = fixture().await;
+    let all = f.get_json("/api/v1/repositories").await;
+    let images = f.get_json("/api/v1/images?per_page=500").await;
+    let rows = images["items"].as_array().unwrap();
+    assert!(all["total"].as_u64().unwrap() >= 1, "{all}");
+    for repository in all["items"].as_array().unwrap() {
+        // Each repository's counts are the sums of its rows in the images list.
+        let mine: Vec<_> = rows
+            .iter()
+            .filter(|r| {
+                r["registry"] == repository["registry"]
+                    && r["repository"] == repository["repository"]
+            })
+            .collect();
+        assert_eq!(
+            repository["images"].as_u64().unwrap(),
+            mine.len() as u64,
+            "{repository}"
+        );
+        for severity in ["critical", "high", "medium", "low", "unknown"] {
+            let summed: u64 = mine
+                .iter()
+                .map(|r| r["counts"][severity].as_u64().unwrap())
+                .sum();
+            assert_eq!(
+                repository["counts"][severity].as_u64().unwrap(),
+                summed,
+                "{severity}: {repository}"
+            );
+        }
+    }
+    let registry = all["items"][0]["registry"].as_str().unwrap().to_owned();
+    let one = f
+        .get_json(&format!(
+            "/api/v1/repositories?registry={registry}&per_page=1&sort=critical&order=desc"
+        ))
+        .await;
+    assert_eq!(one["per_page"], 1);
+    assert!(one["items"].as_array().unwrap().len() <= 1);
+    assert_eq!(
+        f.get_json("/api/v1/repositories?registry=nowhere.example")
+            .await["total"],
+        0
+    );
+    f.get_with("/api/v1/repositories?sort=name", Some(&f.read))
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "bad_request");
+}
