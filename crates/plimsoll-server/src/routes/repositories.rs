@@ -55,7 +55,7 @@ pub(crate) struct RepositoriesQuery {
 
 /// One repository of one registry.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub(crate) struct Repository {
+pub(crate) struct RepositoryRow {
     /// Registry host.
     pub(crate) registry: String,
     /// Repository (`team/app`).
@@ -74,7 +74,7 @@ pub(crate) struct Repository {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub(crate) struct RepositoryList {
     /// This page's rows.
-    pub(crate) items: Vec<Repository>,
+    pub(crate) items: Vec<RepositoryRow>,
     /// Rows matching, over every page.
     pub(crate) total: u64,
     /// This page's number.
@@ -148,7 +148,7 @@ pub(crate) async fn list_repositories(
         .into_iter()
         .skip(usize::try_from(paging.request.offset).unwrap_or(usize::MAX))
         .take(usize::try_from(paging.request.limit).unwrap_or(usize::MAX))
-        .map(|(registry, r)| Repository {
+        .map(|(registry, r)| RepositoryRow {
             registry,
             repository: r.repository,
             tags: r.tags,
