@@ -12,6 +12,7 @@
 //! the run goes on. The summary line is the Sysdig registry scanner's
 //! `Total: N = Success: X + Failed: Y + Skipped: Z`.
 
+mod check;
 mod config;
 mod discover;
 mod error;
@@ -21,6 +22,7 @@ mod metrics;
 mod rematch;
 mod run;
 
+pub use crate::check::{RegistryCheck, check};
 pub use crate::config::{MAX_CONCURRENCY_LIMIT, MAX_WORKERS_LIMIT, RegistryConfig, ScanConfig};
 pub use crate::discover::{DiscoveredTag, TaggedImage};
 pub use crate::error::{Error, Result};

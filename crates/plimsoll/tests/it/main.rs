@@ -25,6 +25,7 @@
 
 mod bad_input;
 mod cli;
+mod ecr;
 mod layers;
 mod oci_build;
 mod oracles;
