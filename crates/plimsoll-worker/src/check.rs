@@ -37,7 +37,7 @@ pub async fn check(config: &ScanConfig) -> Vec<RegistryCheck> {
             problems: 0,
         };
         if registry.kind == Vendor::Ecr {
-            check_ecr(registry, &mut check).await;
+            Box::pin(check_ecr(registry, &mut check)).await;
         } else {
             check_v2(registry, &mut check).await;
         }

@@ -338,7 +338,15 @@ async fn run_phases(
     let mut targets: Vec<Target> = Vec::new();
     let mut unresolved: Vec<(usize, String)> = Vec::new();
     for (index, registry) in config.registries.iter().enumerate() {
-        match resolve_targets(index, registry, &scan_options, &store_facts).await {
+        // Boxed: the AWS SDK's futures are large, and this one would live inside the run's.
+        match Box::pin(resolve_targets(
+            index,
+            registry,
+            &scan_options,
+            &store_facts,
+        ))
+        .await
+        {
             Ok(resolved) => targets.extend(resolved),
             Err(e) => {
                 tracing::error!(registry = %registry.display_name(), "discovery failed: {e}");
@@ -365,7 +373,7 @@ async fn run_phases(
                 tracing::info!(registry = %registry.display_name(), host = %target.host, repositories = l.repositories, tags = l.tags.len(), "discovery");
             }
             Err(e) => {
-                tracing::error!(registry = %registry.display_name(), host = %target.host, "discovery failed: {e}")
+                tracing::error!(registry = %registry.display_name(), host = %target.host, "discovery failed: {e}");
             }
         }
         listings.push(listing);

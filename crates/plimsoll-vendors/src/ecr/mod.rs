@@ -8,7 +8,7 @@
 //! each) plus a per-account account of what happened ([`AccountStatus`]), which
 //! `plimsoll registry check` prints.
 //!
-//! The official AWS SDK does the AWS side (credentials chain, SigV4, retries, endpoints,
+//! The official AWS SDK does the AWS side (credentials chain, `SigV4`, retries, endpoints,
 //! `AWS_ENDPOINT_URL`); the one EC2 call, `DescribeRegions`, is signed with `aws-sigv4`
 //! ([`regions`]) because `aws-sdk-ec2` costs minutes of compile for it.
 
@@ -226,23 +226,19 @@ async fn base_config(aws: &AwsConfig) -> SdkConfig {
 /// `<account>.dkr.ecr.<region>.amazonaws.com` (`.com.cn` in the China regions), or the
 /// configured `registry_endpoint` with its placeholders filled in.
 fn registry_host(aws: &AwsConfig, account_id: &str, region: &str) -> (String, bool) {
-    match &aws.registry_endpoint {
-        Some(endpoint) => {
-            let filled = endpoint
-                .replace("{account_id}", account_id)
-                .replace("{region}", region);
-            let plain = filled.starts_with("http://");
-            (endpoint_host(&filled).to_owned(), plain)
-        }
-        None => {
-            let suffix = if region.starts_with("cn-") {
-                "amazonaws.com.cn"
-            } else {
-                "amazonaws.com"
-            };
-            (format!("{account_id}.dkr.ecr.{region}.{suffix}"), false)
-        }
+    if let Some(endpoint) = &aws.registry_endpoint {
+        let filled = endpoint
+            .replace("{account_id}", account_id)
+            .replace("{region}", region);
+        let plain = filled.starts_with("http://");
+        return (endpoint_host(&filled).to_owned(), plain);
     }
+    let suffix = if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else {
+        "amazonaws.com"
+    };
+    (format!("{account_id}.dkr.ecr.{region}.{suffix}"), false)
 }
 
 /// Builds the registry of `account_id` in `region`, reached with `credentials`: asks for the

@@ -13,9 +13,9 @@ use tokio::task::JoinHandle;
 use crate::{Error, Result};
 
 /// Renew this long before expiry.
-const MARGIN: Duration = Duration::from_secs(60 * 60);
+const MARGIN: Duration = Duration::from_hours(1);
 /// Never sooner than this (an expiry already past, as emulators answer, must not spin).
-const MIN_WAIT: Duration = Duration::from_secs(5 * 60);
+const MIN_WAIT: Duration = Duration::from_mins(5);
 
 /// The refresher of one registry's token; stops when dropped.
 #[derive(Debug)]
@@ -110,8 +110,8 @@ mod tests {
 
     #[test]
     fn renewal_comes_an_hour_early_but_never_in_a_loop() {
-        let twelve_hours = Duration::from_secs(12 * 3600);
-        assert_eq!(renew_after(twelve_hours), Duration::from_secs(11 * 3600));
+        let twelve_hours = Duration::from_hours(12);
+        assert_eq!(renew_after(twelve_hours), Duration::from_hours(11));
         assert_eq!(renew_after(Duration::ZERO), MIN_WAIT);
         assert_eq!(renew_after(Duration::from_secs(3700)), MIN_WAIT);
     }

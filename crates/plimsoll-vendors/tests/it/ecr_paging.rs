@@ -31,7 +31,7 @@ fn page<T: Clone>(items: &[T], token: Option<&str>) -> (Vec<T>, Option<String>) 
     (items[start..end].to_vec(), next)
 }
 
-async fn answer(seen: Arc<Mutex<Seen>>, headers: HeaderMap, body: String) -> impl IntoResponse {
+fn answer(seen: &Mutex<Seen>, headers: &HeaderMap, body: &str) -> impl IntoResponse + use<> {
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -46,7 +46,7 @@ async fn answer(seen: Arc<Mutex<Seen>>, headers: HeaderMap, body: String) -> imp
         );
         return (StatusCode::OK, [(header::CONTENT_TYPE, "text/xml")], xml);
     }
-    let input: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    let input: Value = serde_json::from_str(body).unwrap_or(Value::Null);
     let token = input["nextToken"].as_str();
     let repository = input["repositoryName"].as_str().unwrap_or_default();
     seen.lock().unwrap().requests.push((
@@ -98,7 +98,9 @@ async fn ecr_listings_follow_every_next_token() {
     let state = Arc::clone(&seen);
     let app = Router::new().route(
         "/",
-        post(move |headers: HeaderMap, body: String| answer(Arc::clone(&state), headers, body)),
+        post(move |headers: HeaderMap, body: String| {
+            std::future::ready(answer(&state, &headers, &body))
+        }),
     );
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
         .await

@@ -61,7 +61,7 @@ impl Moto {
             url: format!("http://127.0.0.1:{port}"),
             python,
         };
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + Duration::from_mins(1);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
             assert!(
                 Instant::now() < deadline,
