@@ -6,7 +6,12 @@
 //! date; content addressed, so known digests come from the store), **filters**
 //! (`plimsoll-filter`) and **scan** (`max_workers` images at once: pull, analyse, fold, match,
 //! store). [`rematch`] re-matches every stored inventory against the current database
-//! without contacting a registry; [`export`] writes the latest results to a directory.
+//! without contacting a registry; [`export`] writes the latest results to a directory;
+//! [`check`] says whether each configured registry can be reached (`plimsoll registry check`).
+//!
+//! One configured registry may stand for several registry hosts (`plimsoll_vendors::resolve`:
+//! an ECR organization's accounts × regions); each is discovered, rate-limited and named in the
+//! results on its own, with the credentials its vendor issued scoped to that host.
 //!
 //! Failures of single images are outcomes, not errors: counted, stored with their cause, and
 //! the run goes on. The summary line is the Sysdig registry scanner's
