@@ -127,7 +127,12 @@ pub(crate) async fn resolve(aws: &AwsConfig, base: &SdkConfig) -> Result<Resolut
         };
         let regions = if aws.allow_list_regions.is_empty() {
             match regions::describe_regions(base, &member, &home_region, &id).await {
-                Ok(regions) => regions,
+                // Credentials of one partition reach only its regions; an answer listing
+                // others (emulators do) must not make every account look broken.
+                Ok(regions) => regions
+                    .into_iter()
+                    .filter(|r| regions::in_partition(r, partition))
+                    .collect(),
                 Err(e) => {
                     tracing::warn!(account = %id, "skipping the account: {e}");
                     status.error = Some(e.to_string());

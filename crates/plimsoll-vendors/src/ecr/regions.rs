@@ -28,10 +28,11 @@ pub(crate) async fn describe_regions(
         .ok()
         .or_else(|| base.endpoint_url().map(str::to_owned))
         .unwrap_or_else(|| format!("https://ec2.{region}.amazonaws.com"));
-    let url = format!(
-        "{}/?Action=DescribeRegions&Version=2016-11-15",
-        endpoint.trim_end_matches('/')
-    );
+    // POSTed as a form, the way the SDKs send EC2's query protocol (a GET with the same query
+    // string is refused by emulators for session credentials).
+    let url = format!("{}/", endpoint.trim_end_matches('/'));
+    let body = b"Action=DescribeRegions&Version=2016-11-15";
+    let content_type = "application/x-www-form-urlencoded; charset=utf-8";
     let identity = credentials
         .provide_credentials()
         .await
@@ -46,12 +47,20 @@ pub(crate) async fn describe_regions(
         .build()
         .map_err(|e| error(e.to_string()))?
         .into();
-    let signable = SignableRequest::new("GET", &url, std::iter::empty(), SignableBody::Bytes(&[]))
-        .map_err(|e| error(e.to_string()))?;
+    let signable = SignableRequest::new(
+        "POST",
+        &url,
+        std::iter::once(("content-type", content_type)),
+        SignableBody::Bytes(body),
+    )
+    .map_err(|e| error(e.to_string()))?;
     let (instructions, _signature) = sign(signable, &params)
         .map_err(|e| error(e.to_string()))?
         .into_parts();
-    let mut request = reqwest::Client::new().get(&url);
+    let mut request = reqwest::Client::new()
+        .post(&url)
+        .header(reqwest::header::CONTENT_TYPE, content_type)
+        .body(body.as_slice());
     for (name, value) in instructions.headers() {
         let mut value =
             reqwest::header::HeaderValue::from_str(value).map_err(|e| error(e.to_string()))?;
@@ -71,6 +80,15 @@ pub(crate) async fn describe_regions(
     regions.sort_unstable();
     regions.dedup();
     Ok(regions)
+}
+
+/// Whether `region` belongs to the ARN partition `partition` (`aws`, `aws-cn`, `aws-us-gov`).
+pub(crate) fn in_partition(region: &str, partition: &str) -> bool {
+    match partition {
+        "aws-cn" => region.starts_with("cn-"),
+        "aws-us-gov" => region.starts_with("us-gov-"),
+        _ => !region.starts_with("cn-") && !region.starts_with("us-gov-"),
+    }
 }
 
 /// The text of every `<element>` of the document, in order.
@@ -112,5 +130,15 @@ mod tests {
 </DescribeRegionsResponse>"#;
         assert_eq!(xml_text(body, "regionName"), ["eu-west-1", "us-east-1"]);
         assert!(xml_text(body, "Message").is_empty());
+    }
+
+    #[test]
+    fn regions_are_kept_to_their_partition() {
+        assert!(in_partition("eu-west-1", "aws"));
+        assert!(!in_partition("cn-north-1", "aws"));
+        assert!(!in_partition("us-gov-west-1", "aws"));
+        assert!(in_partition("cn-north-1", "aws-cn"));
+        assert!(!in_partition("eu-west-1", "aws-cn"));
+        assert!(in_partition("us-gov-east-1", "aws-us-gov"));
     }
 }

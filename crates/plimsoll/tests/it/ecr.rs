@@ -445,4 +445,50 @@ allow_list_regions = ["us-east-1", "eu-west-1"]
         "the refused role is named: {stdout}"
     );
     assert_no_secret(&output, &[secret]);
+
+    // Without a region allow-list, each member's regions come from ec2:DescribeRegions (signed
+    // with aws-sigv4; moto checks the signature while its IAM enforcement is on).
+    fs_err::write(
+        &config,
+        format!(
+            r#"
+[[registries]]
+name = "org"
+type = "ecr"
+
+[registries.aws]
+region = "us-east-1"
+access_key_id = "{key}"
+secret_access_key = "{secret}"
+management_account_role_arn = "arn:aws:iam::123456789012:role/PlimsollOrgReader"
+allow_list_member_account_ids = ["{dev}"]
+"#
+        ),
+    )
+    .unwrap();
+    let output = moto.plimsoll(&["registry", "check", "--config", config.to_str().unwrap()]);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let regions = stdout
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix(&format!("account {dev} (dev): assumed; regions: "))
+        })
+        .unwrap_or_else(|| panic!("dev's regions listed: {stdout}\n{}", stderr(&output)))
+        .split(", ")
+        .collect::<Vec<_>>();
+    assert!(
+        regions.len() > 2 && regions.contains(&"us-east-1") && regions.contains(&"eu-west-1"),
+        "{regions:?}"
+    );
+    assert!(
+        !stdout.contains(prod) && !stdout.contains(locked),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "registry {dev}.dkr.ecr.eu-west-1.amazonaws.com (account {dev}, eu-west-1): 2 repositories"
+        )),
+        "{stdout}"
+    );
 }
