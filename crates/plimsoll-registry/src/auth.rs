@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
+use std::sync::{Arc, RwLock};
 
 use base64::Engine as _;
 use serde::Deserialize;
@@ -49,11 +50,52 @@ impl fmt::Debug for Credentials {
     }
 }
 
+/// Credentials that their owner replaces while clients use them: registry passwords that are
+/// short-lived tokens (ECR's 12-hour `GetAuthorizationToken` password). Clones share one
+/// value; [`SharedCredentials::set`] is seen by every later request. `Debug` never shows it.
+#[derive(Clone)]
+pub struct SharedCredentials(Arc<RwLock<Credentials>>);
+
+impl SharedCredentials {
+    /// A shared slot holding `credentials`.
+    pub fn new(credentials: Credentials) -> Self {
+        SharedCredentials(Arc::new(RwLock::new(credentials)))
+    }
+
+    /// Replaces the credentials for every holder.
+    pub fn set(&self, credentials: Credentials) {
+        *self
+            .0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = credentials;
+    }
+
+    /// The current credentials.
+    pub fn get(&self) -> Credentials {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl fmt::Debug for SharedCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.get().fmt(f)
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Stored {
+    Fixed(Credentials),
+    Shared(SharedCredentials),
+}
+
 /// Credentials per registry host. A lookup only ever returns what was stored for exactly that
 /// host (Docker Hub's aliases folded together), so one registry's secret cannot reach another.
 #[derive(Clone, Debug, Default)]
 pub struct CredentialStore {
-    by_host: HashMap<String, Credentials>,
+    by_host: HashMap<String, Stored>,
 }
 
 impl CredentialStore {
@@ -64,12 +106,24 @@ impl CredentialStore {
 
     /// Stores credentials for `host` (`127.0.0.1:5000`, `docker.io`, `https://quay.io/`).
     pub fn insert(&mut self, host: &str, credentials: Credentials) {
-        self.by_host.insert(canonical_host(host), credentials);
+        self.by_host
+            .insert(canonical_host(host), Stored::Fixed(credentials));
     }
 
-    /// Credentials for `host`, if any.
-    pub fn get(&self, host: &str) -> Option<&Credentials> {
-        self.by_host.get(&canonical_host(host))
+    /// Stores credentials for `host` that their owner refreshes (see [`SharedCredentials`]).
+    pub fn insert_shared(&mut self, host: &str, credentials: SharedCredentials) {
+        self.by_host
+            .insert(canonical_host(host), Stored::Shared(credentials));
+    }
+
+    /// Credentials for `host`, if any (the current value of shared ones).
+    pub fn get(&self, host: &str) -> Option<Credentials> {
+        self.by_host
+            .get(&canonical_host(host))
+            .map(|stored| match stored {
+                Stored::Fixed(c) => c.clone(),
+                Stored::Shared(c) => c.get(),
+            })
     }
 
     /// Adds every entry of a Docker `config.json` `auths` map that the store does not
@@ -113,7 +167,7 @@ impl CredentialStore {
             };
             let host = canonical_host(&key);
             if let std::collections::hash_map::Entry::Vacant(slot) = self.by_host.entry(host) {
-                slot.insert(credentials);
+                slot.insert(Stored::Fixed(credentials));
                 added += 1;
             }
         }
@@ -260,7 +314,7 @@ mod tests {
             Credentials::new("u", "hunter2"),
         );
         store.insert("127.0.0.1:5001", Credentials::new("p", "s3cret"));
-        assert_eq!(store.get("docker.io").map(Credentials::username), Some("u"));
+        assert_eq!(store.get("docker.io").unwrap().username(), "u");
         assert!(
             store.get("127.0.0.1:5000").is_none(),
             "another port is another registry"
@@ -271,6 +325,26 @@ mod tests {
             !debug.contains("hunter2") && !debug.contains("s3cret"),
             "{debug}"
         );
+    }
+
+    #[test]
+    fn shared_credentials_are_seen_after_a_refresh() {
+        let shared = SharedCredentials::new(Credentials::new("AWS", "token-one"));
+        let mut store = CredentialStore::new();
+        store.insert_shared("1.dkr.ecr.eu-west-1.amazonaws.com", shared.clone());
+        let client_copy = store.clone();
+        shared.set(Credentials::new("AWS", "token-two"));
+        assert_eq!(
+            client_copy.get("1.dkr.ecr.eu-west-1.amazonaws.com"),
+            Some(Credentials::new("AWS", "token-two"))
+        );
+        assert!(
+            client_copy
+                .get("2.dkr.ecr.eu-west-1.amazonaws.com")
+                .is_none()
+        );
+        let debug = format!("{client_copy:?}");
+        assert!(!debug.contains("token-two"), "{debug}");
     }
 
     #[test]
@@ -288,7 +362,7 @@ mod tests {
         store.insert("ghcr.io", Credentials::new("explicit", "x"));
         assert_eq!(store.merge_docker_config(&path).unwrap(), 2);
         let alice = store.get("127.0.0.1:5001").unwrap();
-        assert_eq!(alice, &Credentials::new("alice", "pa:ss"));
+        assert_eq!(alice, Credentials::new("alice", "pa:ss"));
         assert_eq!(store.get("docker.io").unwrap().username(), "bob");
         assert_eq!(store.get("ghcr.io").unwrap().username(), "explicit");
         fs_err::write(&path, "{").unwrap();

@@ -321,6 +321,22 @@ impl RegistryClient {
         Ok((length, Box::pin(stream)))
     }
 
+    /// `GET /v2/` with the registry's authentication flow: whether the registry answers and
+    /// accepts the credentials (or anonymous access), for `plimsoll registry check`.
+    pub async fn ping(&self, registry: &str) -> Result<()> {
+        crate::listing::check_registry(registry)?;
+        self.send(&Call {
+            method: Method::GET,
+            registry,
+            resource: Resource::Root,
+            path: "/v2/",
+            accept: None,
+            what: "the API root (`/v2/`)",
+        })
+        .await
+        .map(drop)
+    }
+
     /// GET of something in `reference`'s repository; see [`RegistryClient::send`].
     async fn get(
         &self,
@@ -471,7 +487,7 @@ impl RegistryClient {
         let credentials = self.credentials.get(registry);
         match self.host_state(host, |s| s.challenge.clone()) {
             None => Ok(None),
-            Some(Challenge::Basic) => Ok(credentials.map(Credentials::basic_header)),
+            Some(Challenge::Basic) => Ok(credentials.as_ref().map(Credentials::basic_header)),
             Some(Challenge::Bearer { realm, service, .. }) => {
                 let token = self
                     .token(
@@ -480,7 +496,7 @@ impl RegistryClient {
                         resource,
                         host,
                         registry,
-                        credentials,
+                        credentials.as_ref(),
                     )
                     .await?;
                 Ok(Some(format!("Bearer {token}")))
@@ -533,7 +549,9 @@ impl RegistryClient {
             if let Some(service) = service {
                 query.append_pair("service", service);
             }
-            query.append_pair("scope", &scope);
+            if !scope.is_empty() {
+                query.append_pair("scope", &scope);
+            }
         }
         let mut attempt = 0;
         let response = loop {
@@ -619,6 +637,8 @@ pub(crate) enum Resource<'a> {
     Repository(&'a str),
     /// The registry's list of repositories (`registry:catalog:*`).
     Catalog,
+    /// The API root `/v2/`: authentication alone, no scope.
+    Root,
 }
 
 impl Resource<'_> {
@@ -627,6 +647,7 @@ impl Resource<'_> {
         match self {
             Resource::Repository(name) => format!("repository:{name}:pull"),
             Resource::Catalog => "registry:catalog:*".to_owned(),
+            Resource::Root => String::new(),
         }
     }
 
@@ -634,6 +655,11 @@ impl Resource<'_> {
     fn refused(self, registry: &str, status: StatusCode, detail: String) -> Error {
         let registry = registry.to_owned();
         match (self, status) {
+            (Resource::Root, status) => Error::Status {
+                url: format!("{registry}/v2/"),
+                status: status.as_u16(),
+                detail,
+            },
             (Resource::Catalog, status) => Error::CatalogDenied {
                 registry,
                 status: status.as_u16(),

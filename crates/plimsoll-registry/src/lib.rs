@@ -34,7 +34,7 @@ mod listing;
 pub mod manifest;
 mod reference;
 
-pub use crate::auth::{CredentialStore, Credentials};
+pub use crate::auth::{CredentialStore, Credentials, SharedCredentials};
 pub use crate::client::{ByteStream, RegistryClient, RegistryClientBuilder};
 pub use crate::error::{Error, Result};
 pub use crate::listing::MAX_PAGE_SIZE;

@@ -139,6 +139,7 @@ impl RegistryClient {
             let found = match resource {
                 Resource::Catalog => page.repositories,
                 Resource::Repository(_) => page.tags,
+                Resource::Root => None,
             }
             .unwrap_or_default();
             let empty = found.is_empty();
@@ -169,7 +170,7 @@ impl RegistryClient {
     }
 }
 
-fn check_registry(registry: &str) -> Result<()> {
+pub(crate) fn check_registry(registry: &str) -> Result<()> {
     if valid_registry(registry) {
         Ok(())
     } else {

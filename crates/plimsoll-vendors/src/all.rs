@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Discovery, Distribution, Endpoint, Error, Result};
+use crate::{Discovery, Distribution, Endpoint, Error, Resolved, Result, VendorOptions};
 
 /// A registry vendor, as the `type` key of a registry's configuration names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -91,10 +91,9 @@ impl Vendor {
     /// Whether [`discovery`] has an implementation for this vendor.
     pub fn is_implemented(self) -> bool {
         match self {
-            Vendor::Distribution => true,
+            Vendor::Distribution | Vendor::Ecr => true,
             Vendor::Harbor
             | Vendor::Quay
-            | Vendor::Ecr
             | Vendor::Acr
             | Vendor::Gar
             | Vendor::Gitlab
@@ -110,9 +109,10 @@ impl Vendor {
 pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery>> {
     match vendor {
         Vendor::Distribution => Ok(Box::new(Distribution::new(endpoint))),
+        // One ECR configuration may be many registries: see `resolve`.
+        Vendor::Ecr => Err(Error::NeedsResolve { vendor }),
         Vendor::Harbor
         | Vendor::Quay
-        | Vendor::Ecr
         | Vendor::Acr
         | Vendor::Gar
         | Vendor::Gitlab
@@ -120,6 +120,45 @@ pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery
         | Vendor::Nexus
         | Vendor::Artifactory
         | Vendor::Icr => Err(Error::NotImplemented { vendor }),
+    }
+}
+
+/// The registries one configured registry stands for: one for most vendors (the endpoint's),
+/// many for ECR in Organizations mode (every member account × region), each with the
+/// discovery that lists it and, where the vendor issues them, its pull credentials.
+pub async fn resolve(
+    vendor: Vendor,
+    endpoint: Endpoint,
+    options: &VendorOptions,
+) -> Result<Vec<Resolved>> {
+    match vendor {
+        Vendor::Ecr => {
+            let aws = options.aws.clone().unwrap_or_default();
+            let resolution = crate::ecr::resolve(&aws).await?;
+            Ok(resolution
+                .registries
+                .into_iter()
+                .map(|registry| Resolved {
+                    credentials: Some(registry.credentials()),
+                    plain_http: Some(registry.plain_http()),
+                    discovery: Box::new(registry),
+                })
+                .collect())
+        }
+        Vendor::Distribution
+        | Vendor::Harbor
+        | Vendor::Quay
+        | Vendor::Acr
+        | Vendor::Gar
+        | Vendor::Gitlab
+        | Vendor::DockerHub
+        | Vendor::Nexus
+        | Vendor::Artifactory
+        | Vendor::Icr => Ok(vec![Resolved {
+            discovery: discovery(vendor, endpoint)?,
+            credentials: None,
+            plain_http: None,
+        }]),
     }
 }
 
@@ -211,7 +250,7 @@ mod tests {
     }
 
     #[test]
-    fn only_distribution_is_implemented() {
+    fn implemented_vendors_are_known() {
         let client = std::sync::Arc::new(
             plimsoll_registry::RegistryClient::builder()
                 .build()
@@ -220,6 +259,7 @@ mod tests {
         for vendor in Vendor::ALL {
             let endpoint = Endpoint::new("registry.example", std::sync::Arc::clone(&client));
             match discovery(vendor, endpoint) {
+                Err(Error::NeedsResolve { vendor }) => assert_eq!(vendor, Vendor::Ecr),
                 Ok(d) => {
                     assert!(vendor.is_implemented(), "{vendor}");
                     assert_eq!(d.vendor(), vendor);
@@ -237,7 +277,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 1);
+        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 2);
     }
 
     #[test]

@@ -42,6 +42,29 @@ pub enum Error {
         #[source]
         source: Box<plimsoll_registry::Error>,
     },
+    /// A vendor configuration that cannot work (checked before or while resolving it).
+    #[error("{reason}")]
+    Config {
+        /// What is wrong, naming the key.
+        reason: String,
+    },
+    /// An AWS API call failed (the SDK's message, which never holds credentials).
+    #[error("{target}: {action} failed: {reason}")]
+    Aws {
+        /// What was asked about: a registry host, an account, a role.
+        target: String,
+        /// The API action.
+        action: &'static str,
+        /// The error with its causes.
+        reason: String,
+    },
+    /// A vendor whose registries come from [`crate::resolve`], asked for through
+    /// [`crate::discovery`].
+    #[error("`{vendor}` registries are found with plimsoll_vendors::resolve")]
+    NeedsResolve {
+        /// The vendor.
+        vendor: Vendor,
+    },
 }
 
 /// Result with this crate's [`Error`].

@@ -10,8 +10,11 @@
 //! - [`Vendor`] and [`discovery`] (`src/all.rs`): the closed list of registry types a
 //!   configuration may name, mapped to implementations; types without an implementation yet
 //!   are refused with a message that says so.
-//! - One module per vendor. Only [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog`
-//!   and `/v2/<name>/tags/list`) exists now.
+//! - [`resolve`]: one configured registry → the registry hosts it stands for ([`Resolved`]):
+//!   one for most vendors, every member account × region for ECR in Organizations mode, each
+//!   with vendor-issued pull credentials where the vendor has them.
+//! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
+//!   `/v2/<name>/tags/list`), [`ecr`] (Amazon ECR through the AWS SDK).
 //!
 //! Discovery stops at names, plus a tag's digest and push time where the vendor's listing
 //! gives them ([`ListedTag`]). Which images to scan (age, patterns, caps) is decided by
@@ -26,23 +29,26 @@
 //! `Box::pin(async move { … })`. One allocation per listing call is nothing next to the HTTP
 //! round trips behind it, and it spares a macro crate (`async-trait`).
 //!
-//! Depends only on `plimsoll-registry` and `plimsoll-types`.
+//! Depends only on `plimsoll-registry` and `plimsoll-types` among Plimsoll's crates. The AWS
+//! SDK is a plain dependency, not a feature: the one binary needs it anyway, and a feature would
+//! have to be built and tested both ways in CI (its cost: docs/performance.md).
 
 #![deny(missing_docs)]
 
 mod all;
 mod distribution;
+pub mod ecr;
 mod error;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use plimsoll_registry::RegistryClient;
+use plimsoll_registry::{RegistryClient, SharedCredentials};
 use plimsoll_types::Digest;
 use time::OffsetDateTime;
 
-pub use crate::all::{Vendor, discovery};
+pub use crate::all::{Vendor, discovery, resolve};
 pub use crate::distribution::Distribution;
 pub use crate::error::{Error, Result};
 
@@ -68,6 +74,25 @@ pub trait Discovery: Send + Sync {
     /// more than the name (Harbor, ECR: digest and push time) fill [`ListedTag`]'s other
     /// fields, which spare the scan a request per tag and give undated images a date.
     fn tags<'a>(&'a self, repository: &'a str) -> BoxFuture<'a, Result<Vec<ListedTag>>>;
+}
+
+/// Vendor-specific configuration of one registry (the sub-tables of `[[registries]]`), each
+/// owned by its vendor's module.
+#[derive(Clone, Debug, Default)]
+pub struct VendorOptions {
+    /// `[registries.aws]` of `type = "ecr"`.
+    pub aws: Option<ecr::AwsConfig>,
+}
+
+/// One registry host a configured registry stands for ([`resolve`]).
+pub struct Resolved {
+    /// Lists it; [`Discovery::registry`] is the host its images are pulled from and named after.
+    pub discovery: Box<dyn Discovery>,
+    /// Pull credentials the vendor issued for this host alone (ECR's authorization token),
+    /// kept current while `discovery` lives; `None`: the configured ones.
+    pub credentials: Option<SharedCredentials>,
+    /// Whether the host is plain HTTP, when the vendor decides it; `None`: as configured.
+    pub plain_http: Option<bool>,
 }
 
 /// One tag as a listing found it.

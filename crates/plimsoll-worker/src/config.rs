@@ -11,9 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use plimsoll_filter::FilterConfig;
-use plimsoll_registry::{CredentialStore, Credentials, RegistryClient};
+use plimsoll_registry::{CredentialStore, Credentials, RegistryClient, SharedCredentials};
 use plimsoll_types::Platform;
-use plimsoll_vendors::Vendor;
+use plimsoll_vendors::{Vendor, VendorOptions};
 
 use crate::{Error, Result};
 
@@ -119,8 +119,14 @@ pub struct RegistryConfig {
     /// Its discovery API: `distribution` (plain `/v2/_catalog`; the default) or a vendor.
     #[serde(rename = "type", default = "default_type")]
     pub kind: Vendor,
-    /// `https://host[:port]`, `http://host:port` (plain HTTP) or `host[:port]`.
+    /// `https://host[:port]`, `http://host:port` (plain HTTP) or `host[:port]`. Not for
+    /// `type = "ecr"`, whose hosts come from the AWS account(s).
+    #[serde(default)]
     pub url: String,
+    /// `type = "ecr"`: the AWS side (`[registries.aws]`; region, keys, Organizations mode;
+    /// the type belongs to `plimsoll_vendors::ecr`).
+    #[serde(default)]
+    pub aws: Option<plimsoll_vendors::ecr::AwsConfig>,
     /// User name.
     #[serde(default)]
     pub user: Option<String>,
@@ -211,6 +217,7 @@ impl RegistryConfig {
             name: None,
             kind: default_type(),
             url: url.into(),
+            aws: None,
             user: None,
             password: None,
             password_file: None,
@@ -245,9 +252,47 @@ impl RegistryConfig {
 
     /// The name in logs and reports.
     pub fn display_name(&self) -> String {
-        self.name
-            .clone()
-            .unwrap_or_else(|| self.host().unwrap_or_else(|_| self.url.clone()))
+        self.name.clone().unwrap_or_else(|| {
+            if self.kind == Vendor::Ecr && self.url.is_empty() {
+                return "ecr".to_owned();
+            }
+            self.host().unwrap_or_else(|_| self.url.clone())
+        })
+    }
+
+    /// The vendor sub-tables, for `plimsoll_vendors::resolve`.
+    pub fn vendor_options(&self) -> VendorOptions {
+        VendorOptions {
+            aws: self.aws.clone(),
+        }
+    }
+
+    /// Checks the keys that depend on the type.
+    fn validate_type(&self) -> Result<()> {
+        let name = self.display_name();
+        if self.kind == Vendor::Ecr {
+            if !self.url.is_empty() {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: type = \"ecr\" takes no url (the registries come from the AWS account); to pull through another host set aws.registry_endpoint"
+                )));
+            }
+            if self.user.is_some() || self.password().ok().flatten().is_some() {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: type = \"ecr\" logs in with GetAuthorizationToken; set AWS credentials in [registries.aws] or the standard AWS chain, not user/password"
+                )));
+            }
+            if let Some(aws) = &self.aws {
+                aws.validate()
+                    .map_err(|e| Error::Config(format!("registry `{name}`: {e}")))?;
+            }
+            return Ok(());
+        }
+        if self.aws.is_some() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: [registries.aws] is only for type = \"ecr\""
+            )));
+        }
+        self.host().map(drop)
     }
 
     /// Whether the URL asks for plain HTTP.
@@ -289,8 +334,28 @@ impl RegistryConfig {
         Ok(None)
     }
 
+    /// A client for one registry host a vendor resolved this registry to (an ECR account ×
+    /// region), with the credentials the vendor issued, scoped to that host alone.
+    pub fn client_for(
+        &self,
+        host: &str,
+        issued: Option<SharedCredentials>,
+        plain_http: Option<bool>,
+    ) -> Result<RegistryClient> {
+        let Some(issued) = issued else {
+            return self.client();
+        };
+        let mut credentials = CredentialStore::new();
+        credentials.insert_shared(host, issued);
+        self.build_client(credentials, plain_http.unwrap_or_else(|| self.plain_http()))
+    }
+
     /// A client for this registry, its credentials scoped to its host alone.
     pub fn client(&self) -> Result<RegistryClient> {
+        if self.kind == Vendor::Ecr && self.url.is_empty() {
+            // No host of its own: resolved hosts get their clients from `client_for`.
+            return self.build_client(CredentialStore::new(), false);
+        }
         let host = self.host()?;
         let mut credentials = CredentialStore::new();
         match (&self.user, self.password()?) {
@@ -311,10 +376,18 @@ impl RegistryConfig {
             }
             (None, None) => {}
         }
+        self.build_client(credentials, self.plain_http())
+    }
+
+    fn build_client(
+        &self,
+        credentials: CredentialStore,
+        plain_http: bool,
+    ) -> Result<RegistryClient> {
         let mut builder = RegistryClient::builder()
             .credentials(credentials)
             .insecure(self.insecure)
-            .plain_http(self.plain_http());
+            .plain_http(plain_http);
         if let Some(ca) = &self.ca_cert {
             builder = builder.ca_cert(ca.clone());
         }
@@ -345,7 +418,7 @@ impl ScanConfig {
         self.platforms()?;
         let mut names = std::collections::BTreeSet::new();
         for registry in &self.registries {
-            registry.host()?;
+            registry.validate_type()?;
             let name = registry.display_name();
             // Names go into logs, reports and the web UI: no control characters that could
             // forge a log line, and a length a table can show.
@@ -478,6 +551,50 @@ mod tests {
         let mut r = RegistryConfig::new("127.0.0.1:5001");
         r.password_file = Some(file);
         assert_eq!(r.password().unwrap().unwrap().expose_secret(), "s3cret");
+    }
+
+    #[test]
+    fn ecr_takes_an_aws_table_and_no_url() {
+        let parse = |text: &str| -> Result<ScanConfig> {
+            let config: ScanConfig =
+                toml::from_str(text).map_err(|e| Error::Config(e.to_string()))?;
+            config.validate().map(|()| config)
+        };
+        let c = parse(
+            "[[registries]]\ntype = \"ecr\"\n[registries.aws]\nregion = \"eu-west-1\"\nregistry_endpoint = \"http://127.0.0.1:5000\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.registries[0].display_name(), "ecr");
+        assert_eq!(
+            c.registries[0]
+                .vendor_options()
+                .aws
+                .unwrap()
+                .region
+                .as_deref(),
+            Some("eu-west-1")
+        );
+        for (text, wanted) in [
+            (
+                "[[registries]]\ntype = \"ecr\"\nurl = \"https://x\"\n",
+                "takes no url",
+            ),
+            (
+                "[[registries]]\nurl = \"https://x\"\n[registries.aws]\nregion = \"eu-west-1\"\n",
+                "only for type = \"ecr\"",
+            ),
+            (
+                "[[registries]]\ntype = \"ecr\"\n[registries.aws]\nregoin = \"x\"\n",
+                "unknown field `regoin`",
+            ),
+            (
+                "[[registries]]\ntype = \"ecr\"\nuser = \"AWS\"\npassword = \"p\"\n",
+                "GetAuthorizationToken",
+            ),
+        ] {
+            let e = parse(text).unwrap_err().to_string();
+            assert!(e.contains(wanted), "{text}: {e}");
+        }
     }
 
     #[test]

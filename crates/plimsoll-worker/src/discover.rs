@@ -3,8 +3,6 @@
 //! creation date — the filters need dates). Metadata is content addressed: a digest already
 //! described is read from the store, so an unchanged registry costs one `HEAD` per tag.
 
-use std::sync::Arc;
-
 use futures_util::StreamExt;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -13,7 +11,7 @@ use plimsoll_registry::{Reference, RegistryClient};
 use plimsoll_scan::Scanner;
 use plimsoll_store::{ManifestMeta, PlatformImage, Store};
 use plimsoll_types::Digest;
-use plimsoll_vendors::ListedTag;
+use plimsoll_vendors::{Discovery, ListedTag};
 
 use crate::config::RegistryConfig;
 use crate::run::{Connected, Progress};
@@ -84,22 +82,15 @@ pub(crate) struct RegistryListing {
 /// Lists repositories (at most `max_repositories`, in the registry's sorted order) and their
 /// tags, `concurrency` tag listings at a time.
 pub(crate) async fn list(
-    registry: &RegistryConfig,
-    client: &Arc<RegistryClient>,
+    discovery: &dyn Discovery,
+    registry_name: &str,
     max_repositories: usize,
     concurrency: usize,
 ) -> Result<RegistryListing, String> {
-    let host = registry.host().map_err(|e| e.to_string())?;
-    let discovery = plimsoll_vendors::discovery(
-        registry.kind,
-        plimsoll_vendors::Endpoint::new(host, Arc::clone(client)),
-    )
-    .map_err(|e| e.to_string())?;
     let repositories = discovery
         .repositories(Some(max_repositories))
         .await
         .map_err(|e| format!("listing repositories: {e}"))?;
-    let discovery = &discovery;
     let listed: Vec<(String, Result<Vec<ListedTag>, String>)> =
         futures_util::stream::iter(repositories.iter().cloned())
             .map(|repository| async move {
@@ -116,7 +107,7 @@ pub(crate) async fn list(
             // One repository that cannot be listed (deleted meanwhile, no pull right) does
             // not stop the others.
             Err(e) => {
-                tracing::warn!(registry = %registry.display_name(), %repository, "cannot list tags: {e}");
+                tracing::warn!(registry = %registry_name, host = %discovery.registry(), %repository, "cannot list tags: {e}");
             }
         }
     }
@@ -131,6 +122,7 @@ pub(crate) async fn list(
 pub(crate) async fn describe_tags(
     registry_index: usize,
     registry: &RegistryConfig,
+    host: &str,
     connected: &Connected,
     store: &Store,
     tags: Vec<(String, ListedTag)>,
@@ -138,11 +130,10 @@ pub(crate) async fn describe_tags(
 ) -> Vec<DiscoveredTag> {
     let (scanner, client) = (connected.scanner.as_ref(), connected.client.as_ref());
     let concurrency = registry.max_concurrency;
-    let host = registry.host().unwrap_or_default();
     let registry_name = registry.display_name();
     futures_util::stream::iter(tags)
         .map(|(repository, tag)| {
-            let host = host.clone();
+            let host = host.to_owned();
             let registry_name = registry_name.clone();
             async move {
                 let image = describe_one(scanner, client, store, &host, &repository, &tag).await;

@@ -6,13 +6,19 @@
 //! date; content addressed, so known digests come from the store), **filters**
 //! (`plimsoll-filter`) and **scan** (`max_workers` images at once: pull, analyse, fold, match,
 //! store). [`rematch`] re-matches every stored inventory against the current database
-//! without contacting a registry; [`export`] writes the latest results to a directory.
+//! without contacting a registry; [`export`] writes the latest results to a directory;
+//! [`check`] says whether each configured registry can be reached (`plimsoll registry check`).
+//!
+//! One configured registry may stand for several registry hosts (`plimsoll_vendors::resolve`:
+//! an ECR organization's accounts × regions); each is discovered, rate-limited and named in the
+//! results on its own, with the credentials its vendor issued scoped to that host.
 //!
 //! Failures of single images are outcomes, not errors: counted, stored with their cause, and
 //! the run goes on. The summary line is the Sysdig registry scanner's
 //! `Total: N = Success: X + Failed: Y + Skipped: Z`.
 
 mod alerts;
+mod check;
 mod config;
 mod discover;
 mod error;
@@ -23,6 +29,7 @@ mod rematch;
 mod run;
 
 pub use crate::alerts::Alerts;
+pub use crate::check::{RegistryCheck, check};
 pub use crate::config::{
     AlertsConfig, MAX_CONCURRENCY_LIMIT, MAX_WORKERS_LIMIT, RegistryConfig, ScanConfig,
     VulnDbConfig,

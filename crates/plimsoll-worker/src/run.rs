@@ -20,9 +20,10 @@ use plimsoll_registry::RegistryClient;
 use plimsoll_scan::{BoxFuture, FactsCache, ScanOptions, Scanner};
 use plimsoll_store::{ImageOutcome, OutcomeStatus, RunEnd, RunId, RunTotals, Store};
 use plimsoll_types::{Digest, ImageInventory, LayerFacts, Platform};
+use plimsoll_vendors::Discovery;
 use plimsoll_vulndb::VulnDb;
 
-use crate::config::ScanConfig;
+use crate::config::{RegistryConfig, ScanConfig};
 use crate::discover::{self, DiscoveredTag};
 use crate::matching::MatchService;
 use crate::{Error, Result};
@@ -185,6 +186,60 @@ pub(crate) struct Connected {
     permits: Arc<Semaphore>,
 }
 
+/// One registry host of a run: a configured registry, or one of the hosts a vendor resolved it
+/// to (an ECR account × region). `DiscoveredTag::registry` indexes these.
+pub(crate) struct Target {
+    /// Index of its registry in the configuration.
+    pub(crate) config: usize,
+    /// `host[:port]` its images are pulled from and named after.
+    pub(crate) host: String,
+    /// Lists it; also keeps vendor-issued credentials current while the run lasts.
+    pub(crate) discovery: Box<dyn Discovery>,
+    pub(crate) connected: Connected,
+}
+
+/// The registry hosts `registry` stands for, each with its client (credentials scoped to
+/// that host) and scanner.
+async fn resolve_targets(
+    index: usize,
+    registry: &RegistryConfig,
+    scan_options: &ScanOptions,
+    facts: &Arc<StoreFacts>,
+) -> std::result::Result<Vec<Target>, String> {
+    let client = Arc::new(registry.client().map_err(|e| e.to_string())?);
+    let endpoint =
+        plimsoll_vendors::Endpoint::new(registry.host().unwrap_or_default(), Arc::clone(&client));
+    let resolved = plimsoll_vendors::resolve(registry.kind, endpoint, &registry.vendor_options())
+        .await
+        .map_err(|e| error_chain(&e))?;
+    let mut targets = Vec::new();
+    for r in resolved {
+        let host = r.discovery.registry().to_owned();
+        let client = if r.credentials.is_some() || r.plain_http.is_some() {
+            Arc::new(
+                registry
+                    .client_for(&host, r.credentials, r.plain_http)
+                    .map_err(|e| e.to_string())?,
+            )
+        } else {
+            Arc::clone(&client)
+        };
+        let scanner = Scanner::new(Arc::clone(&client), scan_options.clone())
+            .with_facts_cache(Arc::clone(facts) as Arc<dyn FactsCache>);
+        targets.push(Target {
+            config: index,
+            host,
+            discovery: r.discovery,
+            connected: Connected {
+                client,
+                scanner: Arc::new(scanner),
+                permits: Arc::new(Semaphore::new(registry.max_concurrency)),
+            },
+        });
+    }
+    Ok(targets)
+}
+
 /// Scans every registry of `config` into `store`, matching against `db`.
 pub async fn run(
     config: &ScanConfig,
@@ -272,35 +327,50 @@ async fn run_phases(
 ) -> Result<()> {
     let platforms = config.platforms()?;
     let scan_options = ScanOptions::default();
-    let mut connected = Vec::new();
-    for registry in &config.registries {
-        let client = Arc::new(registry.client()?);
-        let scanner = Scanner::new(Arc::clone(&client), scan_options.clone())
-            .with_facts_cache(Arc::new(StoreFacts(store.clone())));
-        connected.push(Connected {
-            client,
-            scanner: Arc::new(scanner),
-            permits: Arc::new(Semaphore::new(registry.max_concurrency)),
-        });
+    let store_facts = Arc::new(StoreFacts(store.clone()));
+
+    // Each configured registry → the registry hosts it stands for (one, or an ECR
+    // organization's accounts × regions), each with its own client and request cap.
+    let mut targets: Vec<Target> = Vec::new();
+    let mut unresolved: Vec<(usize, String)> = Vec::new();
+    for (index, registry) in config.registries.iter().enumerate() {
+        // Boxed: the AWS SDK's futures are large, and this one would live inside the run's.
+        match Box::pin(resolve_targets(
+            index,
+            registry,
+            &scan_options,
+            &store_facts,
+        ))
+        .await
+        {
+            Ok(resolved) => targets.extend(resolved),
+            Err(e) => {
+                tracing::error!(registry = %registry.display_name(), "discovery failed: {e}");
+                unresolved.push((index, e));
+            }
+        }
     }
 
     // Discovery.
-    progress.start(Phase::Discovery, config.registries.len() as u64);
+    progress.start(Phase::Discovery, targets.len() as u64);
     let phase = Instant::now();
     let mut listings = Vec::new();
-    for (index, registry) in config.registries.iter().enumerate() {
+    for target in &targets {
+        let registry = &config.registries[target.config];
         let listing = discover::list(
-            registry,
-            &connected[index].client,
+            target.discovery.as_ref(),
+            &registry.display_name(),
             config.filter.max_repositories_per_registry as usize,
             registry.max_concurrency,
         )
         .await;
         match &listing {
             Ok(l) => {
-                tracing::info!(registry = %registry.display_name(), repositories = l.repositories, tags = l.tags.len(), "discovery");
+                tracing::info!(registry = %registry.display_name(), host = %target.host, repositories = l.repositories, tags = l.tags.len(), "discovery");
             }
-            Err(e) => tracing::error!(registry = %registry.display_name(), "discovery failed: {e}"),
+            Err(e) => {
+                tracing::error!(registry = %registry.display_name(), host = %target.host, "discovery failed: {e}");
+            }
         }
         listings.push(listing);
         progress.advance(1);
@@ -318,11 +388,12 @@ async fn run_phases(
     let filter =
         Filter::new(config.filter.clone()).map_err(|e| Error::Config(format!("filter: {e}")))?;
     let mut pattern_skipped: Vec<(DiscoveredTag, Decision)> = Vec::new();
-    for (index, (registry, listing)) in config.registries.iter().zip(&mut listings).enumerate() {
+    for (index, (target, listing)) in targets.iter().zip(&mut listings).enumerate() {
         let Ok(listing) = listing else { continue };
-        let host = registry.host().unwrap_or_default();
+        let registry = &config.registries[target.config];
+        let host = &target.host;
         listing.tags.retain(|(repository, tag)| {
-            let Some(reason) = filter.pattern_skip(&host, repository, &tag.name) else {
+            let Some(reason) = filter.pattern_skip(host, repository, &tag.name) else {
                 return true;
             };
             pattern_skipped.push((
@@ -344,7 +415,15 @@ async fn run_phases(
     progress.start(Phase::Metadata, total_tags as u64);
     let phase = Instant::now();
     let mut discovered: Vec<DiscoveredTag> = Vec::new();
-    for (index, (registry, listing)) in config.registries.iter().zip(listings).enumerate() {
+    let failures = unresolved
+        .into_iter()
+        .map(|(config_index, e)| (config_index, String::new(), Err(e)));
+    let listed = targets
+        .iter()
+        .zip(listings)
+        .map(|(t, l)| (t.config, t.host.clone(), l));
+    for (index, (config_index, host, listing)) in listed.chain(failures).enumerate() {
+        let registry = &config.registries[config_index];
         let listing = match listing {
             Ok(listing) => listing,
             Err(e) => {
@@ -353,7 +432,11 @@ async fn run_phases(
                     tag: DiscoveredTag {
                         registry: index,
                         registry_name: registry.display_name(),
-                        host: registry.host().unwrap_or_default(),
+                        host: if host.is_empty() {
+                            registry.host().unwrap_or_default()
+                        } else {
+                            host.clone()
+                        },
                         repository: String::new(),
                         tag: String::new(),
                         image: Err(e.clone()),
@@ -368,7 +451,8 @@ async fn run_phases(
         let tags = discover::describe_tags(
             index,
             registry,
-            &connected[index],
+            &host,
+            &targets[index].connected,
             store,
             listing.tags,
             progress,
@@ -463,7 +547,7 @@ async fn run_phases(
     let context = JobContext {
         store,
         matcher: &matcher,
-        connected: &connected,
+        targets: &targets,
         platforms: &platforms,
         new_findings: events.is_some().then_some(&new_findings),
     };
@@ -551,7 +635,7 @@ async fn run_phases(
 struct JobContext<'a> {
     store: &'a Store,
     matcher: &'a MatchService,
-    connected: &'a [Connected],
+    targets: &'a [Target],
     platforms: &'a [Platform],
     /// Where jobs put `findings.new` events, when notifications are configured.
     new_findings: Option<&'a std::sync::Mutex<Vec<plimsoll_notify::Event>>>,
@@ -627,7 +711,7 @@ impl JobContext<'_> {
             ));
             return Ok(());
         }
-        let connected = &self.connected[tag.registry];
+        let connected = &self.targets[tag.registry].connected;
         let _permit = connected
             .permits
             .acquire()

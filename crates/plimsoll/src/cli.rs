@@ -166,6 +166,23 @@ pub(crate) enum RegistryCommand {
     /// Match every stored inventory again against the current vulnerability database,
     /// without contacting any registry (after `plimsoll db update`).
     Rematch(RematchArgs),
+    /// Check that every configured registry can be reached, without scanning: for ECR the
+    /// accounts (assumed or why not), regions and registries with their repository counts;
+    /// for the other types `/v2/` (reachable, credentials accepted) and the catalog. Exit
+    /// status 1 when anything configured is unreachable.
+    Check(Box<CheckArgs>),
+}
+
+#[derive(Debug, Args)]
+#[command(after_help = concat!(
+    "Examples:\n",
+    "  plimsoll registry check --config plimsoll.toml\n",
+    "  plimsoll registry check --registry-url https://registry.example.com --registry-user scanner \\\n",
+    "      --registry-password-env REGISTRY_PASSWORD\n",
+))]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) config: ScanConfigArgs,
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,5 @@
-//! `plimsoll registry scan|rematch`: the main job and its database-only twin.
+//! `plimsoll registry scan|rematch|check`: the main job, its database-only twin, and the
+//! reachability check of the configuration.
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use anyhow::Context as _;
 
 use plimsoll_worker::{ExportFormat, RunOptions};
 
-use crate::cli::{LogFormat, RegistryCommand, RematchArgs, ScanArgs};
+use crate::cli::{CheckArgs, LogFormat, RegistryCommand, RematchArgs, ScanArgs};
 use crate::image::open_db;
 use crate::progress::RunProgress;
 use crate::scan_config::{self, open_store, store_path};
@@ -19,7 +20,24 @@ pub(crate) async fn run(
     match command {
         RegistryCommand::Scan(args) => scan(*args, log_format).await,
         RegistryCommand::Rematch(args) => rematch(args, log_format).await,
+        RegistryCommand::Check(args) => check(*args).await,
     }
+}
+
+/// `plimsoll registry check`: one block per registry on stdout.
+async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    let config = scan_config::load(&args.config)?;
+    let checks = plimsoll_worker::check(&config).await;
+    let mut out = std::io::stdout().lock();
+    for check in &checks {
+        out.write_all(check.render().as_bytes())?;
+    }
+    out.flush()?;
+    Ok(if checks.iter().any(|c| c.problems > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 async fn scan(args: ScanArgs, log_format: LogFormat) -> anyhow::Result<ExitCode> {

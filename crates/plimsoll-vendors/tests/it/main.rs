@@ -17,6 +17,8 @@ use tokio::net::TcpListener;
 use plimsoll_registry::{CredentialStore, Credentials, RegistryClient};
 use plimsoll_vendors::{Discovery, Endpoint, Error, Vendor, discovery};
 
+mod ecr_paging;
+
 /// The lab registries, or `None` when not configured (a failure under `CI`).
 fn lab() -> Option<(String, String, Credentials)> {
     match std::env::var("PLIMSOLL_TEST_REGISTRY") {

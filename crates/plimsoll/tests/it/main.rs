@@ -9,6 +9,9 @@
 //! - `bad_input.rs`: hostile and broken images fail with one clear line, no panic, nothing lost.
 //! - `registry_scan.rs`: `plimsoll registry scan|rematch`, `results`, `report` on images pushed at
 //!   test time into namespaces of their own: filters, content addressing, kill -9, the lock.
+//! - `ecr.rs`: Amazon ECR through a real moto server (single account: discovery → filter → pull
+//!   → inventory; Organizations: `registry check` with a member that refuses), images in the
+//!   real local registry; `registry_check.rs`: `registry check` of Distribution registries.
 //! - `serve.rs`: `plimsoll serve` over real HTTP on a loopback port: tokens from the CLI, the
 //!   first admin token, a store filled by a real `registry scan`, graceful shutdown.
 //! - `scheduled.rs`: `plimsoll serve --config`: scheduled runs (cron with seconds), manual
@@ -29,10 +32,12 @@
 
 mod bad_input;
 mod cli;
+mod ecr;
 mod layers;
 mod oci_build;
 mod oracles;
 mod polyglot;
+mod registry_check;
 mod registry_scan;
 mod scheduled;
 mod schema;

@@ -1,0 +1,164 @@
+//! `plimsoll registry check`: can every configured registry be reached, and what would
+//! discovery see — without listing tags or pulling anything.
+//!
+//! - ECR: each account (id, name, whether its role could be assumed, or why not), its
+//!   regions, and each registry host with its repository count.
+//! - Every other type: `/v2/` (reachable, credentials accepted) and the repository catalog
+//!   (readable, or why not).
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use plimsoll_vendors::Vendor;
+
+use crate::config::{RegistryConfig, ScanConfig};
+
+/// What the check found for one configured registry.
+#[derive(Clone, Debug)]
+pub struct RegistryCheck {
+    /// Its display name.
+    pub name: String,
+    /// Its type.
+    pub kind: Vendor,
+    /// One line per fact, as printed.
+    pub lines: Vec<String>,
+    /// How many of the facts are failures (unreachable, refused, not assumed).
+    pub problems: usize,
+}
+
+/// Checks every registry of `config`, one after the other.
+pub async fn check(config: &ScanConfig) -> Vec<RegistryCheck> {
+    let mut checks = Vec::new();
+    for registry in &config.registries {
+        let mut check = RegistryCheck {
+            name: registry.display_name(),
+            kind: registry.kind,
+            lines: Vec::new(),
+            problems: 0,
+        };
+        if registry.kind == Vendor::Ecr {
+            Box::pin(check_ecr(registry, &mut check)).await;
+        } else {
+            check_v2(registry, &mut check).await;
+        }
+        checks.push(check);
+    }
+    checks
+}
+
+impl RegistryCheck {
+    fn ok(&mut self, line: String) {
+        self.lines.push(line);
+    }
+
+    fn problem(&mut self, line: String) {
+        self.problems += 1;
+        self.lines.push(line);
+    }
+
+    /// The report as printed: a heading, then the facts indented.
+    pub fn render(&self) -> String {
+        let mut out = format!(
+            "registry `{}` (type {}): {}\n",
+            self.name,
+            self.kind,
+            if self.problems == 0 {
+                "ok".to_owned()
+            } else {
+                format!("{} problem(s)", self.problems)
+            }
+        );
+        for line in &self.lines {
+            let _ = writeln!(out, "  {line}");
+        }
+        out
+    }
+}
+
+async fn check_ecr(registry: &RegistryConfig, check: &mut RegistryCheck) {
+    let aws = registry.aws.clone().unwrap_or_default();
+    let resolution = match plimsoll_vendors::ecr::resolve(&aws).await {
+        Ok(resolution) => resolution,
+        Err(e) => {
+            check.problem(format!("AWS: {}", crate::run::error_chain(&e)));
+            return;
+        }
+    };
+    for account in &resolution.accounts {
+        let name = account
+            .name
+            .as_deref()
+            .map(|n| format!(" ({n})"))
+            .unwrap_or_default();
+        match &account.error {
+            None => check.ok(format!(
+                "account {}{name}: assumed; regions: {}",
+                account.id,
+                account.regions.join(", ")
+            )),
+            Some(e) => check.problem(format!(
+                "account {}{name}: NOT ASSUMED or incomplete: {e}",
+                account.id
+            )),
+        }
+    }
+    for ecr in &resolution.registries {
+        use plimsoll_vendors::Discovery as _;
+        match ecr.repositories(None).await {
+            Ok(repositories) => check.ok(format!(
+                "registry {} (account {}, {}): {} repositories",
+                ecr.registry(),
+                ecr.account_id(),
+                ecr.region(),
+                repositories.len()
+            )),
+            Err(e) => check.problem(format!(
+                "registry {} (account {}, {}): {}",
+                ecr.registry(),
+                ecr.account_id(),
+                ecr.region(),
+                crate::run::error_chain(&e)
+            )),
+        }
+    }
+    if resolution.registries.is_empty() {
+        check.problem("no registry reachable".to_owned());
+    }
+}
+
+async fn check_v2(registry: &RegistryConfig, check: &mut RegistryCheck) {
+    let (host, client) = match registry.host().and_then(|h| Ok((h, registry.client()?))) {
+        Ok(pair) => pair,
+        Err(e) => {
+            check.problem(format!("configuration: {e}"));
+            return;
+        }
+    };
+    let who = registry
+        .user
+        .as_deref()
+        .map_or_else(|| "anonymously".to_owned(), |u| format!("as `{u}`"));
+    match client.ping(&host).await {
+        Ok(()) => check.ok(format!("{host}/v2/: reachable, access granted {who}")),
+        Err(e) => {
+            check.problem(format!("{host}/v2/: {}", crate::run::error_chain(&e)));
+            return;
+        }
+    }
+    let endpoint = plimsoll_vendors::Endpoint::new(host.clone(), Arc::new(client)).page_size(1);
+    let discovery = match plimsoll_vendors::discovery(registry.kind, endpoint) {
+        Ok(d) => d,
+        Err(e) => {
+            check.problem(format!("discovery: {e}"));
+            return;
+        }
+    };
+    match discovery.repositories(Some(1)).await {
+        Ok(first) if first.is_empty() => check.ok("catalog: readable, empty".to_owned()),
+        Ok(first) => check.ok(format!(
+            "catalog: readable (first repository: {})",
+            first[0]
+        )),
+        Err(e) => check.problem(format!("catalog: {}", crate::run::error_chain(&e))),
+    }
+}
