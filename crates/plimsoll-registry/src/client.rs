@@ -111,6 +111,15 @@ impl RegistryClientBuilder {
             .connect_timeout(Duration::from_secs(15))
             .read_timeout(self.timeout)
             .danger_accept_invalid_certs(self.insecure);
+        // Vendor APIs get a client that never follows redirects by itself: their credentials
+        // travel in headers reqwest does not know to drop (`PRIVATE-TOKEN`), so `api_get`
+        // follows same-host redirects only, by hand.
+        let mut api_http = reqwest::Client::builder()
+            .user_agent(concat!("plimsoll/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(15))
+            .read_timeout(self.timeout)
+            .danger_accept_invalid_certs(self.insecure)
+            .redirect(reqwest::redirect::Policy::none());
         for path in &self.ca_certs {
             let pem = fs_err::read(path).map_err(|e| Error::CaCert {
                 path: path.clone(),
@@ -127,11 +136,13 @@ impl RegistryClientBuilder {
                 });
             }
             for cert in certs {
-                http = http.add_root_certificate(cert);
+                http = http.add_root_certificate(cert.clone());
+                api_http = api_http.add_root_certificate(cert);
             }
         }
         Ok(RegistryClient {
             http: http.build().map_err(Error::Client)?,
+            api_http: api_http.build().map_err(Error::Client)?,
             credentials: self.credentials,
             plain_http: self.plain_http,
             max_attempts: self.max_attempts,
@@ -162,9 +173,11 @@ struct Token {
 /// token and scheme caches are internal.
 pub struct RegistryClient {
     http: reqwest::Client,
+    /// For vendor APIs: same TLS settings, no automatic redirects.
+    pub(crate) api_http: reqwest::Client,
     credentials: CredentialStore,
     plain_http: bool,
-    max_attempts: u32,
+    pub(crate) max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
     hosts: Mutex<HashMap<String, HostState>>,
@@ -589,7 +602,7 @@ impl RegistryClient {
     }
 
     /// Exponential backoff from the base delay, or the server's `Retry-After`, capped.
-    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         let exponential = self.base_delay.saturating_mul(1 << (attempt - 1).min(16));
         // Spread retries of parallel workers a little so they do not hit the registry in step.
         let jitter = Duration::from_millis(u64::from(std::process::id() % 7 + attempt) * 13);
@@ -682,7 +695,7 @@ struct TokenResponse {
 }
 
 /// A header value marked sensitive, so neither hyper's nor reqwest's logging ever prints it.
-fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue> {
+pub(crate) fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue> {
     let mut header = reqwest::header::HeaderValue::from_str(value).map_err(|_| Error::Token {
         realm: String::new(),
         reason: "credentials contain characters not allowed in an HTTP header".into(),
@@ -695,19 +708,19 @@ fn blob_path(reference: &Reference, digest: &Digest) -> String {
     format!("/v2/{}/blobs/{digest}", reference.repository())
 }
 
-fn is_retryable(status: StatusCode) -> bool {
+pub(crate) fn is_retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || matches!(status.as_u16(), 500 | 502 | 503 | 504)
 }
 
 /// Counts one answer (or `error`: no answer) of a registry for Prometheus; a no-op unless
 /// `plimsoll serve` installed a recorder. Retried attempts count each, so a 429 storm shows.
-fn count_response(host: &str, status: String) {
+pub(crate) fn count_response(host: &str, status: String) {
     metrics::counter!("plimsoll_registry_requests_total", "registry" => host.to_owned(), "status" => status)
         .increment(1);
 }
 
 /// `Retry-After` as delta-seconds (the HTTP-date form is rare from registries and treated as absent).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     headers
         .get(RETRY_AFTER)?
         .to_str()
@@ -719,7 +732,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// `: CODE: message` from an OCI error body, or empty.
-async fn error_detail(response: Response) -> String {
+pub(crate) async fn error_detail(response: Response) -> String {
     #[derive(Deserialize)]
     struct Errors {
         errors: Vec<ErrorEntry>,

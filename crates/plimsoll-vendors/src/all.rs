@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Discovery, Distribution, Endpoint, Error, Result};
+use crate::{Discovery, Distribution, Endpoint, Error, Harbor, Quay, Result};
 
 /// A registry vendor, as the `type` key of a registry's configuration names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -74,12 +74,13 @@ impl Vendor {
     /// Other names accepted for this vendor.
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
-            Vendor::Distribution => &["docker-registry", "v2"],
+            // `dockerv2` and `gcr`: the Sysdig registry scanner chart's names.
+            Vendor::Distribution => &["docker-registry", "v2", "dockerv2"],
+            Vendor::Gar => &["gcr"],
             Vendor::Harbor
             | Vendor::Quay
             | Vendor::Ecr
             | Vendor::Acr
-            | Vendor::Gar
             | Vendor::Gitlab
             | Vendor::DockerHub
             | Vendor::Nexus
@@ -91,10 +92,8 @@ impl Vendor {
     /// Whether [`discovery`] has an implementation for this vendor.
     pub fn is_implemented(self) -> bool {
         match self {
-            Vendor::Distribution => true,
-            Vendor::Harbor
-            | Vendor::Quay
-            | Vendor::Ecr
+            Vendor::Distribution | Vendor::Harbor | Vendor::Quay => true,
+            Vendor::Ecr
             | Vendor::Acr
             | Vendor::Gar
             | Vendor::Gitlab
@@ -110,9 +109,9 @@ impl Vendor {
 pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery>> {
     match vendor {
         Vendor::Distribution => Ok(Box::new(Distribution::new(endpoint))),
-        Vendor::Harbor
-        | Vendor::Quay
-        | Vendor::Ecr
+        Vendor::Harbor => Ok(Box::new(Harbor::new(endpoint))),
+        Vendor::Quay => Ok(Box::new(Quay::new(endpoint))),
+        Vendor::Ecr
         | Vendor::Acr
         | Vendor::Gar
         | Vendor::Gitlab
@@ -191,6 +190,8 @@ mod tests {
             ("harbor", Vendor::Harbor),
             ("dockerhub", Vendor::DockerHub),
             ("icr", Vendor::Icr),
+            ("dockerv2", Vendor::Distribution),
+            ("GCR", Vendor::Gar),
         ] {
             assert_eq!(name.parse::<Vendor>().unwrap(), want, "{name}");
         }
@@ -206,12 +207,13 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown registry type `docker-hub`; known types: distribution (or docker-registry, \
-             v2), harbor, quay, ecr, acr, gar, gitlab, dockerhub, nexus, artifactory, icr"
+             v2, dockerv2), harbor, quay, ecr, acr, gar (or gcr), gitlab, dockerhub, nexus, \
+             artifactory, icr"
         );
     }
 
     #[test]
-    fn only_distribution_is_implemented() {
+    fn implemented_vendors_build_and_the_others_say_so() {
         let client = std::sync::Arc::new(
             plimsoll_registry::RegistryClient::builder()
                 .build()
@@ -237,7 +239,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 1);
+        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 3);
     }
 
     #[test]

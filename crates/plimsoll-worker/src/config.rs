@@ -105,6 +105,20 @@ pub struct RegistryConfig {
     /// Requests in flight to this registry at most (default 8, 1–64).
     #[serde(default = "default_max_concurrency")]
     pub max_concurrency: usize,
+    /// Vendor API base URL when it is not the registry's own URL (Harbor behind another
+    /// host name). Only for the types in [`API_URL_TYPES`].
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// Harbor: only these projects (default: every project the user can see); Quay: the
+    /// organizations or users to list (required).
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Quay: an environment variable holding the API's OAuth access token.
+    #[serde(default)]
+    pub api_token_env: Option<String>,
+    /// Quay: a file holding the API's OAuth access token (trailing newline ignored).
+    #[serde(default)]
+    pub api_token_file: Option<PathBuf>,
     /// `plimsoll serve` only: when to scan, as a cron expression (default `0 6 * * 6`).
     /// Kept as text here and checked by the server, so one file serves both commands;
     /// `registry scan` ignores the scheduling keys.
@@ -120,6 +134,13 @@ pub struct RegistryConfig {
     #[serde(default)]
     pub scan_on_start: bool,
 }
+
+/// The types that take `api_url`.
+pub(crate) const API_URL_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay];
+/// The types that take `namespaces`.
+pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay];
+/// The types that take `api_token_env` / `api_token_file`.
+pub(crate) const API_TOKEN_TYPES: &[Vendor] = &[Vendor::Quay];
 
 fn default_type() -> Vendor {
     Vendor::Distribution
@@ -143,6 +164,10 @@ impl RegistryConfig {
             ca_cert: None,
             insecure: false,
             max_concurrency: default_max_concurrency(),
+            api_url: None,
+            namespaces: Vec::new(),
+            api_token_env: None,
+            api_token_file: None,
             schedule: None,
             timezone: None,
             interval: None,
@@ -213,6 +238,124 @@ impl RegistryConfig {
         Ok(None)
     }
 
+    /// Refuses vendor keys the configured `type` does not use, naming key and type.
+    pub fn check_vendor_keys(&self) -> Result<()> {
+        let name = self.display_name();
+        let set = [
+            ("api_url", self.api_url.is_some(), API_URL_TYPES),
+            ("namespaces", !self.namespaces.is_empty(), NAMESPACES_TYPES),
+            (
+                "api_token_env",
+                self.api_token_env.is_some(),
+                API_TOKEN_TYPES,
+            ),
+            (
+                "api_token_file",
+                self.api_token_file.is_some(),
+                API_TOKEN_TYPES,
+            ),
+        ];
+        for (key, is_set, types) in set {
+            if is_set && !types.contains(&self.kind) {
+                let takes: Vec<&str> = types.iter().map(|v| v.name()).collect();
+                return Err(Error::Config(format!(
+                    "registry `{name}`: `{key}` does not apply to type = \"{}\" (only to {})",
+                    self.kind,
+                    takes.join(", ")
+                )));
+            }
+        }
+        if let Some(api_url) = &self.api_url {
+            let url = url::Url::parse(api_url).map_err(|e| {
+                Error::Config(format!("registry `{name}`: api_url `{api_url}`: {e}"))
+            })?;
+            if !matches!(url.scheme(), "http" | "https")
+                || url.host_str().is_none()
+                || !url.username().is_empty()
+                || url.password().is_some()
+                || url.query().is_some()
+            {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: api_url `{api_url}` must be http(s)://host[:port][/path] with no credentials or query"
+                )));
+            }
+        }
+        if self.kind == Vendor::Quay && self.namespaces.is_empty() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"quay\" needs `namespaces` (the organizations or users whose repositories to list)"
+            )));
+        }
+        if self.api_token_env.is_some() && self.api_token_file.is_some() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: set only one of api_token_env, api_token_file"
+            )));
+        }
+        self.api_token()?;
+        if let Some(bad) = self
+            .namespaces
+            .iter()
+            .find(|n| n.is_empty() || n.contains('/') || n.chars().any(char::is_whitespace))
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: namespaces: `{bad}` is not a single project or namespace name"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The vendor API token from `api_token_env` or `api_token_file`, if configured.
+    pub fn api_token(&self) -> Result<Option<SecretString>> {
+        let name = self.display_name();
+        if let Some(var) = &self.api_token_env {
+            let value = std::env::var(var).map_err(|_| {
+                Error::Config(format!(
+                    "registry `{name}`: api_token_env names `{var}`, which is not set"
+                ))
+            })?;
+            return Ok(Some(SecretString::from(value)));
+        }
+        if let Some(path) = &self.api_token_file {
+            let text = fs_err::read_to_string(path)
+                .map_err(|e| Error::Config(format!("registry `{name}`: api_token_file: {e}")))?;
+            return Ok(Some(SecretString::from(
+                text.trim_end_matches(['\n', '\r']).to_owned(),
+            )));
+        }
+        Ok(None)
+    }
+
+    /// The vendor API base: `api_url`, else the registry URL (scheme kept; https by default).
+    pub fn api_base(&self) -> Result<url::Url> {
+        let text = match &self.api_url {
+            Some(url) => url.clone(),
+            None if self.plain_http() => format!("http://{}/", self.host()?),
+            None => format!("https://{}/", self.host()?),
+        };
+        url::Url::parse(&text).map_err(|e| {
+            Error::Config(format!(
+                "registry `{}`: API URL `{text}`: {e}",
+                self.display_name()
+            ))
+        })
+    }
+
+    /// What discovery talks to: the host, the shared client, the vendor API and its
+    /// credentials (this registry's user and password, sent to the API's host only).
+    pub fn endpoint(
+        &self,
+        client: std::sync::Arc<RegistryClient>,
+    ) -> Result<plimsoll_vendors::Endpoint> {
+        let credentials = match (&self.user, self.password()?) {
+            (Some(user), Some(password)) => Some(Credentials::new(user, password.expose_secret())),
+            _ => None,
+        };
+        Ok(plimsoll_vendors::Endpoint::new(self.host()?, client)
+            .api_url(self.api_base()?)
+            .api_credentials(credentials)
+            .api_token(self.api_token()?.map(|t| t.expose_secret().to_owned()))
+            .namespaces(self.namespaces.clone()))
+    }
+
     /// A client for this registry, its credentials scoped to its host alone.
     pub fn client(&self) -> Result<RegistryClient> {
         let host = self.host()?;
@@ -234,6 +377,12 @@ impl RegistryConfig {
                 )));
             }
             (None, None) => {}
+        }
+        if self.insecure {
+            tracing::warn!(
+                registry = %self.display_name(),
+                "insecure = true: TLS certificates of this registry and its API are NOT verified; anyone on the network path can impersonate it and read its credentials"
+            );
         }
         let mut builder = RegistryClient::builder()
             .credentials(credentials)
@@ -288,6 +437,7 @@ impl ScanConfig {
                     registry.kind
                 )));
             }
+            registry.check_vendor_keys()?;
             registry.password()?;
         }
         plimsoll_notify::Notifier::new(&self.notifications)
@@ -358,6 +508,64 @@ mod tests {
         r.password = Some(SecretString::from("hunter2-very-secret".to_owned()));
         let shown = format!("{r:?}");
         assert!(!shown.contains("hunter2-very-secret"), "{shown}");
+    }
+
+    #[test]
+    fn vendor_keys_apply_to_their_types_only() {
+        let mut r = RegistryConfig::new("127.0.0.1:5000");
+        r.api_url = Some("https://harbor.example".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay)"
+        );
+        r.kind = Vendor::Harbor;
+        r.check_vendor_keys().unwrap();
+        assert_eq!(r.api_base().unwrap().as_str(), "https://harbor.example/");
+        r.api_url = Some("ftp://harbor.example".into());
+        assert!(
+            r.check_vendor_keys()
+                .unwrap_err()
+                .to_string()
+                .contains("must be http(s)")
+        );
+        r.api_url = Some("https://u:p@harbor.example".into());
+        assert!(
+            r.check_vendor_keys()
+                .unwrap_err()
+                .to_string()
+                .contains("no credentials")
+        );
+        r.api_url = None;
+        r.namespaces = vec!["library".into(), "a/b".into()];
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("`a/b` is not a single project"), "{e}");
+        r.kind = Vendor::Distribution;
+        r.namespaces = vec!["library".into()];
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(
+            e.contains("`namespaces` does not apply to type = \"distribution\""),
+            "{e}"
+        );
+        r.namespaces.clear();
+        r.api_token_env = Some("HOME".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(
+            e.contains("`api_token_env` does not apply to type = \"distribution\" (only to quay)"),
+            "{e}"
+        );
+        r.kind = Vendor::Quay;
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("needs `namespaces`"), "{e}");
+        r.namespaces = vec!["org".into()];
+        r.check_vendor_keys().unwrap();
+        r.api_token_env = Some("PLIMSOLL_SURELY_UNSET_TOKEN".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("PLIMSOLL_SURELY_UNSET_TOKEN"), "{e}");
+        // Without api_url the API is the registry's URL, scheme kept.
+        let mut r = RegistryConfig::new("http://127.0.0.1:5000");
+        r.kind = Vendor::Harbor;
+        assert_eq!(r.api_base().unwrap().as_str(), "http://127.0.0.1:5000/");
     }
 
     #[test]

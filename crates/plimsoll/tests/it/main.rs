@@ -14,6 +14,8 @@
 //! - `scheduled.rs`: `plimsoll serve --config`: scheduled runs (cron with seconds), manual
 //!   triggers and their 409, a new tag scanned by the next run while unchanged ones are not
 //!   pulled.
+//! - `vendors/`: each registry vendor's listing API (a loopback stand-in) through the whole
+//!   `registry scan` path to scanned results, credentials kept to their host.
 //! - `vulnerabilities.rs`: `plimsoll db` and `plimsoll image` with a database built from the
 //!   repo's OSV fixtures (`testdata/osv/`).
 //!
@@ -34,6 +36,7 @@ mod scheduled;
 mod schema;
 mod serve;
 mod sources;
+mod vendors;
 mod vulnerabilities;
 
 use std::path::{Path, PathBuf};
