@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Discovery, Distribution, Endpoint, Error, Harbor, Quay, Result};
+use crate::{Discovery, Distribution, Endpoint, Error, Gitlab, Harbor, Quay, Result};
 
 /// A registry vendor, as the `type` key of a registry's configuration names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -92,11 +92,10 @@ impl Vendor {
     /// Whether [`discovery`] has an implementation for this vendor.
     pub fn is_implemented(self) -> bool {
         match self {
-            Vendor::Distribution | Vendor::Harbor | Vendor::Quay => true,
+            Vendor::Distribution | Vendor::Harbor | Vendor::Quay | Vendor::Gitlab => true,
             Vendor::Ecr
             | Vendor::Acr
             | Vendor::Gar
-            | Vendor::Gitlab
             | Vendor::DockerHub
             | Vendor::Nexus
             | Vendor::Artifactory
@@ -111,10 +110,10 @@ pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery
         Vendor::Distribution => Ok(Box::new(Distribution::new(endpoint))),
         Vendor::Harbor => Ok(Box::new(Harbor::new(endpoint))),
         Vendor::Quay => Ok(Box::new(Quay::new(endpoint))),
+        Vendor::Gitlab => Ok(Box::new(Gitlab::new(endpoint))),
         Vendor::Ecr
         | Vendor::Acr
         | Vendor::Gar
-        | Vendor::Gitlab
         | Vendor::DockerHub
         | Vendor::Nexus
         | Vendor::Artifactory
@@ -239,7 +238,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 3);
+        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 4);
     }
 
     #[test]

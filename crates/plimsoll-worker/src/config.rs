@@ -110,9 +110,13 @@ pub struct RegistryConfig {
     #[serde(default)]
     pub api_url: Option<String>,
     /// Harbor: only these projects (default: every project the user can see); Quay: the
-    /// organizations or users to list (required).
+    /// organizations or users to list (required); GitLab: the groups to list (required).
     #[serde(default)]
     pub namespaces: Vec<String>,
+    /// GitLab: the instance's URL (its `external_url`), where the API is; the registry `url`
+    /// is the container registry's own address.
+    #[serde(default)]
+    pub external_url: Option<String>,
     /// Quay: an environment variable holding the API's OAuth access token.
     #[serde(default)]
     pub api_token_env: Option<String>,
@@ -138,7 +142,9 @@ pub struct RegistryConfig {
 /// The types that take `api_url`.
 pub(crate) const API_URL_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay];
 /// The types that take `namespaces`.
-pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay];
+pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay, Vendor::Gitlab];
+/// The types that take `external_url`.
+pub(crate) const EXTERNAL_URL_TYPES: &[Vendor] = &[Vendor::Gitlab];
 /// The types that take `api_token_env` / `api_token_file`.
 pub(crate) const API_TOKEN_TYPES: &[Vendor] = &[Vendor::Quay];
 
@@ -168,6 +174,7 @@ impl RegistryConfig {
             namespaces: Vec::new(),
             api_token_env: None,
             api_token_file: None,
+            external_url: None,
             schedule: None,
             timezone: None,
             interval: None,
@@ -245,6 +252,11 @@ impl RegistryConfig {
             ("api_url", self.api_url.is_some(), API_URL_TYPES),
             ("namespaces", !self.namespaces.is_empty(), NAMESPACES_TYPES),
             (
+                "external_url",
+                self.external_url.is_some(),
+                EXTERNAL_URL_TYPES,
+            ),
+            (
                 "api_token_env",
                 self.api_token_env.is_some(),
                 API_TOKEN_TYPES,
@@ -265,10 +277,14 @@ impl RegistryConfig {
                 )));
             }
         }
-        if let Some(api_url) = &self.api_url {
-            let url = url::Url::parse(api_url).map_err(|e| {
-                Error::Config(format!("registry `{name}`: api_url `{api_url}`: {e}"))
-            })?;
+        let api_urls = [
+            ("api_url", &self.api_url),
+            ("external_url", &self.external_url),
+        ];
+        for (key, api_url) in api_urls {
+            let Some(api_url) = api_url else { continue };
+            let url = url::Url::parse(api_url)
+                .map_err(|e| Error::Config(format!("registry `{name}`: {key} `{api_url}`: {e}")))?;
             if !matches!(url.scheme(), "http" | "https")
                 || url.host_str().is_none()
                 || !url.username().is_empty()
@@ -276,7 +292,7 @@ impl RegistryConfig {
                 || url.query().is_some()
             {
                 return Err(Error::Config(format!(
-                    "registry `{name}`: api_url `{api_url}` must be http(s)://host[:port][/path] with no credentials or query"
+                    "registry `{name}`: {key} `{api_url}` must be http(s)://host[:port][/path] with no credentials or query"
                 )));
             }
         }
@@ -285,17 +301,24 @@ impl RegistryConfig {
                 "registry `{name}`: type = \"quay\" needs `namespaces` (the organizations or users whose repositories to list)"
             )));
         }
+        if self.kind == Vendor::Gitlab
+            && (self.namespaces.is_empty() || self.external_url.is_none())
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"gitlab\" needs `external_url` (the GitLab instance) and `namespaces` (the groups to list)"
+            )));
+        }
         if self.api_token_env.is_some() && self.api_token_file.is_some() {
             return Err(Error::Config(format!(
                 "registry `{name}`: set only one of api_token_env, api_token_file"
             )));
         }
         self.api_token()?;
-        if let Some(bad) = self
-            .namespaces
-            .iter()
-            .find(|n| n.is_empty() || n.contains('/') || n.chars().any(char::is_whitespace))
-        {
+        // GitLab groups may be subgroups (`team/sub`); other vendors' namespaces are one name.
+        let nested = self.kind == Vendor::Gitlab;
+        if let Some(bad) = self.namespaces.iter().find(|n| {
+            n.is_empty() || (n.contains('/') && !nested) || n.chars().any(char::is_whitespace)
+        }) {
             return Err(Error::Config(format!(
                 "registry `{name}`: namespaces: `{bad}` is not a single project or namespace name"
             )));
@@ -326,7 +349,7 @@ impl RegistryConfig {
 
     /// The vendor API base: `api_url`, else the registry URL (scheme kept; https by default).
     pub fn api_base(&self) -> Result<url::Url> {
-        let text = match &self.api_url {
+        let text = match self.api_url.as_ref().or(self.external_url.as_ref()) {
             Some(url) => url.clone(),
             None if self.plain_http() => format!("http://{}/", self.host()?),
             None => format!("https://{}/", self.host()?),
@@ -562,6 +585,23 @@ mod tests {
         r.api_token_env = Some("PLIMSOLL_SURELY_UNSET_TOKEN".into());
         let e = r.check_vendor_keys().unwrap_err().to_string();
         assert!(e.contains("PLIMSOLL_SURELY_UNSET_TOKEN"), "{e}");
+        r.api_token_env = None;
+        r.kind = Vendor::Gitlab;
+        r.namespaces = vec!["team/sub".into()];
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("needs `external_url`"), "{e}");
+        r.external_url = Some("https://gitlab.example.com".into());
+        r.check_vendor_keys().unwrap();
+        assert_eq!(
+            r.api_base().unwrap().as_str(),
+            "https://gitlab.example.com/"
+        );
+        r.kind = Vendor::Harbor;
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(
+            e.contains("`external_url` does not apply to type = \"harbor\" (only to gitlab)"),
+            "{e}"
+        );
         // Without api_url the API is the registry's URL, scheme kept.
         let mut r = RegistryConfig::new("http://127.0.0.1:5000");
         r.kind = Vendor::Harbor;

@@ -56,8 +56,8 @@ fn harbor(ns: String, repositories: BTreeMap<String, Vec<Value>>) -> StandIn {
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{ROBOT}:{SECRET}"))
     );
-    StandIn::start(move |target, authorization| {
-        if authorization != Some(expected.as_str()) {
+    StandIn::start(move |target, seen| {
+        if seen.authorization.as_deref() != Some(expected.as_str()) {
             return json(
                 401,
                 &j!({"errors": [{"code": "UNAUTHORIZED", "message": "unauthorized"}]}),

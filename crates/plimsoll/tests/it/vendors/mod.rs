@@ -4,6 +4,7 @@
 //! `type = "<vendor>"` discovers, filters, pulls and stores them; `results list` shows them
 //! scanned. Each stand-in records the exact requests Plimsoll made (path, query, credentials).
 
+mod gitlab;
 mod harbor;
 mod quay;
 
@@ -22,6 +23,8 @@ pub(crate) struct Seen {
     pub(crate) target: String,
     /// The `Authorization` header, if any.
     pub(crate) authorization: Option<String>,
+    /// The `PRIVATE-TOKEN` header (GitLab), if any.
+    pub(crate) private_token: Option<String>,
 }
 
 /// A loopback HTTP server answering with `answer`, recording every request; stopped on drop.
@@ -32,12 +35,12 @@ pub(crate) struct StandIn {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-type Answer = dyn Fn(&str, Option<&str>) -> Response<Body> + Send + Sync;
+type Answer = dyn Fn(&str, &Seen) -> Response<Body> + Send + Sync;
 
 impl StandIn {
-    /// Serves `answer(target, authorization)` on 127.0.0.1, a free port.
+    /// Serves `answer(target, request)` on 127.0.0.1, a free port.
     pub(crate) fn start(
-        answer: impl Fn(&str, Option<&str>) -> Response<Body> + Send + Sync + 'static,
+        answer: impl Fn(&str, &Seen) -> Response<Body> + Send + Sync + 'static,
     ) -> StandIn {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let state: (Arc<Answer>, Arc<Mutex<Vec<Seen>>>) = (Arc::new(answer), Arc::clone(&seen));
@@ -89,16 +92,20 @@ async fn handle(
         .path_and_query()
         .map(ToString::to_string)
         .unwrap_or_default();
-    let authorization = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    seen.lock().unwrap().push(Seen {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let this = Seen {
         target: target.clone(),
-        authorization: authorization.clone(),
-    });
-    answer(&target, authorization.as_deref())
+        authorization: header("authorization"),
+        private_token: header("private-token"),
+    };
+    seen.lock().unwrap().push(this.clone());
+    answer(&target, &this)
 }
 
 impl Drop for StandIn {

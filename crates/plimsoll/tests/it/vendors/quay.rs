@@ -20,8 +20,8 @@ const TOKEN: &str = "quay-oauth-token-9d3b7e21";
 
 fn quay(ns: String, repositories: BTreeMap<String, Vec<(String, String)>>) -> StandIn {
     let expected = format!("Bearer {TOKEN}");
-    StandIn::start(move |target, authorization| {
-        if authorization != Some(expected.as_str()) {
+    StandIn::start(move |target, seen| {
+        if seen.authorization.as_deref() != Some(expected.as_str()) {
             return json(
                 401,
                 &j!({"status": 401, "error_message": "Requires authentication", "title": "unauthorized", "error_type": "invalid_token", "detail": "Requires authentication", "type": "https://quay.io/api/v1/error/invalid_token"}),
