@@ -32,7 +32,7 @@ pub enum ApiAuth<'a> {
     Anonymous,
     /// HTTP Basic with user and password (Harbor robot accounts).
     Basic(&'a Credentials),
-    /// `Authorization: Bearer <token>` (Quay OAuth tokens, Docker Hub JWTs).
+    /// `Authorization: Bearer <token>` (Quay `OAuth` tokens, Docker Hub JWTs).
     Bearer(&'a str),
     /// A token in a header of its own (GitLab's `PRIVATE-TOKEN`).
     Header(&'static str, &'a str),

@@ -160,7 +160,7 @@ impl Endpoint {
         self
     }
 
-    /// A token for the vendor API (Quay's OAuth access token), sent to the API's host only.
+    /// A token for the vendor API (Quay's `OAuth` access token), sent to the API's host only.
     #[must_use]
     pub fn api_token(mut self, token: Option<String>) -> Self {
         self.api.token = token.map(Token);

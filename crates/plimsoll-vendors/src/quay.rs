@@ -5,7 +5,7 @@
 //! ?onlyActiveTags=true&page=N&limit=100` (paged while `has_additional`), each tag with its
 //! `manifest_digest` and `start_ts` (when it was pushed).
 //!
-//! The API takes an OAuth access token as `Authorization: Bearer` (an application token of the
+//! The API takes an `OAuth` access token as `Authorization: Bearer` (an application token of the
 //! organization with "View all visible repositories"), sent to the API host only; without one,
 //! only public repositories are listed. Pulls use the registry credentials — typically a robot
 //! account `org+name` with its encrypted password.

@@ -117,10 +117,10 @@ pub struct RegistryConfig {
     /// is the container registry's own address.
     #[serde(default)]
     pub external_url: Option<String>,
-    /// Quay: an environment variable holding the API's OAuth access token.
+    /// Quay: an environment variable holding the API's `OAuth` access token.
     #[serde(default)]
     pub api_token_env: Option<String>,
-    /// Quay: a file holding the API's OAuth access token (trailing newline ignored).
+    /// Quay: a file holding the API's `OAuth` access token (trailing newline ignored).
     #[serde(default)]
     pub api_token_file: Option<PathBuf>,
     /// `plimsoll serve` only: when to scan, as a cron expression (default `0 6 * * 6`).

@@ -36,6 +36,8 @@ pub(crate) struct StandIn {
 }
 
 type Answer = dyn Fn(&str, &Seen) -> Response<Body> + Send + Sync;
+/// What the handler shares: the answer and the requests seen.
+type Shared = (Arc<Answer>, Arc<Mutex<Vec<Seen>>>);
 
 impl StandIn {
     /// Serves `answer(target, request)` on 127.0.0.1, a free port.
@@ -43,7 +45,7 @@ impl StandIn {
         answer: impl Fn(&str, &Seen) -> Response<Body> + Send + Sync + 'static,
     ) -> StandIn {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let state: (Arc<Answer>, Arc<Mutex<Vec<Seen>>>) = (Arc::new(answer), Arc::clone(&seen));
+        let state: Shared = (Arc::new(answer), Arc::clone(&seen));
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let addr = std_listener.local_addr().unwrap();
@@ -83,10 +85,7 @@ impl StandIn {
     }
 }
 
-async fn handle(
-    State((answer, seen)): State<(Arc<Answer>, Arc<Mutex<Vec<Seen>>>)>,
-    request: Request,
-) -> Response<Body> {
+async fn handle(State((answer, seen)): State<Shared>, request: Request) -> Response<Body> {
     let target = request
         .uri()
         .path_and_query()

@@ -4,7 +4,7 @@
 //! <https://docs.redhat.com/en/documentation/red_hat_quay/3/html/red_hat_quay_api_reference/>:
 //! `listRepos` `GET /api/v1/repository?namespace=` paged by the `next_page` token it returns;
 //! `listRepoTags` `GET /api/v1/repository/{repository}/tag/?onlyActiveTags&page&limit` paged by
-//! `has_additional`; OAuth access tokens as `Authorization: Bearer`). One item per page, so
+//! `has_additional`; `OAuth` access tokens as `Authorization: Bearer`). One item per page, so
 //! both kinds of paging are exercised. No Quay emulator exists, and quay/quay publishes no
 //! static spec (it generates one at run time), so the shapes are the documented examples'.
 
