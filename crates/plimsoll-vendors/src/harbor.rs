@@ -173,43 +173,55 @@ impl Harbor {
                 repository: repository.to_owned(),
                 source: Box::new(source),
             })?;
-        let accessories: HashSet<&str> = artifacts
-            .iter()
-            .flat_map(|a| a.accessories.iter().flatten())
-            .filter_map(|a| a.digest.as_deref())
-            .collect();
-        let mut tags = BTreeMap::new();
-        for artifact in &artifacts {
-            if artifact
-                .digest
-                .as_deref()
-                .is_some_and(|d| accessories.contains(d))
-            {
-                continue;
-            }
-            let digest = artifact.digest.as_deref().and_then(|d| {
-                d.parse::<Digest>()
-                    .inspect_err(|_| tracing::debug!(%registry, %repository, digest = d, "Harbor listed a digest that does not parse; asking the registry instead"))
-                    .ok()
-            });
-            for tag in artifact.tags.iter().flatten() {
-                let pushed_at = tag
-                    .push_time
-                    .as_deref()
-                    .or(artifact.push_time.as_deref())
-                    .and_then(parse_time);
-                tags.insert(
-                    tag.name.clone(),
-                    ListedTag {
-                        name: tag.name.clone(),
-                        digest: digest.clone(),
-                        pushed_at,
-                    },
-                );
-            }
-        }
-        Ok(tags.into_values().collect())
+        Ok(listed_tags(&artifacts))
     }
+}
+
+/// The tags of a repository's artifacts, by name: each with its artifact's digest and the tag's
+/// push time (else the artifact's). Artifacts that another one names as its accessory, and
+/// untagged ones, give none.
+fn listed_tags(artifacts: &[Artifact]) -> Vec<ListedTag> {
+    let accessories: HashSet<&str> = artifacts
+        .iter()
+        .flat_map(|a| a.accessories.iter().flatten())
+        .filter_map(|a| a.digest.as_deref())
+        .collect();
+    let mut tags = BTreeMap::new();
+    for artifact in artifacts {
+        if artifact
+            .digest
+            .as_deref()
+            .is_some_and(|d| accessories.contains(d))
+        {
+            continue;
+        }
+        let digest = artifact.digest.as_deref().and_then(|d| {
+            d.parse::<Digest>()
+                .inspect_err(|_| {
+                    tracing::debug!(
+                        digest = d,
+                        "Harbor listed a digest that does not parse; asking the registry instead"
+                    );
+                })
+                .ok()
+        });
+        for tag in artifact.tags.iter().flatten() {
+            let pushed_at = tag
+                .push_time
+                .as_deref()
+                .or(artifact.push_time.as_deref())
+                .and_then(parse_time);
+            tags.insert(
+                tag.name.clone(),
+                ListedTag {
+                    name: tag.name.clone(),
+                    digest: digest.clone(),
+                    pushed_at,
+                },
+            );
+        }
+    }
+    tags.into_values().collect()
 }
 
 /// Harbor's times are RFC 3339 (`2024-05-01T10:00:00.000Z`).
@@ -240,6 +252,31 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn accessories_and_untagged_artifacts_give_no_tags() {
+        let digest = |c: char| format!("sha256:{}", c.to_string().repeat(64));
+        let artifacts: Vec<Artifact> = serde_json::from_value(serde_json::json!([
+            {"digest": digest('a'), "push_time": "2026-01-02T03:04:05.000Z",
+             "tags": [{"name": "1.0", "push_time": "2026-02-01T00:00:00Z"}, {"name": "latest"}],
+             "accessories": [{"digest": digest('c'), "type": "signature.cosign"}]},
+            {"digest": digest('b'), "tags": null},
+            {"digest": digest('c'), "tags": [{"name": "sha256-aaaa.sig"}]},
+            {"digest": "not-a-digest", "tags": [{"name": "odd"}]}
+        ]))
+        .unwrap();
+        let tags = listed_tags(&artifacts);
+        let names: Vec<&str> = tags.iter().map(|t| t.name.as_str()).collect();
+        assert_eq!(names, ["1.0", "latest", "odd"]);
+        assert_eq!(tags[0].digest, Some(digest('a').parse().unwrap()));
+        assert_eq!(tags[0].pushed_at, parse_time("2026-02-01T00:00:00Z"));
+        assert_eq!(tags[1].pushed_at, parse_time("2026-01-02T03:04:05.000Z"));
+        assert!(tags[1].pushed_at.is_some());
+        assert_eq!(
+            tags[2].digest, None,
+            "an unparsable digest is asked of the registry"
+        );
+    }
 
     #[test]
     fn artifact_urls_encode_nested_repositories_twice() {
