@@ -72,6 +72,13 @@ impl ApiResponse {
         let Some(link) = next_link(&self.headers) else {
             return Ok(None);
         };
+        self.same_origin_link(&link).map(Some)
+    }
+
+    /// `link` (a next page named in the body, as Docker Hub's `next`) resolved against this
+    /// page, refused unless on the same scheme, host and port.
+    pub fn same_origin_link(&self, link: &str) -> Result<Url> {
+        let link = link.to_owned();
         let refused = |reason: &str| Error::PageLink {
             url: without_query(&self.url),
             link: link.clone(),
@@ -87,11 +94,72 @@ impl ApiResponse {
         if !next.username().is_empty() || next.password().is_some() {
             return Err(refused("it carries credentials"));
         }
-        Ok(Some(next))
+        Ok(next)
     }
 }
 
 impl RegistryClient {
+    /// POSTs `body` as JSON to `url` (a vendor API's login, as Docker Hub's `/v2/auth/token`):
+    /// no credentials in headers (they are in the body the caller built for this URL), no
+    /// redirect followed, no retry but on 429/5xx and connection errors. 401/403 are
+    /// [`Error::ApiRefused`].
+    pub async fn api_post_json(&self, url: &Url, body: &serde_json::Value) -> Result<ApiResponse> {
+        let shown = without_query(url);
+        let host = host_port(url);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let request = self
+                .api_http
+                .post(url.clone())
+                .header(ACCEPT, "application/json")
+                .json(body);
+            let response = match request.send().await {
+                Ok(r) => r,
+                Err(e) if attempt < self.max_attempts && (e.is_connect() || e.is_timeout()) => {
+                    count_response(&host, "error".to_owned());
+                    tokio::time::sleep(self.backoff(attempt, None)).await;
+                    continue;
+                }
+                Err(e) => {
+                    count_response(&host, "error".to_owned());
+                    return Err(Error::Transport {
+                        url: shown,
+                        source: e.without_url(),
+                    });
+                }
+            };
+            let status = response.status();
+            count_response(&host, status.as_u16().to_string());
+            if status.is_success() {
+                let headers = response.headers().clone();
+                let body = read_limited(response, MAX_API_BYTES, &shown).await?;
+                return Ok(ApiResponse {
+                    url: url.clone(),
+                    headers,
+                    body,
+                });
+            }
+            if is_retryable(status) && attempt < self.max_attempts {
+                tokio::time::sleep(self.backoff(attempt, retry_after(response.headers()))).await;
+                continue;
+            }
+            let detail = error_detail(response).await;
+            return Err(match status {
+                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Error::ApiRefused {
+                    url: shown,
+                    status: status.as_u16(),
+                    detail,
+                },
+                s => Error::Status {
+                    url: shown,
+                    status: s.as_u16(),
+                    detail,
+                },
+            });
+        }
+    }
+
     /// GETs `url` from a vendor API with `auth`, retrying 429/5xx and connection errors as
     /// registry requests do. 401/403 are [`Error::ApiRefused`]; a redirect to another origin
     /// is [`Error::ApiRedirect`] (never followed).

@@ -7,7 +7,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Discovery, Distribution, Endpoint, Error, Gitlab, Harbor, Quay, Result};
+use crate::{Discovery, Distribution, DockerHub, Endpoint, Error, Gitlab, Harbor, Quay, Result};
 
 /// A registry vendor, as the `type` key of a registry's configuration names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -92,11 +92,14 @@ impl Vendor {
     /// Whether [`discovery`] has an implementation for this vendor.
     pub fn is_implemented(self) -> bool {
         match self {
-            Vendor::Distribution | Vendor::Harbor | Vendor::Quay | Vendor::Gitlab => true,
+            Vendor::Distribution
+            | Vendor::Harbor
+            | Vendor::Quay
+            | Vendor::Gitlab
+            | Vendor::DockerHub => true,
             Vendor::Ecr
             | Vendor::Acr
             | Vendor::Gar
-            | Vendor::DockerHub
             | Vendor::Nexus
             | Vendor::Artifactory
             | Vendor::Icr => false,
@@ -111,10 +114,10 @@ pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery
         Vendor::Harbor => Ok(Box::new(Harbor::new(endpoint))),
         Vendor::Quay => Ok(Box::new(Quay::new(endpoint))),
         Vendor::Gitlab => Ok(Box::new(Gitlab::new(endpoint))),
+        Vendor::DockerHub => Ok(Box::new(DockerHub::new(endpoint))),
         Vendor::Ecr
         | Vendor::Acr
         | Vendor::Gar
-        | Vendor::DockerHub
         | Vendor::Nexus
         | Vendor::Artifactory
         | Vendor::Icr => Err(Error::NotImplemented { vendor }),
@@ -238,7 +241,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 4);
+        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 5);
     }
 
     #[test]

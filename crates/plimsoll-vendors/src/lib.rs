@@ -11,7 +11,8 @@
 //!   configuration may name, mapped to implementations; types without an implementation yet
 //!   are refused with a message that says so.
 //! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
-//!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4). Vendor APIs are called
+//!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4),
+//!   [`DockerHub`] (Hub API). Vendor APIs are called
 //!   through [`RegistryClient::api_get`], which keeps their credentials to their own host.
 //!
 //! Discovery stops at names, plus a tag's digest and push time where the vendor's listing
@@ -33,6 +34,7 @@
 
 mod all;
 mod distribution;
+mod dockerhub;
 mod error;
 mod gitlab;
 mod harbor;
@@ -49,6 +51,7 @@ use url::Url;
 
 pub use crate::all::{Vendor, discovery};
 pub use crate::distribution::Distribution;
+pub use crate::dockerhub::DockerHub;
 pub use crate::error::{Error, Result};
 pub use crate::gitlab::Gitlab;
 pub use crate::harbor::Harbor;

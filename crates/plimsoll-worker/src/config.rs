@@ -139,10 +139,18 @@ pub struct RegistryConfig {
     pub scan_on_start: bool,
 }
 
+/// Docker Hub's API, unless `api_url` says otherwise.
+const DOCKER_HUB_API: &str = "https://hub.docker.com/";
+
 /// The types that take `api_url`.
-pub(crate) const API_URL_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay];
+pub(crate) const API_URL_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub];
 /// The types that take `namespaces`.
-pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay, Vendor::Gitlab];
+pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
+    Vendor::Harbor,
+    Vendor::Quay,
+    Vendor::Gitlab,
+    Vendor::DockerHub,
+];
 /// The types that take `external_url`.
 pub(crate) const EXTERNAL_URL_TYPES: &[Vendor] = &[Vendor::Gitlab];
 /// The types that take `api_token_env` / `api_token_file`.
@@ -296,6 +304,11 @@ impl RegistryConfig {
                 )));
             }
         }
+        if self.kind == Vendor::DockerHub && self.namespaces.is_empty() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"dockerhub\" needs `namespaces` (the organizations or users whose repositories to list)"
+            )));
+        }
         if self.kind == Vendor::Quay && self.namespaces.is_empty() {
             return Err(Error::Config(format!(
                 "registry `{name}`: type = \"quay\" needs `namespaces` (the organizations or users whose repositories to list)"
@@ -351,6 +364,7 @@ impl RegistryConfig {
     pub fn api_base(&self) -> Result<url::Url> {
         let text = match self.api_url.as_ref().or(self.external_url.as_ref()) {
             Some(url) => url.clone(),
+            None if self.kind == Vendor::DockerHub => DOCKER_HUB_API.to_owned(),
             None if self.plain_http() => format!("http://{}/", self.host()?),
             None => format!("https://{}/", self.host()?),
         };
@@ -540,7 +554,7 @@ mod tests {
         let e = r.check_vendor_keys().unwrap_err().to_string();
         assert_eq!(
             e,
-            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay)"
+            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub)"
         );
         r.kind = Vendor::Harbor;
         r.check_vendor_keys().unwrap();
@@ -606,6 +620,17 @@ mod tests {
         let mut r = RegistryConfig::new("http://127.0.0.1:5000");
         r.kind = Vendor::Harbor;
         assert_eq!(r.api_base().unwrap().as_str(), "http://127.0.0.1:5000/");
+        let mut r = RegistryConfig::new("docker.io");
+        r.kind = Vendor::DockerHub;
+        assert!(
+            r.check_vendor_keys()
+                .unwrap_err()
+                .to_string()
+                .contains("needs `namespaces`")
+        );
+        r.namespaces = vec!["my-org".into()];
+        r.check_vendor_keys().unwrap();
+        assert_eq!(r.api_base().unwrap().as_str(), "https://hub.docker.com/");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! `type = "<vendor>"` discovers, filters, pulls and stores them; `results list` shows them
 //! scanned. Each stand-in records the exact requests Plimsoll made (path, query, credentials).
 
+mod dockerhub;
 mod gitlab;
 mod harbor;
 mod quay;
@@ -19,6 +20,10 @@ use axum::http::Response;
 /// One request a stand-in received.
 #[derive(Clone, Debug)]
 pub(crate) struct Seen {
+    /// `GET`, `POST`…
+    pub(crate) method: String,
+    /// The request body as text (empty for a `GET`).
+    pub(crate) body: String,
     /// Path and query, raw as sent.
     pub(crate) target: String,
     /// The `Authorization` header, if any.
@@ -91,17 +96,32 @@ async fn handle(State((answer, seen)): State<Shared>, request: Request) -> Respo
         .path_and_query()
         .map(ToString::to_string)
         .unwrap_or_default();
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+    // (A block, so that no borrow of the request, whose body is not `Sync`, lives across the
+    // body read below.)
+    let (method, authorization, private_token) = {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        (
+            request.method().to_string(),
+            header("authorization"),
+            header("private-token"),
+        )
     };
+    let body = axum::body::to_bytes(request.into_body(), 1 << 20)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     let this = Seen {
+        method,
+        body,
         target: target.clone(),
-        authorization: header("authorization"),
-        private_token: header("private-token"),
+        authorization,
+        private_token,
     };
     seen.lock().unwrap().push(this.clone());
     answer(&target, &this)
