@@ -96,13 +96,9 @@ impl Vendor {
             | Vendor::Harbor
             | Vendor::Quay
             | Vendor::Gitlab
-            | Vendor::DockerHub => true,
-            Vendor::Ecr
-            | Vendor::Acr
-            | Vendor::Gar
-            | Vendor::Nexus
-            | Vendor::Artifactory
-            | Vendor::Icr => false,
+            | Vendor::DockerHub
+            | Vendor::Nexus => true,
+            Vendor::Ecr | Vendor::Acr | Vendor::Gar | Vendor::Artifactory | Vendor::Icr => false,
         }
     }
 }
@@ -115,12 +111,11 @@ pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery
         Vendor::Quay => Ok(Box::new(Quay::new(endpoint))),
         Vendor::Gitlab => Ok(Box::new(Gitlab::new(endpoint))),
         Vendor::DockerHub => Ok(Box::new(DockerHub::new(endpoint))),
-        Vendor::Ecr
-        | Vendor::Acr
-        | Vendor::Gar
-        | Vendor::Nexus
-        | Vendor::Artifactory
-        | Vendor::Icr => Err(Error::NotImplemented { vendor }),
+        // A Nexus Docker connector serves `/v2/_catalog` itself.
+        Vendor::Nexus => Ok(Box::new(Distribution::for_vendor(endpoint, Vendor::Nexus))),
+        Vendor::Ecr | Vendor::Acr | Vendor::Gar | Vendor::Artifactory | Vendor::Icr => {
+            Err(Error::NotImplemented { vendor })
+        }
     }
 }
 
@@ -241,7 +236,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 5);
+        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 6);
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //!   are refused with a message that says so.
 //! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
 //!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4),
-//!   [`DockerHub`] (Hub API). Vendor APIs are called
+//!   [`DockerHub`] (Hub API); Nexus connectors use [`Distribution`]. Vendor APIs are called
 //!   through [`RegistryClient::api_get`], which keeps their credentials to their own host.
 //!
 //! Discovery stops at names, plus a tag's digest and push time where the vendor's listing

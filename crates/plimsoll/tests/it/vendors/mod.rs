@@ -7,6 +7,7 @@
 mod dockerhub;
 mod gitlab;
 mod harbor;
+mod nexus;
 mod quay;
 
 use std::net::SocketAddr;
