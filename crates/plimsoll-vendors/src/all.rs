@@ -7,7 +7,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Discovery, Distribution, DockerHub, Endpoint, Error, Gitlab, Harbor, Quay, Result};
+use crate::{
+    Artifactory, Discovery, Distribution, DockerHub, Endpoint, Error, Gitlab, Harbor, Quay, Result,
+};
 
 /// A registry vendor, as the `type` key of a registry's configuration names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -97,8 +99,9 @@ impl Vendor {
             | Vendor::Quay
             | Vendor::Gitlab
             | Vendor::DockerHub
-            | Vendor::Nexus => true,
-            Vendor::Ecr | Vendor::Acr | Vendor::Gar | Vendor::Artifactory | Vendor::Icr => false,
+            | Vendor::Nexus
+            | Vendor::Artifactory => true,
+            Vendor::Ecr | Vendor::Acr | Vendor::Gar | Vendor::Icr => false,
         }
     }
 }
@@ -113,7 +116,8 @@ pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery
         Vendor::DockerHub => Ok(Box::new(DockerHub::new(endpoint))),
         // A Nexus Docker connector serves `/v2/_catalog` itself.
         Vendor::Nexus => Ok(Box::new(Distribution::for_vendor(endpoint, Vendor::Nexus))),
-        Vendor::Ecr | Vendor::Acr | Vendor::Gar | Vendor::Artifactory | Vendor::Icr => {
+        Vendor::Artifactory => Ok(Box::new(Artifactory::new(endpoint))),
+        Vendor::Ecr | Vendor::Acr | Vendor::Gar | Vendor::Icr => {
             Err(Error::NotImplemented { vendor })
         }
     }
@@ -236,7 +240,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 6);
+        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 7);
     }
 
     #[test]

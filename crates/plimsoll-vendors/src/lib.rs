@@ -12,7 +12,8 @@
 //!   are refused with a message that says so.
 //! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
 //!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4),
-//!   [`DockerHub`] (Hub API); Nexus connectors use [`Distribution`]. Vendor APIs are called
+//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API); Nexus connectors use
+//!   [`Distribution`]. Vendor APIs are called
 //!   through [`RegistryClient::api_get`], which keeps their credentials to their own host.
 //!
 //! Discovery stops at names, plus a tag's digest and push time where the vendor's listing
@@ -33,6 +34,7 @@
 #![deny(missing_docs)]
 
 mod all;
+mod artifactory;
 mod distribution;
 mod dockerhub;
 mod error;
@@ -50,6 +52,7 @@ use time::OffsetDateTime;
 use url::Url;
 
 pub use crate::all::{Vendor, discovery};
+pub use crate::artifactory::{AccessMethod, Artifactory};
 pub use crate::distribution::Distribution;
 pub use crate::dockerhub::DockerHub;
 pub use crate::error::{Error, Result};
@@ -121,6 +124,7 @@ struct VendorApi {
     credentials: Option<Credentials>,
     token: Option<Token>,
     namespaces: Vec<String>,
+    access_method: AccessMethod,
 }
 
 /// A vendor API token; `Debug` never shows it.
@@ -167,6 +171,13 @@ impl Endpoint {
     #[must_use]
     pub fn api_token(mut self, token: Option<String>) -> Self {
         self.api.token = token.map(Token);
+        self
+    }
+
+    /// How image references name an Artifactory repository (default: by path).
+    #[must_use]
+    pub fn access_method(mut self, method: AccessMethod) -> Self {
+        self.api.access_method = method;
         self
     }
 

@@ -117,6 +117,14 @@ pub struct RegistryConfig {
     /// is the container registry's own address.
     #[serde(default)]
     pub external_url: Option<String>,
+    /// Artifactory: its base URL with the context path (`https://art.example.com/artifactory`),
+    /// where `/api/docker/<key>/v2/…` answers.
+    #[serde(default)]
+    pub registry_api_url: Option<String>,
+    /// Artifactory: how image references name a repository: `repository_path` (default),
+    /// `subdomain` or `port`.
+    #[serde(default)]
+    pub access_method: Option<String>,
     /// Quay: an environment variable holding the API's `OAuth` access token.
     #[serde(default)]
     pub api_token_env: Option<String>,
@@ -150,7 +158,10 @@ pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Quay,
     Vendor::Gitlab,
     Vendor::DockerHub,
+    Vendor::Artifactory,
 ];
+/// The types that take `registry_api_url` and `access_method`.
+pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
 /// The types that take `external_url`.
 pub(crate) const EXTERNAL_URL_TYPES: &[Vendor] = &[Vendor::Gitlab];
 /// The types that take `api_token_env` / `api_token_file`.
@@ -183,6 +194,8 @@ impl RegistryConfig {
             api_token_env: None,
             api_token_file: None,
             external_url: None,
+            registry_api_url: None,
+            access_method: None,
             schedule: None,
             timezone: None,
             interval: None,
@@ -265,6 +278,16 @@ impl RegistryConfig {
                 EXTERNAL_URL_TYPES,
             ),
             (
+                "registry_api_url",
+                self.registry_api_url.is_some(),
+                ARTIFACTORY_TYPES,
+            ),
+            (
+                "access_method",
+                self.access_method.is_some(),
+                ARTIFACTORY_TYPES,
+            ),
+            (
                 "api_token_env",
                 self.api_token_env.is_some(),
                 API_TOKEN_TYPES,
@@ -288,6 +311,7 @@ impl RegistryConfig {
         let api_urls = [
             ("api_url", &self.api_url),
             ("external_url", &self.external_url),
+            ("registry_api_url", &self.registry_api_url),
         ];
         for (key, api_url) in api_urls {
             let Some(api_url) = api_url else { continue };
@@ -301,6 +325,20 @@ impl RegistryConfig {
             {
                 return Err(Error::Config(format!(
                     "registry `{name}`: {key} `{api_url}` must be http(s)://host[:port][/path] with no credentials or query"
+                )));
+            }
+        }
+        if self.kind == Vendor::Artifactory {
+            if self.namespaces.is_empty() || self.registry_api_url.is_none() {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: type = \"artifactory\" needs `registry_api_url` (Artifactory's URL, with /artifactory) and `namespaces` (the Docker repository keys)"
+                )));
+            }
+            let method = self.artifactory_access_method()?;
+            if method != plimsoll_vendors::AccessMethod::RepositoryPath && self.namespaces.len() > 1
+            {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: with access_method = subdomain or port the url selects one repository; give one key in `namespaces` (one [[registries]] entry per repository)"
                 )));
             }
         }
@@ -360,9 +398,28 @@ impl RegistryConfig {
         Ok(None)
     }
 
+    /// `access_method` parsed (default `repository_path`).
+    pub fn artifactory_access_method(&self) -> Result<plimsoll_vendors::AccessMethod> {
+        match &self.access_method {
+            None => Ok(plimsoll_vendors::AccessMethod::default()),
+            Some(text) => plimsoll_vendors::AccessMethod::parse(text).ok_or_else(|| {
+                Error::Config(format!(
+                    "registry `{}`: access_method = `{text}` is not one of {}",
+                    self.display_name(),
+                    plimsoll_vendors::AccessMethod::NAMES.join(", ")
+                ))
+            }),
+        }
+    }
+
     /// The vendor API base: `api_url`, else the registry URL (scheme kept; https by default).
     pub fn api_base(&self) -> Result<url::Url> {
-        let text = match self.api_url.as_ref().or(self.external_url.as_ref()) {
+        let configured = self
+            .api_url
+            .as_ref()
+            .or(self.external_url.as_ref())
+            .or(self.registry_api_url.as_ref());
+        let text = match configured {
             Some(url) => url.clone(),
             None if self.kind == Vendor::DockerHub => DOCKER_HUB_API.to_owned(),
             None if self.plain_http() => format!("http://{}/", self.host()?),
@@ -390,7 +447,8 @@ impl RegistryConfig {
             .api_url(self.api_base()?)
             .api_credentials(credentials)
             .api_token(self.api_token()?.map(|t| t.expose_secret().to_owned()))
-            .namespaces(self.namespaces.clone()))
+            .namespaces(self.namespaces.clone())
+            .access_method(self.artifactory_access_method()?))
     }
 
     /// A client for this registry, its credentials scoped to its host alone.
@@ -620,6 +678,30 @@ mod tests {
         let mut r = RegistryConfig::new("http://127.0.0.1:5000");
         r.kind = Vendor::Harbor;
         assert_eq!(r.api_base().unwrap().as_str(), "http://127.0.0.1:5000/");
+        let mut r = RegistryConfig::new("art.example.com");
+        r.kind = Vendor::Artifactory;
+        r.namespaces = vec!["docker-local".into(), "docker-virtual".into()];
+        assert!(
+            r.check_vendor_keys()
+                .unwrap_err()
+                .to_string()
+                .contains("needs `registry_api_url`")
+        );
+        r.registry_api_url = Some("https://art.example.com/artifactory".into());
+        r.check_vendor_keys().unwrap();
+        assert_eq!(
+            r.api_base().unwrap().as_str(),
+            "https://art.example.com/artifactory"
+        );
+        r.access_method = Some("port".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("give one key"), "{e}");
+        r.access_method = Some("path".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(
+            e.contains("not one of repository_path, subdomain, port"),
+            "{e}"
+        );
         let mut r = RegistryConfig::new("docker.io");
         r.kind = Vendor::DockerHub;
         assert!(

@@ -4,6 +4,7 @@
 //! `type = "<vendor>"` discovers, filters, pulls and stores them; `results list` shows them
 //! scanned. Each stand-in records the exact requests Plimsoll made (path, query, credentials).
 
+mod artifactory;
 mod dockerhub;
 mod gitlab;
 mod harbor;
