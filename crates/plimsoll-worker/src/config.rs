@@ -105,6 +105,16 @@ pub struct RegistryConfig {
     /// Requests in flight to this registry at most (default 8, 1–64).
     #[serde(default = "default_max_concurrency")]
     pub max_concurrency: usize,
+    /// Retries of a request after a 429, a 5xx or a connection error (default 4, 0–10; the
+    /// Sysdig chart's `max_retries`).
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    /// Seconds before the first retry, doubling per retry (default 0.5; 0–600).
+    #[serde(default = "default_min_retry_wait")]
+    pub min_retry_wait: f64,
+    /// Longest wait between retries in seconds, `Retry-After` included (default 30; 0–3600).
+    #[serde(default = "default_max_retry_wait")]
+    pub max_retry_wait: f64,
     /// Vendor API base URL when it is not the registry's own URL (Harbor behind another
     /// host name). Only for the types in [`API_URL_TYPES`].
     #[serde(default)]
@@ -171,6 +181,18 @@ fn default_type() -> Vendor {
     Vendor::Distribution
 }
 
+fn default_max_retries() -> u32 {
+    4
+}
+
+fn default_min_retry_wait() -> f64 {
+    0.5
+}
+
+fn default_max_retry_wait() -> f64 {
+    30.0
+}
+
 fn default_max_concurrency() -> usize {
     8
 }
@@ -189,6 +211,9 @@ impl RegistryConfig {
             ca_cert: None,
             insecure: false,
             max_concurrency: default_max_concurrency(),
+            max_retries: default_max_retries(),
+            min_retry_wait: default_min_retry_wait(),
+            max_retry_wait: default_max_retry_wait(),
             api_url: None,
             namespaces: Vec::new(),
             api_token_env: None,
@@ -264,6 +289,34 @@ impl RegistryConfig {
             return Ok(Some(SecretString::from(value)));
         }
         Ok(None)
+    }
+
+    /// `max_retries`, `min_retry_wait`, `max_retry_wait` in range and in order.
+    pub fn check_retries(&self) -> Result<()> {
+        let name = self.display_name();
+        if self.max_retries > 10 {
+            return Err(Error::Config(format!(
+                "registry `{name}`: max_retries = {} is out of range (0..=10)",
+                self.max_retries
+            )));
+        }
+        for (key, value, max) in [
+            ("min_retry_wait", self.min_retry_wait, 600.0),
+            ("max_retry_wait", self.max_retry_wait, 3600.0),
+        ] {
+            if !(0.0..=max).contains(&value) {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: {key} = {value} is out of range (0 to {max} seconds)"
+                )));
+            }
+        }
+        if self.min_retry_wait > self.max_retry_wait {
+            return Err(Error::Config(format!(
+                "registry `{name}`: min_retry_wait = {} is above max_retry_wait = {}",
+                self.min_retry_wait, self.max_retry_wait
+            )));
+        }
+        Ok(())
     }
 
     /// Refuses vendor keys the configured `type` does not use, naming key and type.
@@ -480,6 +533,11 @@ impl RegistryConfig {
             );
         }
         let mut builder = RegistryClient::builder()
+            .max_attempts(self.max_retries + 1)
+            .backoff(
+                std::time::Duration::from_secs_f64(self.min_retry_wait),
+                std::time::Duration::from_secs_f64(self.max_retry_wait),
+            )
             .credentials(credentials)
             .insecure(self.insecure)
             .plain_http(self.plain_http());
@@ -533,6 +591,7 @@ impl ScanConfig {
                 )));
             }
             registry.check_vendor_keys()?;
+            registry.check_retries()?;
             registry.password()?;
         }
         plimsoll_notify::Notifier::new(&self.notifications)
@@ -745,6 +804,32 @@ mod tests {
                 .contains("max_concurrency")
         );
         c.registries[0].max_concurrency = 8;
+        c.registries[0].max_retries = 11;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_retries = 11")
+        );
+        c.registries[0].max_retries = 0;
+        c.registries[0].min_retry_wait = 5.0;
+        c.registries[0].max_retry_wait = 1.0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("min_retry_wait = 5 is above")
+        );
+        c.registries[0].min_retry_wait = -1.0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("min_retry_wait = -1 is out of range")
+        );
+        c.registries[0].min_retry_wait = 0.5;
+        c.registries[0].max_retry_wait = 30.0;
+        c.validate().unwrap();
         c.platforms = vec!["linux".into(), "not a platform/x/y/z".into()];
         assert!(c.validate().unwrap_err().to_string().contains("platforms"));
         c.platforms.clear();

@@ -10,6 +10,7 @@ mod gitlab;
 mod harbor;
 mod nexus;
 mod quay;
+mod retries;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
