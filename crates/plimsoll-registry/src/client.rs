@@ -39,6 +39,7 @@ pub struct RegistryClientBuilder {
     ca_certs: Vec<PathBuf>,
     insecure: bool,
     plain_http: bool,
+    proxy: Option<url::Url>,
     max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
@@ -52,6 +53,7 @@ impl Default for RegistryClientBuilder {
             ca_certs: Vec::new(),
             insecure: false,
             plain_http: false,
+            proxy: None,
             max_attempts: 5,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
@@ -89,6 +91,14 @@ impl RegistryClientBuilder {
         self
     }
 
+    /// Sends every request (registry, token realm, vendor API) through this HTTP(S) proxy
+    /// instead of the one `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` name.
+    #[must_use]
+    pub fn proxy(mut self, proxy: Option<url::Url>) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
     /// Attempts per request on 429/5xx/connection errors (at least 1).
     #[must_use]
     pub fn max_attempts(mut self, attempts: u32) -> Self {
@@ -120,6 +130,15 @@ impl RegistryClientBuilder {
             .read_timeout(self.timeout)
             .danger_accept_invalid_certs(self.insecure)
             .redirect(reqwest::redirect::Policy::none());
+        if let Some(proxy) = &self.proxy {
+            let proxy = || {
+                reqwest::Proxy::all(proxy.as_str()).map_err(|e| Error::Proxy {
+                    reason: e.to_string(),
+                })
+            };
+            http = http.proxy(proxy()?);
+            api_http = api_http.proxy(proxy()?);
+        }
         for path in &self.ca_certs {
             let pem = fs_err::read(path).map_err(|e| Error::CaCert {
                 path: path.clone(),

@@ -31,6 +31,12 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The configured proxy cannot be used.
+    #[error("cannot use the proxy: {reason}")]
+    Proxy {
+        /// What is wrong.
+        reason: String,
+    },
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client")]
     Client(#[source] reqwest::Error),

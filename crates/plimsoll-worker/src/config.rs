@@ -105,6 +105,10 @@ pub struct RegistryConfig {
     /// Requests in flight to this registry at most (default 8, 1–64).
     #[serde(default = "default_max_concurrency")]
     pub max_concurrency: usize,
+    /// An HTTP(S) proxy for this registry and its vendor API (`http://proxy.example:3128`),
+    /// instead of the `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` environment.
+    #[serde(default)]
+    pub proxy: Option<String>,
     /// Retries of a request after a 429, a 5xx or a connection error (default 4, 0–10; the
     /// Sysdig chart's `max_retries`).
     #[serde(default = "default_max_retries")]
@@ -211,6 +215,7 @@ impl RegistryConfig {
             ca_cert: None,
             insecure: false,
             max_concurrency: default_max_concurrency(),
+            proxy: None,
             max_retries: default_max_retries(),
             min_retry_wait: default_min_retry_wait(),
             max_retry_wait: default_max_retry_wait(),
@@ -291,9 +296,33 @@ impl RegistryConfig {
         Ok(None)
     }
 
+    /// The `proxy` key parsed: `http(s)://host:port`, no credentials, path or query.
+    pub fn proxy_url(&self) -> Result<Option<url::Url>> {
+        let Some(text) = &self.proxy else {
+            return Ok(None);
+        };
+        let name = self.display_name();
+        let url = url::Url::parse(text)
+            // The text may hold credentials: never echoed.
+            .map_err(|e| Error::Config(format!("registry `{name}`: proxy is not a URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https")
+            || url.host_str().is_none()
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.path() != "/"
+            || url.query().is_some()
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: proxy must be http(s)://host:port (proxy credentials are not supported)"
+            )));
+        }
+        Ok(Some(url))
+    }
+
     /// `max_retries`, `min_retry_wait`, `max_retry_wait` in range and in order.
     pub fn check_retries(&self) -> Result<()> {
         let name = self.display_name();
+        self.proxy_url()?;
         if self.max_retries > 10 {
             return Err(Error::Config(format!(
                 "registry `{name}`: max_retries = {} is out of range (0..=10)",
@@ -368,8 +397,9 @@ impl RegistryConfig {
         ];
         for (key, api_url) in api_urls {
             let Some(api_url) = api_url else { continue };
-            let url = url::Url::parse(api_url)
-                .map_err(|e| Error::Config(format!("registry `{name}`: {key} `{api_url}`: {e}")))?;
+            let url = url::Url::parse(api_url).map_err(|e| {
+                Error::Config(format!("registry `{name}`: {key} is not a URL: {e}"))
+            })?;
             if !matches!(url.scheme(), "http" | "https")
                 || url.host_str().is_none()
                 || !url.username().is_empty()
@@ -377,7 +407,7 @@ impl RegistryConfig {
                 || url.query().is_some()
             {
                 return Err(Error::Config(format!(
-                    "registry `{name}`: {key} `{api_url}` must be http(s)://host[:port][/path] with no credentials or query"
+                    "registry `{name}`: {key} must be http(s)://host[:port][/path] with no credentials or query (not echoed: it might hold some)"
                 )));
             }
         }
@@ -533,6 +563,7 @@ impl RegistryConfig {
             );
         }
         let mut builder = RegistryClient::builder()
+            .proxy(self.proxy_url()?)
             .max_attempts(self.max_retries + 1)
             .backoff(
                 std::time::Duration::from_secs_f64(self.min_retry_wait),
@@ -683,7 +714,13 @@ mod tests {
                 .to_string()
                 .contains("must be http(s)")
         );
-        r.api_url = Some("https://u:p@harbor.example".into());
+        r.api_url = Some("https://u:s3cr3t@harbor.example".into());
+        assert!(
+            !r.check_vendor_keys()
+                .unwrap_err()
+                .to_string()
+                .contains("s3cr3t")
+        );
         assert!(
             r.check_vendor_keys()
                 .unwrap_err()
@@ -829,6 +866,14 @@ mod tests {
         );
         c.registries[0].min_retry_wait = 0.5;
         c.registries[0].max_retry_wait = 30.0;
+        c.validate().unwrap();
+        c.registries[0].proxy = Some("http://user:pw@proxy.example:3128".into());
+        let e = c.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("proxy credentials are not supported") && !e.contains("pw@"),
+            "{e}"
+        );
+        c.registries[0].proxy = Some("http://proxy.example:3128".into());
         c.validate().unwrap();
         c.platforms = vec!["linux".into(), "not a platform/x/y/z".into()];
         assert!(c.validate().unwrap_err().to_string().contains("platforms"));

@@ -8,9 +8,9 @@ mod artifactory;
 mod dockerhub;
 mod gitlab;
 mod harbor;
+mod network;
 mod nexus;
 mod quay;
-mod retries;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
