@@ -180,6 +180,9 @@ struct HostState {
     http: bool,
     /// The last authentication challenge it sent.
     challenge: Option<Challenge>,
+    /// Pulls left in its rate-limit window, from its last `ratelimit-remaining` header
+    /// (Docker Hub: `76;w=21600`).
+    pulls_remaining: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -422,6 +425,9 @@ impl RegistryClient {
             };
             let status = response.status();
             count_response(host, status.as_u16().to_string());
+            if let Some(remaining) = pulls_remaining(response.headers()) {
+                self.host_state(host, |s| s.pulls_remaining = Some(remaining));
+            }
             if status.is_success() {
                 return Ok(response);
             }
@@ -465,6 +471,12 @@ impl RegistryClient {
                 },
             });
         }
+    }
+
+    /// Pulls `registry` said were left in its rate-limit window, in its last answer that had a
+    /// `ratelimit-remaining` header (Docker Hub sends one on manifest requests).
+    pub fn pulls_remaining(&self, registry: &str) -> Option<u64> {
+        self.host_state(api_host(registry), |s| s.pulls_remaining)
     }
 
     pub(crate) fn scheme(&self, host: &str) -> &'static str {
@@ -736,6 +748,19 @@ pub(crate) fn is_retryable(status: StatusCode) -> bool {
 pub(crate) fn count_response(host: &str, status: String) {
     metrics::counter!("plimsoll_registry_requests_total", "registry" => host.to_owned(), "status" => status)
         .increment(1);
+}
+
+/// `ratelimit-remaining: 76;w=21600` → 76.
+fn pulls_remaining(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get("ratelimit-remaining")?
+        .to_str()
+        .ok()?
+        .split(';')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// `Retry-After` as delta-seconds (the HTTP-date form is rare from registries and treated as absent).

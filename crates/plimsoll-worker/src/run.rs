@@ -548,6 +548,17 @@ async fn run_phases(
         reused = summary.images_reused,
         "phase complete"
     );
+    // Docker Hub (and registries like it) count pulls: say how many are left.
+    for (registry, connected) in config.registries.iter().zip(&connected) {
+        let Ok(host) = registry.host() else { continue };
+        if let Some(remaining) = connected.client.pulls_remaining(&host) {
+            tracing::info!(
+                registry = %registry.display_name(),
+                remaining,
+                "registry pull rate limit: {remaining} pulls left in the current window"
+            );
+        }
+    }
     Ok(())
 }
 

@@ -113,3 +113,38 @@ fn registry_requests_go_through_the_configured_proxy() {
         assert!(seen[0].target.contains("/v2/_catalog"), "{seen:?}");
     }
 }
+
+/// A registry that counts pulls (Docker Hub's `ratelimit-remaining: N;w=SECONDS` headers):
+/// the run reports how many are left.
+#[test]
+fn remaining_pulls_are_reported() {
+    let setup = Setup::new();
+    let registry = StandIn::start(|_, _| {
+        json(
+            200,
+            &serde_json::json!({"repositories": []}),
+            &[
+                ("ratelimit-limit", "100;w=21600".to_owned()),
+                ("ratelimit-remaining", "42;w=21600".to_owned()),
+            ],
+        )
+    });
+    let config = setup.dir().join("ratelimit.toml");
+    fs_err::write(
+        &config,
+        format!(
+            "store = \"{}\"\ndb_dir = \"{}\"\n\n[[registries]]\nname = \"counted\"\nurl = \"{}\"\n",
+            setup.store().display(),
+            setup.db_dir().display(),
+            registry.url()
+        ),
+    )
+    .unwrap();
+    let output = plimsoll(&["registry", "scan", "--config", config.to_str().unwrap()]);
+    let log = stderr(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.lines().any(|l| l.contains("registry pull rate limit: 42 pulls left") && l.contains("counted")),
+        "{log}"
+    );
+}
