@@ -99,8 +99,9 @@ pub struct RegistryConfig {
     /// An extra PEM CA certificate to trust.
     #[serde(default)]
     pub ca_cert: Option<PathBuf>,
-    /// Accept any TLS certificate (lab registries only).
-    #[serde(default)]
+    /// Accept any TLS certificate (lab registries only; warned about at every run).
+    /// `skip_tls_verify` is the Sysdig chart's name for it.
+    #[serde(default, alias = "skip_tls_verify")]
     pub insecure: bool,
     /// Requests in flight to this registry at most (default 8, 1–64).
     #[serde(default = "default_max_concurrency")]

@@ -387,3 +387,114 @@ fn results(setup: &Setup, ns: &str) -> Vec<Value> {
         .unwrap()
         .clone()
 }
+
+/// Several registries of different types in one configuration, each with its own
+/// credentials: a Harbor (robot account, API stand-in) and the lab's password-protected
+/// Distribution registry. A credential sent to the wrong host would be refused there and
+/// fail that registry.
+#[test]
+fn harbor_beside_a_password_registry_in_one_config() {
+    let Some(h) = Harness::get() else { return };
+    let ns = namespace("harbor-several");
+    let app = push(
+        &h,
+        "lab/debian:12",
+        &format!("{ns}/app"),
+        &["--tags", "1", "--unique-layer"],
+    );
+    let (tag, digest) = app.iter().next().unwrap();
+    let mut repositories = BTreeMap::new();
+    repositories.insert(
+        format!("{ns}/app"),
+        vec![artifact(
+            &format!("{ns}/app"),
+            digest,
+            &[tag],
+            "2026-01-02T03:04:05.000Z",
+        )],
+    );
+    let api = harbor(ns.clone(), repositories);
+    let setup = Setup::new();
+    let config = setup.dir().join("several.toml");
+    fs_err::write(
+        &config,
+        format!(
+            r#"
+store = "{store}"
+db_dir = "{db}"
+
+[filter]
+include = ["{reg}/{ns}/*", "{auth}/lab/*"]
+max_repositories_per_registry = 10000
+
+[[registries]]
+name = "harbor"
+type = "harbor"
+url = "http://{reg}"
+api_url = "{api}"
+user = "{ROBOT}"
+password_env = "PLIMSOLL_TEST_HARBOR_SECRET"
+
+[[registries]]
+name = "private"
+type = "distribution"
+url = "http://{auth}"
+user = "{user}"
+password_env = "PLIMSOLL_TEST_PRIVATE_PASSWORD"
+"#,
+            store = setup.store().display(),
+            db = setup.db_dir().display(),
+            reg = h.registry,
+            auth = h.auth_registry,
+            api = api.url(),
+            user = h.auth_user,
+        ),
+    )
+    .unwrap();
+    let output = plimsoll_with_env(
+        &[
+            "--log-level",
+            "trace",
+            "--log-format",
+            "json",
+            "registry",
+            "scan",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[
+            ("PLIMSOLL_TEST_HARBOR_SECRET", SECRET),
+            ("PLIMSOLL_TEST_PRIVATE_PASSWORD", &h.auth_password),
+        ],
+    );
+    let log = stderr(&output);
+    assert!(output.status.success(), "{log}");
+    // Harbor's image scanned...
+    let rows = results(&setup, &ns);
+    assert!(
+        rows.iter()
+            .any(|r| r["status"] == "scanned" && r["tag"] == tag.as_str()),
+        "{rows:#?}\n{log}"
+    );
+    // ...and the private registry listed with its own password (its catalog refuses anyone
+    // else); whether its old lab image passes the age filter is not this test's business.
+    let listed: Vec<Value> = log
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["message"] == "discovery" && l["registry"] == "private")
+        .collect();
+    assert!(
+        listed.len() == 1 && listed[0]["tags"].as_u64().unwrap_or(0) >= 1,
+        "{listed:?}\n{log}"
+    );
+    assert!(!log.contains("discovery failed"), "{log}");
+    assert!(api.seen().iter().all(|s| {
+        s.authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic "))
+    }));
+    assert!(
+        !log.contains(SECRET) && !log.contains(&h.auth_password),
+        "a password in the logs"
+    );
+}

@@ -148,3 +148,29 @@ fn remaining_pulls_are_reported() {
         "{log}"
     );
 }
+
+/// `skip_tls_verify` (the Sysdig chart's name for `insecure`) is accepted and warned about.
+#[test]
+fn skip_tls_verify_is_accepted_and_warned_about() {
+    let setup = Setup::new();
+    let registry = StandIn::start(|_, _| json(200, &serde_json::json!({"repositories": []}), &[]));
+    let config = setup.dir().join("insecure.toml");
+    fs_err::write(
+        &config,
+        format!(
+            "store = \"{}\"\ndb_dir = \"{}\"\n\n[[registries]]\nurl = \"{}\"\nskip_tls_verify = true\n",
+            setup.store().display(),
+            setup.db_dir().display(),
+            registry.url()
+        ),
+    )
+    .unwrap();
+    let output = plimsoll(&["registry", "scan", "--config", config.to_str().unwrap()]);
+    let log = stderr(&output);
+    assert!(output.status.success(), "{log}");
+    assert!(
+        log.lines().any(|l| l.contains("WARN")
+            && l.contains("TLS certificates of this registry and its API are NOT verified")),
+        "{log}"
+    );
+}
