@@ -32,6 +32,11 @@ impl Credentials {
         &self.username
     }
 
+    /// The password or token. A secret: for request headers only, never for messages.
+    pub fn password(&self) -> &str {
+        &self.password
+    }
+
     pub(crate) fn basic_header(&self) -> String {
         let raw = format!("{}:{}", self.username, self.password);
         format!(

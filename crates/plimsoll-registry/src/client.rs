@@ -39,6 +39,7 @@ pub struct RegistryClientBuilder {
     ca_certs: Vec<PathBuf>,
     insecure: bool,
     plain_http: bool,
+    proxy: Option<url::Url>,
     max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
@@ -52,6 +53,7 @@ impl Default for RegistryClientBuilder {
             ca_certs: Vec::new(),
             insecure: false,
             plain_http: false,
+            proxy: None,
             max_attempts: 5,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
@@ -89,6 +91,14 @@ impl RegistryClientBuilder {
         self
     }
 
+    /// Sends every request (registry, token realm, vendor API) through this HTTP(S) proxy
+    /// instead of the one `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` name.
+    #[must_use]
+    pub fn proxy(mut self, proxy: Option<url::Url>) -> Self {
+        self.proxy = proxy;
+        self
+    }
+
     /// Attempts per request on 429/5xx/connection errors (at least 1).
     #[must_use]
     pub fn max_attempts(mut self, attempts: u32) -> Self {
@@ -111,6 +121,24 @@ impl RegistryClientBuilder {
             .connect_timeout(Duration::from_secs(15))
             .read_timeout(self.timeout)
             .danger_accept_invalid_certs(self.insecure);
+        // Vendor APIs get a client that never follows redirects by itself: their credentials
+        // travel in headers reqwest does not know to drop (`PRIVATE-TOKEN`), so `api_get`
+        // follows same-host redirects only, by hand.
+        let mut api_http = reqwest::Client::builder()
+            .user_agent(concat!("plimsoll/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(Duration::from_secs(15))
+            .read_timeout(self.timeout)
+            .danger_accept_invalid_certs(self.insecure)
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(proxy) = &self.proxy {
+            let proxy = || {
+                reqwest::Proxy::all(proxy.as_str()).map_err(|e| Error::Proxy {
+                    reason: e.to_string(),
+                })
+            };
+            http = http.proxy(proxy()?);
+            api_http = api_http.proxy(proxy()?);
+        }
         for path in &self.ca_certs {
             let pem = fs_err::read(path).map_err(|e| Error::CaCert {
                 path: path.clone(),
@@ -127,11 +155,13 @@ impl RegistryClientBuilder {
                 });
             }
             for cert in certs {
-                http = http.add_root_certificate(cert);
+                http = http.add_root_certificate(cert.clone());
+                api_http = api_http.add_root_certificate(cert);
             }
         }
         Ok(RegistryClient {
             http: http.build().map_err(Error::Client)?,
+            api_http: api_http.build().map_err(Error::Client)?,
             credentials: self.credentials,
             plain_http: self.plain_http,
             max_attempts: self.max_attempts,
@@ -150,6 +180,9 @@ struct HostState {
     http: bool,
     /// The last authentication challenge it sent.
     challenge: Option<Challenge>,
+    /// Pulls left in its rate-limit window, from its last `ratelimit-remaining` header
+    /// (Docker Hub: `76;w=21600`).
+    pulls_remaining: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -162,9 +195,11 @@ struct Token {
 /// token and scheme caches are internal.
 pub struct RegistryClient {
     http: reqwest::Client,
+    /// For vendor APIs: same TLS settings, no automatic redirects.
+    pub(crate) api_http: reqwest::Client,
     credentials: CredentialStore,
     plain_http: bool,
-    max_attempts: u32,
+    pub(crate) max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
     hosts: Mutex<HashMap<String, HostState>>,
@@ -406,6 +441,9 @@ impl RegistryClient {
             };
             let status = response.status();
             count_response(host, status.as_u16().to_string());
+            if let Some(remaining) = pulls_remaining(response.headers()) {
+                self.host_state(host, |s| s.pulls_remaining = Some(remaining));
+            }
             if status.is_success() {
                 return Ok(response);
             }
@@ -449,6 +487,12 @@ impl RegistryClient {
                 },
             });
         }
+    }
+
+    /// Pulls `registry` said were left in its rate-limit window, in its last answer that had a
+    /// `ratelimit-remaining` header (Docker Hub sends one on manifest requests).
+    pub fn pulls_remaining(&self, registry: &str) -> Option<u64> {
+        self.host_state(api_host(registry), |s| s.pulls_remaining)
     }
 
     pub(crate) fn scheme(&self, host: &str) -> &'static str {
@@ -607,7 +651,7 @@ impl RegistryClient {
     }
 
     /// Exponential backoff from the base delay, or the server's `Retry-After`, capped.
-    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+    pub(crate) fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         let exponential = self.base_delay.saturating_mul(1 << (attempt - 1).min(16));
         // Spread retries of parallel workers a little so they do not hit the registry in step.
         let jitter = Duration::from_millis(u64::from(std::process::id() % 7 + attempt) * 13);
@@ -708,7 +752,7 @@ struct TokenResponse {
 }
 
 /// A header value marked sensitive, so neither hyper's nor reqwest's logging ever prints it.
-fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue> {
+pub(crate) fn sensitive(value: &str) -> Result<reqwest::header::HeaderValue> {
     let mut header = reqwest::header::HeaderValue::from_str(value).map_err(|_| Error::Token {
         realm: String::new(),
         reason: "credentials contain characters not allowed in an HTTP header".into(),
@@ -721,19 +765,32 @@ fn blob_path(reference: &Reference, digest: &Digest) -> String {
     format!("/v2/{}/blobs/{digest}", reference.repository())
 }
 
-fn is_retryable(status: StatusCode) -> bool {
+pub(crate) fn is_retryable(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || matches!(status.as_u16(), 500 | 502 | 503 | 504)
 }
 
 /// Counts one answer (or `error`: no answer) of a registry for Prometheus; a no-op unless
 /// `plimsoll serve` installed a recorder. Retried attempts count each, so a 429 storm shows.
-fn count_response(host: &str, status: String) {
+pub(crate) fn count_response(host: &str, status: String) {
     metrics::counter!("plimsoll_registry_requests_total", "registry" => host.to_owned(), "status" => status)
         .increment(1);
 }
 
+/// `ratelimit-remaining: 76;w=21600` → 76.
+fn pulls_remaining(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get("ratelimit-remaining")?
+        .to_str()
+        .ok()?
+        .split(';')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// `Retry-After` as delta-seconds (the HTTP-date form is rare from registries and treated as absent).
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     headers
         .get(RETRY_AFTER)?
         .to_str()
@@ -745,7 +802,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// `: CODE: message` from an OCI error body, or empty.
-async fn error_detail(response: Response) -> String {
+pub(crate) async fn error_detail(response: Response) -> String {
     #[derive(Deserialize)]
     struct Errors {
         errors: Vec<ErrorEntry>,

@@ -31,6 +31,12 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The configured proxy cannot be used.
+    #[error("cannot use the proxy: {reason}")]
+    Proxy {
+        /// What is wrong.
+        reason: String,
+    },
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client")]
     Client(#[source] reqwest::Error),
@@ -104,6 +110,29 @@ pub enum Error {
         link: String,
         /// Why it is refused.
         reason: String,
+    },
+    /// A vendor API (Harbor, Quay, Docker Hub…) refused the request: 401 or 403.
+    #[error(
+        "the API at {url} refused the request ({status}{detail}); check the registry's user and password (robot account or token) and its permissions"
+    )]
+    ApiRefused {
+        /// URL requested (no query).
+        url: String,
+        /// 401 or 403.
+        status: u16,
+        /// The API's own message, or empty.
+        detail: String,
+    },
+    /// A vendor API answered with a redirect to another host (or scheme). Not followed: the
+    /// request carries the API's credentials, which belong to its own host only.
+    #[error(
+        "the API at {url} redirected to {to}, another host; not followed, so its credentials stay with their own host"
+    )]
+    ApiRedirect {
+        /// URL requested (no query).
+        url: String,
+        /// Where it pointed (scheme, host and port only).
+        to: String,
     },
     /// A listing page (catalog, tags) that is not the JSON the spec describes.
     #[error("malformed answer from {url}: {reason}")]

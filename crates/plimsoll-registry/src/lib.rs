@@ -10,6 +10,8 @@
 //!   `HEAD` ([`RegistryClient::manifest_digest`]).
 //! - Listing: [`RegistryClient::catalog`] (`/v2/_catalog`) and [`RegistryClient::tags`]
 //!   (`/v2/<name>/tags/list`), following `Link: <…>; rel="next"` pages on the same host only.
+//! - Vendor APIs: [`RegistryClient::api_get`], JSON GETs to Harbor's, Quay's, Docker Hub's
+//!   own APIs with the caller's [`ApiAuth`], redirects and next pages only on the same host.
 //! - [`manifest`]: parsing of OCI/Docker manifests and indexes (schema 1 refused with a clear
 //!   error) and platform selection, also used for OCI layouts and docker archives.
 //!
@@ -27,6 +29,7 @@
 //! assert_eq!(r.repository(), "library/alpine");
 //! ```
 
+mod api;
 mod auth;
 mod client;
 mod error;
@@ -34,6 +37,7 @@ mod listing;
 pub mod manifest;
 mod reference;
 
+pub use crate::api::{ApiAuth, ApiResponse};
 pub use crate::auth::{CredentialStore, Credentials, SharedCredentials};
 pub use crate::client::{ByteStream, RegistryClient, RegistryClientBuilder};
 pub use crate::error::{Error, Result};

@@ -182,7 +182,7 @@ pub(crate) fn check_registry(registry: &str) -> Result<()> {
 }
 
 /// The target of the first `rel="next"` link in the `Link` headers, as sent.
-fn next_link(headers: &HeaderMap) -> Option<String> {
+pub(crate) fn next_link(headers: &HeaderMap) -> Option<String> {
     for value in headers.get_all(LINK) {
         let Ok(mut rest) = value.to_str() else {
             continue;

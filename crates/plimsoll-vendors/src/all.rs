@@ -7,7 +7,10 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::{Discovery, Distribution, Endpoint, Error, Resolved, Result, VendorOptions};
+use crate::{
+    Artifactory, Discovery, Distribution, DockerHub, Endpoint, Error, Gitlab, Harbor, Quay,
+    Resolved, Result, VendorOptions,
+};
 
 /// A registry vendor, as the `type` key of a registry's configuration names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -74,12 +77,13 @@ impl Vendor {
     /// Other names accepted for this vendor.
     pub fn aliases(self) -> &'static [&'static str] {
         match self {
-            Vendor::Distribution => &["docker-registry", "v2"],
+            // `dockerv2` and `gcr`: the Sysdig registry scanner chart's names.
+            Vendor::Distribution => &["docker-registry", "v2", "dockerv2"],
+            Vendor::Gar => &["gcr"],
             Vendor::Harbor
             | Vendor::Quay
             | Vendor::Ecr
             | Vendor::Acr
-            | Vendor::Gar
             | Vendor::Gitlab
             | Vendor::DockerHub
             | Vendor::Nexus
@@ -91,16 +95,15 @@ impl Vendor {
     /// Whether [`discovery`] has an implementation for this vendor.
     pub fn is_implemented(self) -> bool {
         match self {
-            Vendor::Distribution | Vendor::Ecr => true,
-            Vendor::Harbor
+            Vendor::Distribution
+            | Vendor::Ecr
+            | Vendor::Harbor
             | Vendor::Quay
-            | Vendor::Acr
-            | Vendor::Gar
             | Vendor::Gitlab
             | Vendor::DockerHub
             | Vendor::Nexus
-            | Vendor::Artifactory
-            | Vendor::Icr => false,
+            | Vendor::Artifactory => true,
+            Vendor::Acr | Vendor::Gar | Vendor::Icr => false,
         }
     }
 }
@@ -109,17 +112,16 @@ impl Vendor {
 pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery>> {
     match vendor {
         Vendor::Distribution => Ok(Box::new(Distribution::new(endpoint))),
+        Vendor::Harbor => Ok(Box::new(Harbor::new(endpoint))),
+        Vendor::Quay => Ok(Box::new(Quay::new(endpoint))),
+        Vendor::Gitlab => Ok(Box::new(Gitlab::new(endpoint))),
+        Vendor::DockerHub => Ok(Box::new(DockerHub::new(endpoint))),
+        // A Nexus Docker connector serves `/v2/_catalog` itself.
+        Vendor::Nexus => Ok(Box::new(Distribution::for_vendor(endpoint, Vendor::Nexus))),
+        Vendor::Artifactory => Ok(Box::new(Artifactory::new(endpoint))),
         // One ECR configuration may be many registries: see `resolve`.
         Vendor::Ecr => Err(Error::NeedsResolve { vendor }),
-        Vendor::Harbor
-        | Vendor::Quay
-        | Vendor::Acr
-        | Vendor::Gar
-        | Vendor::Gitlab
-        | Vendor::DockerHub
-        | Vendor::Nexus
-        | Vendor::Artifactory
-        | Vendor::Icr => Err(Error::NotImplemented { vendor }),
+        Vendor::Acr | Vendor::Gar | Vendor::Icr => Err(Error::NotImplemented { vendor }),
     }
 }
 
@@ -230,6 +232,8 @@ mod tests {
             ("harbor", Vendor::Harbor),
             ("dockerhub", Vendor::DockerHub),
             ("icr", Vendor::Icr),
+            ("dockerv2", Vendor::Distribution),
+            ("GCR", Vendor::Gar),
         ] {
             assert_eq!(name.parse::<Vendor>().unwrap(), want, "{name}");
         }
@@ -245,12 +249,13 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "unknown registry type `docker-hub`; known types: distribution (or docker-registry, \
-             v2), harbor, quay, ecr, acr, gar, gitlab, dockerhub, nexus, artifactory, icr"
+             v2, dockerv2), harbor, quay, ecr, acr, gar (or gcr), gitlab, dockerhub, nexus, \
+             artifactory, icr"
         );
     }
 
     #[test]
-    fn implemented_vendors_are_known() {
+    fn implemented_vendors_build_and_the_others_say_so() {
         let client = std::sync::Arc::new(
             plimsoll_registry::RegistryClient::builder()
                 .build()
@@ -277,7 +282,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 2);
+        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 8);
     }
 
     #[test]

@@ -1,6 +1,12 @@
 //! Plain OCI Distribution v2: `/v2/_catalog` for repositories, `/v2/<name>/tags/list` for
 //! tags, both through `plimsoll-registry` (its auth, retries and `Link` pagination).
 //!
+//! Sonatype Nexus Repository (`type = "nexus"`) is served by this module too: a Nexus Docker
+//! repository answers the same two endpoints on its HTTP connector port (or behind the
+//! repository path / subdomain routing of Nexus 3.44+), so `url` is that connector, e.g.
+//! `https://nexus.example.com:8082`
+//! (<https://help.sonatype.com/en/docker-registry.html>).
+//!
 //! The catalog needs the `registry:catalog:*` scope, which registries with token auth often
 //! grant only to administrators; the refusal comes back as
 //! [`plimsoll_registry::Error::CatalogDenied`].
@@ -13,12 +19,22 @@ use crate::{BoxFuture, Discovery, Endpoint, Error, ListedTag, Result, Vendor};
 #[derive(Clone, Debug)]
 pub struct Distribution {
     endpoint: Endpoint,
+    vendor: Vendor,
 }
 
 impl Distribution {
     /// Discovery of `endpoint`'s registry.
     pub fn new(endpoint: Endpoint) -> Self {
-        Distribution { endpoint }
+        Distribution {
+            endpoint,
+            vendor: Vendor::Distribution,
+        }
+    }
+
+    /// The same discovery for a vendor whose registry serves the Distribution listing
+    /// endpoints itself (Nexus on its connector port).
+    pub fn for_vendor(endpoint: Endpoint, vendor: Vendor) -> Self {
+        Distribution { endpoint, vendor }
     }
 
     fn client(&self) -> &RegistryClient {
@@ -70,7 +86,7 @@ impl Distribution {
 
 impl Discovery for Distribution {
     fn vendor(&self) -> Vendor {
-        Vendor::Distribution
+        self.vendor
     }
 
     fn registry(&self) -> &str {

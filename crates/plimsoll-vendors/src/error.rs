@@ -21,6 +21,24 @@ pub enum Error {
         /// The vendor configured.
         vendor: Vendor,
     },
+    /// The registry's configuration does not suit its vendor.
+    #[error("registry {registry}: {reason}")]
+    Config {
+        /// Registry host.
+        registry: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A vendor API answered something its documentation does not describe.
+    #[error("{registry}: unexpected answer from {url}: {reason}")]
+    Api {
+        /// Registry host.
+        registry: String,
+        /// URL requested (no query).
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// Listing the repositories failed.
     #[error("cannot list the repositories of {registry}")]
     Repositories {
@@ -42,9 +60,9 @@ pub enum Error {
         #[source]
         source: Box<plimsoll_registry::Error>,
     },
-    /// A vendor configuration that cannot work (checked before or while resolving it).
+    /// An AWS configuration that cannot work (checked before or while resolving it).
     #[error("{reason}")]
-    Config {
+    AwsConfig {
         /// What is wrong, naming the key.
         reason: String,
     },

@@ -14,7 +14,10 @@
 //!   one for most vendors, every member account × region for ECR in Organizations mode, each
 //!   with vendor-issued pull credentials where the vendor has them.
 //! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
-//!   `/v2/<name>/tags/list`), [`ecr`] (Amazon ECR through the AWS SDK).
+//!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4),
+//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`ecr`] (Amazon ECR through the AWS SDK); Nexus connectors use
+//!   [`Distribution`]. Vendor APIs are called
+//!   through [`RegistryClient::api_get`], which keeps their credentials to their own host.
 //!
 //! Discovery stops at names, plus a tag's digest and push time where the vendor's listing
 //! gives them ([`ListedTag`]). Which images to scan (age, patterns, caps) is decided by
@@ -36,21 +39,32 @@
 #![deny(missing_docs)]
 
 mod all;
+mod artifactory;
 mod distribution;
+mod dockerhub;
 pub mod ecr;
 mod error;
+mod gitlab;
+mod harbor;
+mod quay;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use plimsoll_registry::{RegistryClient, SharedCredentials};
+use plimsoll_registry::{ApiAuth, Credentials, RegistryClient, SharedCredentials};
 use plimsoll_types::Digest;
 use time::OffsetDateTime;
+use url::Url;
 
 pub use crate::all::{Vendor, discovery, resolve};
+pub use crate::artifactory::{AccessMethod, Artifactory};
 pub use crate::distribution::Distribution;
+pub use crate::dockerhub::DockerHub;
 pub use crate::error::{Error, Result};
+pub use crate::gitlab::Gitlab;
+pub use crate::harbor::Harbor;
+pub use crate::quay::Quay;
 
 /// A boxed future that may move between threads, as [`Discovery`]'s methods return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -125,6 +139,27 @@ pub struct Endpoint {
     registry: String,
     client: Arc<RegistryClient>,
     page_size: usize,
+    api: VendorApi,
+}
+
+/// Where a vendor's own HTTP API is and who to be there (Harbor, Quay, Docker Hub, GitLab…).
+#[derive(Clone, Debug, Default)]
+struct VendorApi {
+    url: Option<Url>,
+    credentials: Option<Credentials>,
+    token: Option<Token>,
+    namespaces: Vec<String>,
+    access_method: AccessMethod,
+}
+
+/// A vendor API token; `Debug` never shows it.
+#[derive(Clone)]
+struct Token(String);
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
 }
 
 impl Endpoint {
@@ -138,7 +173,45 @@ impl Endpoint {
             registry: registry.into(),
             client,
             page_size: Self::DEFAULT_PAGE_SIZE,
+            api: VendorApi::default(),
         }
+    }
+
+    /// The vendor API's base URL, when it is not the registry's (`https://harbor.example`
+    /// for Harbor's `/api/v2.0`, `https://hub.docker.com` for Docker Hub's).
+    #[must_use]
+    pub fn api_url(mut self, url: Url) -> Self {
+        self.api.url = Some(url);
+        self
+    }
+
+    /// Credentials for the vendor API, sent to the API URL's host only.
+    #[must_use]
+    pub fn api_credentials(mut self, credentials: Option<Credentials>) -> Self {
+        self.api.credentials = credentials;
+        self
+    }
+
+    /// A token for the vendor API (Quay's `OAuth` access token), sent to the API's host only.
+    #[must_use]
+    pub fn api_token(mut self, token: Option<String>) -> Self {
+        self.api.token = token.map(Token);
+        self
+    }
+
+    /// How image references name an Artifactory repository (default: by path).
+    #[must_use]
+    pub fn access_method(mut self, method: AccessMethod) -> Self {
+        self.api.access_method = method;
+        self
+    }
+
+    /// Namespaces (organizations, users, projects) whose repositories to list, for vendors
+    /// whose API lists per namespace.
+    #[must_use]
+    pub fn namespaces(mut self, namespaces: Vec<String>) -> Self {
+        self.api.namespaces = namespaces;
+        self
     }
 
     /// Names per page of a listing (at least 1; registries cap it, Distribution at 1000).
@@ -156,5 +229,39 @@ impl Endpoint {
     /// The shared registry client.
     pub fn client(&self) -> &RegistryClient {
         &self.client
+    }
+
+    /// The vendor API's base URL: as configured, else `https://` + the registry host.
+    pub fn api_base(&self) -> Result<Url> {
+        if let Some(url) = &self.api.url {
+            return Ok(url.clone());
+        }
+        Url::parse(&format!("https://{}/", self.registry)).map_err(|e| Error::Config {
+            registry: self.registry.clone(),
+            reason: format!("no API URL can be made of the host: {e}"),
+        })
+    }
+
+    /// How to authenticate to the vendor API as HTTP Basic (Harbor, Nexus, Artifactory).
+    pub fn api_basic_auth(&self) -> ApiAuth<'_> {
+        self.api
+            .credentials
+            .as_ref()
+            .map_or(ApiAuth::Anonymous, ApiAuth::Basic)
+    }
+
+    /// The vendor API token, if any.
+    pub fn api_token_ref(&self) -> Option<&str> {
+        self.api.token.as_ref().map(|t| t.0.as_str())
+    }
+
+    /// The vendor API credentials, if any.
+    pub fn api_credentials_ref(&self) -> Option<&Credentials> {
+        self.api.credentials.as_ref()
+    }
+
+    /// The configured namespaces.
+    pub fn namespace_list(&self) -> &[String] {
+        &self.api.namespaces
     }
 }

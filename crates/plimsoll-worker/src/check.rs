@@ -145,7 +145,13 @@ async fn check_v2(registry: &RegistryConfig, check: &mut RegistryCheck) {
             return;
         }
     }
-    let endpoint = plimsoll_vendors::Endpoint::new(host.clone(), Arc::new(client)).page_size(1);
+    let endpoint = match registry.endpoint(Arc::new(client)) {
+        Ok(endpoint) => endpoint.page_size(1),
+        Err(e) => {
+            check.problem(e.to_string());
+            return;
+        }
+    };
     let discovery = match plimsoll_vendors::discovery(registry.kind, endpoint) {
         Ok(d) => d,
         Err(e) => {

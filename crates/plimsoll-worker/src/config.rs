@@ -142,12 +142,53 @@ pub struct RegistryConfig {
     /// An extra PEM CA certificate to trust.
     #[serde(default)]
     pub ca_cert: Option<PathBuf>,
-    /// Accept any TLS certificate (lab registries only).
-    #[serde(default)]
+    /// Accept any TLS certificate (lab registries only; warned about at every run).
+    /// `skip_tls_verify` is the Sysdig chart's name for it.
+    #[serde(default, alias = "skip_tls_verify")]
     pub insecure: bool,
     /// Requests in flight to this registry at most (default 8, 1–64).
     #[serde(default = "default_max_concurrency")]
     pub max_concurrency: usize,
+    /// An HTTP(S) proxy for this registry and its vendor API (`http://proxy.example:3128`),
+    /// instead of the `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` environment.
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// Retries of a request after a 429, a 5xx or a connection error (default 4, 0–10; the
+    /// Sysdig chart's `max_retries`).
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    /// Seconds before the first retry, doubling per retry (default 0.5; 0–600).
+    #[serde(default = "default_min_retry_wait")]
+    pub min_retry_wait: f64,
+    /// Longest wait between retries in seconds, `Retry-After` included (default 30; 0–3600).
+    #[serde(default = "default_max_retry_wait")]
+    pub max_retry_wait: f64,
+    /// Vendor API base URL when it is not the registry's own URL (Harbor behind another
+    /// host name). Only for the types in [`API_URL_TYPES`].
+    #[serde(default)]
+    pub api_url: Option<String>,
+    /// Harbor: only these projects (default: every project the user can see); Quay: the
+    /// organizations or users to list (required); GitLab: the groups to list (required).
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// GitLab: the instance's URL (its `external_url`), where the API is; the registry `url`
+    /// is the container registry's own address.
+    #[serde(default)]
+    pub external_url: Option<String>,
+    /// Artifactory: its base URL with the context path (`https://art.example.com/artifactory`),
+    /// where `/api/docker/<key>/v2/…` answers.
+    #[serde(default)]
+    pub registry_api_url: Option<String>,
+    /// Artifactory: how image references name a repository: `repository_path` (default),
+    /// `subdomain` or `port`.
+    #[serde(default)]
+    pub access_method: Option<String>,
+    /// Quay: an environment variable holding the API's `OAuth` access token.
+    #[serde(default)]
+    pub api_token_env: Option<String>,
+    /// Quay: a file holding the API's `OAuth` access token (trailing newline ignored).
+    #[serde(default)]
+    pub api_token_file: Option<PathBuf>,
     /// `plimsoll serve` only: when to scan, as a cron expression (default `0 6 * * 6`).
     /// Kept as text here and checked by the server, so one file serves both commands;
     /// `registry scan` ignores the scheduling keys.
@@ -202,8 +243,40 @@ fn is_registry_host(text: &str) -> bool {
         })
 }
 
+/// Docker Hub's API, unless `api_url` says otherwise.
+const DOCKER_HUB_API: &str = "https://hub.docker.com/";
+
+/// The types that take `api_url`.
+pub(crate) const API_URL_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub];
+/// The types that take `namespaces`.
+pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
+    Vendor::Harbor,
+    Vendor::Quay,
+    Vendor::Gitlab,
+    Vendor::DockerHub,
+    Vendor::Artifactory,
+];
+/// The types that take `registry_api_url` and `access_method`.
+pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
+/// The types that take `external_url`.
+pub(crate) const EXTERNAL_URL_TYPES: &[Vendor] = &[Vendor::Gitlab];
+/// The types that take `api_token_env` / `api_token_file`.
+pub(crate) const API_TOKEN_TYPES: &[Vendor] = &[Vendor::Quay];
+
 fn default_type() -> Vendor {
     Vendor::Distribution
+}
+
+fn default_max_retries() -> u32 {
+    4
+}
+
+fn default_min_retry_wait() -> f64 {
+    0.5
+}
+
+fn default_max_retry_wait() -> f64 {
+    30.0
 }
 
 fn default_max_concurrency() -> usize {
@@ -225,6 +298,17 @@ impl RegistryConfig {
             ca_cert: None,
             insecure: false,
             max_concurrency: default_max_concurrency(),
+            proxy: None,
+            max_retries: default_max_retries(),
+            min_retry_wait: default_min_retry_wait(),
+            max_retry_wait: default_max_retry_wait(),
+            api_url: None,
+            namespaces: Vec::new(),
+            api_token_env: None,
+            api_token_file: None,
+            external_url: None,
+            registry_api_url: None,
+            access_method: None,
             schedule: None,
             timezone: None,
             interval: None,
@@ -350,6 +434,244 @@ impl RegistryConfig {
         self.build_client(credentials, plain_http.unwrap_or_else(|| self.plain_http()))
     }
 
+    /// The `proxy` key parsed: `http(s)://host:port`, no credentials, path or query.
+    pub fn proxy_url(&self) -> Result<Option<url::Url>> {
+        let Some(text) = &self.proxy else {
+            return Ok(None);
+        };
+        let name = self.display_name();
+        let url = url::Url::parse(text)
+            // The text may hold credentials: never echoed.
+            .map_err(|e| Error::Config(format!("registry `{name}`: proxy is not a URL: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https")
+            || url.host_str().is_none()
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.path() != "/"
+            || url.query().is_some()
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: proxy must be http(s)://host:port (proxy credentials are not supported)"
+            )));
+        }
+        Ok(Some(url))
+    }
+
+    /// `max_retries`, `min_retry_wait`, `max_retry_wait` in range and in order.
+    pub fn check_retries(&self) -> Result<()> {
+        let name = self.display_name();
+        self.proxy_url()?;
+        if self.max_retries > 10 {
+            return Err(Error::Config(format!(
+                "registry `{name}`: max_retries = {} is out of range (0..=10)",
+                self.max_retries
+            )));
+        }
+        for (key, value, max) in [
+            ("min_retry_wait", self.min_retry_wait, 600.0),
+            ("max_retry_wait", self.max_retry_wait, 3600.0),
+        ] {
+            if !(0.0..=max).contains(&value) {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: {key} = {value} is out of range (0 to {max} seconds)"
+                )));
+            }
+        }
+        if self.min_retry_wait > self.max_retry_wait {
+            return Err(Error::Config(format!(
+                "registry `{name}`: min_retry_wait = {} is above max_retry_wait = {}",
+                self.min_retry_wait, self.max_retry_wait
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refuses vendor keys the configured `type` does not use, naming key and type.
+    pub fn check_vendor_keys(&self) -> Result<()> {
+        let name = self.display_name();
+        let set = [
+            ("api_url", self.api_url.is_some(), API_URL_TYPES),
+            ("namespaces", !self.namespaces.is_empty(), NAMESPACES_TYPES),
+            (
+                "external_url",
+                self.external_url.is_some(),
+                EXTERNAL_URL_TYPES,
+            ),
+            (
+                "registry_api_url",
+                self.registry_api_url.is_some(),
+                ARTIFACTORY_TYPES,
+            ),
+            (
+                "access_method",
+                self.access_method.is_some(),
+                ARTIFACTORY_TYPES,
+            ),
+            (
+                "api_token_env",
+                self.api_token_env.is_some(),
+                API_TOKEN_TYPES,
+            ),
+            (
+                "api_token_file",
+                self.api_token_file.is_some(),
+                API_TOKEN_TYPES,
+            ),
+        ];
+        for (key, is_set, types) in set {
+            if is_set && !types.contains(&self.kind) {
+                let takes: Vec<&str> = types.iter().map(|v| v.name()).collect();
+                return Err(Error::Config(format!(
+                    "registry `{name}`: `{key}` does not apply to type = \"{}\" (only to {})",
+                    self.kind,
+                    takes.join(", ")
+                )));
+            }
+        }
+        let api_urls = [
+            ("api_url", &self.api_url),
+            ("external_url", &self.external_url),
+            ("registry_api_url", &self.registry_api_url),
+        ];
+        for (key, api_url) in api_urls {
+            let Some(api_url) = api_url else { continue };
+            let url = url::Url::parse(api_url).map_err(|e| {
+                Error::Config(format!("registry `{name}`: {key} is not a URL: {e}"))
+            })?;
+            if !matches!(url.scheme(), "http" | "https")
+                || url.host_str().is_none()
+                || !url.username().is_empty()
+                || url.password().is_some()
+                || url.query().is_some()
+            {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: {key} must be http(s)://host[:port][/path] with no credentials or query (not echoed: it might hold some)"
+                )));
+            }
+        }
+        if self.kind == Vendor::Artifactory {
+            if self.namespaces.is_empty() || self.registry_api_url.is_none() {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: type = \"artifactory\" needs `registry_api_url` (Artifactory's URL, with /artifactory) and `namespaces` (the Docker repository keys)"
+                )));
+            }
+            let method = self.artifactory_access_method()?;
+            if method != plimsoll_vendors::AccessMethod::RepositoryPath && self.namespaces.len() > 1
+            {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: with access_method = subdomain or port the url selects one repository; give one key in `namespaces` (one [[registries]] entry per repository)"
+                )));
+            }
+        }
+        if self.kind == Vendor::DockerHub && self.namespaces.is_empty() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"dockerhub\" needs `namespaces` (the organizations or users whose repositories to list)"
+            )));
+        }
+        if self.kind == Vendor::Quay && self.namespaces.is_empty() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"quay\" needs `namespaces` (the organizations or users whose repositories to list)"
+            )));
+        }
+        if self.kind == Vendor::Gitlab
+            && (self.namespaces.is_empty() || self.external_url.is_none())
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"gitlab\" needs `external_url` (the GitLab instance) and `namespaces` (the groups to list)"
+            )));
+        }
+        if self.api_token_env.is_some() && self.api_token_file.is_some() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: set only one of api_token_env, api_token_file"
+            )));
+        }
+        self.api_token()?;
+        // GitLab groups may be subgroups (`team/sub`); other vendors' namespaces are one name.
+        let nested = self.kind == Vendor::Gitlab;
+        if let Some(bad) = self.namespaces.iter().find(|n| {
+            n.is_empty() || (n.contains('/') && !nested) || n.chars().any(char::is_whitespace)
+        }) {
+            return Err(Error::Config(format!(
+                "registry `{name}`: namespaces: `{bad}` is not a single project or namespace name"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The vendor API token from `api_token_env` or `api_token_file`, if configured.
+    pub fn api_token(&self) -> Result<Option<SecretString>> {
+        let name = self.display_name();
+        if let Some(var) = &self.api_token_env {
+            let value = std::env::var(var).map_err(|_| {
+                Error::Config(format!(
+                    "registry `{name}`: api_token_env names `{var}`, which is not set"
+                ))
+            })?;
+            return Ok(Some(SecretString::from(value)));
+        }
+        if let Some(path) = &self.api_token_file {
+            let text = fs_err::read_to_string(path)
+                .map_err(|e| Error::Config(format!("registry `{name}`: api_token_file: {e}")))?;
+            return Ok(Some(SecretString::from(
+                text.trim_end_matches(['\n', '\r']).to_owned(),
+            )));
+        }
+        Ok(None)
+    }
+
+    /// `access_method` parsed (default `repository_path`).
+    pub fn artifactory_access_method(&self) -> Result<plimsoll_vendors::AccessMethod> {
+        match &self.access_method {
+            None => Ok(plimsoll_vendors::AccessMethod::default()),
+            Some(text) => plimsoll_vendors::AccessMethod::parse(text).ok_or_else(|| {
+                Error::Config(format!(
+                    "registry `{}`: access_method = `{text}` is not one of {}",
+                    self.display_name(),
+                    plimsoll_vendors::AccessMethod::NAMES.join(", ")
+                ))
+            }),
+        }
+    }
+
+    /// The vendor API base: `api_url`, else the registry URL (scheme kept; https by default).
+    pub fn api_base(&self) -> Result<url::Url> {
+        let configured = self
+            .api_url
+            .as_ref()
+            .or(self.external_url.as_ref())
+            .or(self.registry_api_url.as_ref());
+        let text = match configured {
+            Some(url) => url.clone(),
+            None if self.kind == Vendor::DockerHub => DOCKER_HUB_API.to_owned(),
+            None if self.plain_http() => format!("http://{}/", self.host()?),
+            None => format!("https://{}/", self.host()?),
+        };
+        url::Url::parse(&text).map_err(|e| {
+            Error::Config(format!(
+                "registry `{}`: API URL `{text}`: {e}",
+                self.display_name()
+            ))
+        })
+    }
+
+    /// What discovery talks to: the host, the shared client, the vendor API and its
+    /// credentials (this registry's user and password, sent to the API's host only).
+    pub fn endpoint(
+        &self,
+        client: std::sync::Arc<RegistryClient>,
+    ) -> Result<plimsoll_vendors::Endpoint> {
+        let credentials = match (&self.user, self.password()?) {
+            (Some(user), Some(password)) => Some(Credentials::new(user, password.expose_secret())),
+            _ => None,
+        };
+        Ok(plimsoll_vendors::Endpoint::new(self.host()?, client)
+            .api_url(self.api_base()?)
+            .api_credentials(credentials)
+            .api_token(self.api_token()?.map(|t| t.expose_secret().to_owned()))
+            .namespaces(self.namespaces.clone())
+            .access_method(self.artifactory_access_method()?))
+    }
+
     /// A client for this registry, its credentials scoped to its host alone.
     pub fn client(&self) -> Result<RegistryClient> {
         if self.kind == Vendor::Ecr && self.url.is_empty() {
@@ -384,7 +706,19 @@ impl RegistryConfig {
         credentials: CredentialStore,
         plain_http: bool,
     ) -> Result<RegistryClient> {
+        if self.insecure {
+            tracing::warn!(
+                registry = %self.display_name(),
+                "insecure = true: TLS certificates of this registry and its API are NOT verified; anyone on the network path can impersonate it and read its credentials"
+            );
+        }
         let mut builder = RegistryClient::builder()
+            .proxy(self.proxy_url()?)
+            .max_attempts(self.max_retries + 1)
+            .backoff(
+                std::time::Duration::from_secs_f64(self.min_retry_wait),
+                std::time::Duration::from_secs_f64(self.max_retry_wait),
+            )
             .credentials(credentials)
             .insecure(self.insecure)
             .plain_http(plain_http);
@@ -445,6 +779,8 @@ impl ScanConfig {
                     registry.kind
                 )));
             }
+            registry.check_vendor_keys()?;
+            registry.check_retries()?;
             registry.password()?;
         }
         plimsoll_notify::Notifier::new(&self.notifications)
@@ -606,6 +942,122 @@ mod tests {
     }
 
     #[test]
+    fn vendor_keys_apply_to_their_types_only() {
+        let mut r = RegistryConfig::new("127.0.0.1:5000");
+        r.api_url = Some("https://harbor.example".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub)"
+        );
+        r.kind = Vendor::Harbor;
+        r.check_vendor_keys().unwrap();
+        assert_eq!(r.api_base().unwrap().as_str(), "https://harbor.example/");
+        r.api_url = Some("ftp://harbor.example".into());
+        assert!(
+            r.check_vendor_keys()
+                .unwrap_err()
+                .to_string()
+                .contains("must be http(s)")
+        );
+        r.api_url = Some("https://u:s3cr3t@harbor.example".into());
+        assert!(
+            !r.check_vendor_keys()
+                .unwrap_err()
+                .to_string()
+                .contains("s3cr3t")
+        );
+        assert!(
+            r.check_vendor_keys()
+                .unwrap_err()
+                .to_string()
+                .contains("no credentials")
+        );
+        r.api_url = None;
+        r.namespaces = vec!["library".into(), "a/b".into()];
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("`a/b` is not a single project"), "{e}");
+        r.kind = Vendor::Distribution;
+        r.namespaces = vec!["library".into()];
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(
+            e.contains("`namespaces` does not apply to type = \"distribution\""),
+            "{e}"
+        );
+        r.namespaces.clear();
+        r.api_token_env = Some("HOME".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(
+            e.contains("`api_token_env` does not apply to type = \"distribution\" (only to quay)"),
+            "{e}"
+        );
+        r.kind = Vendor::Quay;
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("needs `namespaces`"), "{e}");
+        r.namespaces = vec!["org".into()];
+        r.check_vendor_keys().unwrap();
+        r.api_token_env = Some("PLIMSOLL_SURELY_UNSET_TOKEN".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("PLIMSOLL_SURELY_UNSET_TOKEN"), "{e}");
+        r.api_token_env = None;
+        r.kind = Vendor::Gitlab;
+        r.namespaces = vec!["team/sub".into()];
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("needs `external_url`"), "{e}");
+        r.external_url = Some("https://gitlab.example.com".into());
+        r.check_vendor_keys().unwrap();
+        assert_eq!(
+            r.api_base().unwrap().as_str(),
+            "https://gitlab.example.com/"
+        );
+        r.kind = Vendor::Harbor;
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(
+            e.contains("`external_url` does not apply to type = \"harbor\" (only to gitlab)"),
+            "{e}"
+        );
+        // Without api_url the API is the registry's URL, scheme kept.
+        let mut r = RegistryConfig::new("http://127.0.0.1:5000");
+        r.kind = Vendor::Harbor;
+        assert_eq!(r.api_base().unwrap().as_str(), "http://127.0.0.1:5000/");
+        let mut r = RegistryConfig::new("art.example.com");
+        r.kind = Vendor::Artifactory;
+        r.namespaces = vec!["docker-local".into(), "docker-virtual".into()];
+        assert!(
+            r.check_vendor_keys()
+                .unwrap_err()
+                .to_string()
+                .contains("needs `registry_api_url`")
+        );
+        r.registry_api_url = Some("https://art.example.com/artifactory".into());
+        r.check_vendor_keys().unwrap();
+        assert_eq!(
+            r.api_base().unwrap().as_str(),
+            "https://art.example.com/artifactory"
+        );
+        r.access_method = Some("port".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("give one key"), "{e}");
+        r.access_method = Some("path".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(
+            e.contains("not one of repository_path, subdomain, port"),
+            "{e}"
+        );
+        let mut r = RegistryConfig::new("docker.io");
+        r.kind = Vendor::DockerHub;
+        assert!(
+            r.check_vendor_keys()
+                .unwrap_err()
+                .to_string()
+                .contains("needs `namespaces`")
+        );
+        r.namespaces = vec!["my-org".into()];
+        r.check_vendor_keys().unwrap();
+        assert_eq!(r.api_base().unwrap().as_str(), "https://hub.docker.com/");
+    }
+
+    #[test]
     fn out_of_range_values_are_refused_naming_the_key() {
         let mut c = ScanConfig {
             registries: vec![RegistryConfig::new("127.0.0.1:5000")],
@@ -635,6 +1087,40 @@ mod tests {
                 .contains("max_concurrency")
         );
         c.registries[0].max_concurrency = 8;
+        c.registries[0].max_retries = 11;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("max_retries = 11")
+        );
+        c.registries[0].max_retries = 0;
+        c.registries[0].min_retry_wait = 5.0;
+        c.registries[0].max_retry_wait = 1.0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("min_retry_wait = 5 is above")
+        );
+        c.registries[0].min_retry_wait = -1.0;
+        assert!(
+            c.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("min_retry_wait = -1 is out of range")
+        );
+        c.registries[0].min_retry_wait = 0.5;
+        c.registries[0].max_retry_wait = 30.0;
+        c.validate().unwrap();
+        c.registries[0].proxy = Some("http://user:pw@proxy.example:3128".into());
+        let e = c.validate().unwrap_err().to_string();
+        assert!(
+            e.contains("proxy credentials are not supported") && !e.contains("pw@"),
+            "{e}"
+        );
+        c.registries[0].proxy = Some("http://proxy.example:3128".into());
+        c.validate().unwrap();
         c.platforms = vec!["linux".into(), "not a platform/x/y/z".into()];
         assert!(c.validate().unwrap_err().to_string().contains("platforms"));
         c.platforms.clear();

@@ -90,11 +90,14 @@ pub(crate) async fn list(
     let repositories = discovery
         .repositories(Some(max_repositories))
         .await
-        .map_err(|e| format!("listing repositories: {e}"))?;
+        .map_err(|e| format!("listing repositories: {}", with_causes(&e)))?;
     let listed: Vec<(String, Result<Vec<ListedTag>, String>)> =
         futures_util::stream::iter(repositories.iter().cloned())
             .map(|repository| async move {
-                let tags = discovery.tags(&repository).await.map_err(|e| e.to_string());
+                let tags = discovery
+                    .tags(&repository)
+                    .await
+                    .map_err(|e| with_causes(&e));
                 (repository, tags)
             })
             .buffered(concurrency.max(1))
@@ -115,6 +118,19 @@ pub(crate) async fn list(
         repositories: repositories.len(),
         tags,
     })
+}
+
+/// `error: cause: cause…`: discovery errors keep the registry's own error as their source, and
+/// the log line must say what it was (a refused token, a redirect to another host).
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// Reads each tag's digest and metadata, `concurrency` at a time, from the store when the

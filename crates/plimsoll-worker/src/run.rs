@@ -207,8 +207,15 @@ async fn resolve_targets(
     facts: &Arc<StoreFacts>,
 ) -> std::result::Result<Vec<Target>, String> {
     let client = Arc::new(registry.client().map_err(|e| e.to_string())?);
-    let endpoint =
-        plimsoll_vendors::Endpoint::new(registry.host().unwrap_or_default(), Arc::clone(&client));
+    // ECR has no host of its own (its accounts and regions are); the other vendors' endpoint
+    // carries their API URL, credentials and namespaces.
+    let endpoint = if registry.kind == plimsoll_vendors::Vendor::Ecr {
+        plimsoll_vendors::Endpoint::new(registry.host().unwrap_or_default(), Arc::clone(&client))
+    } else {
+        registry
+            .endpoint(Arc::clone(&client))
+            .map_err(|e| e.to_string())?
+    };
     let resolved = plimsoll_vendors::resolve(registry.kind, endpoint, &registry.vendor_options())
         .await
         .map_err(|e| error_chain(&e))?;
@@ -628,6 +635,18 @@ async fn run_phases(
         reused = summary.images_reused,
         "phase complete"
     );
+    // Docker Hub (and registries like it) count pulls: say how many are left.
+    for target in &targets {
+        let registry = &config.registries[target.config];
+        if let Some(remaining) = target.connected.client.pulls_remaining(&target.host) {
+            tracing::info!(
+                registry = %registry.display_name(),
+                host = %target.host,
+                remaining,
+                "registry pull rate limit: {remaining} pulls left in the current window"
+            );
+        }
+    }
     Ok(())
 }
 

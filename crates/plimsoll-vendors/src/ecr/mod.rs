@@ -276,7 +276,8 @@ async fn open_registry(
 /// reported in [`Resolution::accounts`] and skipped; only a failure that leaves nothing to
 /// look at (no credentials, the management role denied) is an error.
 pub async fn resolve(aws: &AwsConfig) -> Result<Resolution> {
-    aws.validate().map_err(|reason| Error::Config { reason })?;
+    aws.validate()
+        .map_err(|reason| Error::AwsConfig { reason })?;
     resolve_with(aws, &base_config(aws).await).await
 }
 
@@ -291,7 +292,7 @@ pub async fn resolve_with(aws: &AwsConfig, base: &SdkConfig) -> Result<Resolutio
     let mut hosts = std::collections::BTreeSet::new();
     for registry in &resolution.registries {
         if !hosts.insert(registry.host.clone()) {
-            return Err(Error::Config {
+            return Err(Error::AwsConfig {
                 reason: format!(
                     "aws.registry_endpoint gives several registries the host {}; add {{account_id}} and {{region}} to it",
                     registry.host
@@ -303,7 +304,7 @@ pub async fn resolve_with(aws: &AwsConfig, base: &SdkConfig) -> Result<Resolutio
 }
 
 async fn single_account(aws: &AwsConfig, base: &SdkConfig) -> Result<Resolution> {
-    let provider = base.credentials_provider().ok_or_else(|| Error::Config {
+    let provider = base.credentials_provider().ok_or_else(|| Error::AwsConfig {
         reason: "no AWS credentials: set aws.access_key_id/secret_access_key or configure the standard chain (AWS_ACCESS_KEY_ID, AWS_PROFILE, IRSA, instance role)".into(),
     })?;
     let sts = aws_sdk_sts::Client::new(base);
@@ -318,7 +319,7 @@ async fn single_account(aws: &AwsConfig, base: &SdkConfig) -> Result<Resolution>
         })?;
     let account_id = identity.account().unwrap_or_default().to_owned();
     let regions = if aws.allow_list_regions.is_empty() {
-        let region = base.region().ok_or_else(|| Error::Config {
+        let region = base.region().ok_or_else(|| Error::AwsConfig {
             reason: "no AWS region: set aws.region, aws.allow_list_regions or AWS_REGION".into(),
         })?;
         vec![region.to_string()]

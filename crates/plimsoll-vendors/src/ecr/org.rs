@@ -40,7 +40,7 @@ pub(crate) async fn resolve(aws: &AwsConfig, base: &SdkConfig) -> Result<Resolut
         .region()
         .map(ToString::to_string)
         .or_else(|| aws.allow_list_regions.first().cloned())
-        .ok_or_else(|| Error::Config {
+        .ok_or_else(|| Error::AwsConfig {
             reason: "no AWS region for the Organizations calls: set aws.region or AWS_REGION"
                 .into(),
         })?;

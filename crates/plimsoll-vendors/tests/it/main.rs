@@ -5,9 +5,14 @@
 //! - Against a loopback stand-in for what the lab registry will not do: a catalog that is not
 //!   in lexical order.
 //!
+//! - Against Prism mocking Harbor's API v2.0 spec (`harbor_prism.rs`; skipped without
+//!   `PLIMSOLL_TOOLS_PRISM`).
+//!
 //! All traffic stays on 127.0.0.0/8.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harbor_prism;
 
 use std::sync::{Arc, Mutex};
 

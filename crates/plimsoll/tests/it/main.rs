@@ -21,6 +21,8 @@
 //! - `vulndb_refresh.rs`: `plimsoll serve --config` and the vulnerability database: a `db import`
 //!   beside the server re-matched without a registry request (`findings.new`), a failed update
 //!   (`db.update_failed`), `image.stale`.
+//! - `vendors/`: each registry vendor's listing API (a loopback stand-in) through the whole
+//!   `registry scan` path to scanned results, credentials kept to their host.
 //! - `vulnerabilities.rs`: `plimsoll db` and `plimsoll image` with a database built from the
 //!   repo's OSV fixtures (`testdata/osv/`).
 //!
@@ -45,6 +47,7 @@ mod serve;
 mod serve_registries;
 mod sources;
 mod ui;
+mod vendors;
 mod vulndb_refresh;
 mod vulnerabilities;
 

@@ -1,0 +1,229 @@
+//! GitLab: `type = "gitlab"` through discovery → filter → pull → inventory.
+//!
+//! The stand-in answers GitLab's REST API v4 as documented in "Container registry API"
+//! (<https://docs.gitlab.com/api/container_registry/>): "List registry repositories — within
+//! a group" (`GET /api/v4/groups/:id/registry/repositories`, `:id` the URL-encoded group path)
+//! and "List registry repository tags — within a project"
+//! (`GET /api/v4/projects/:id/registry/repositories/:repository_id/tags`), both paged with
+//! `page`/`per_page` and `Link`/`X-Next-Page` headers as in "REST API pagination"
+//! (<https://docs.gitlab.com/api/rest/#pagination>); the token in the `PRIVATE-TOKEN` header
+//! ("REST API authentication"). One item per page, so paging is exercised. The GitLab OpenAPI
+//! file (gitlabhq `doc/api/openapi/openapi_v2.yaml`) is too large to vendor here, and no
+//! GitLab emulator exists.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json as j};
+
+use super::{StandIn, json};
+use crate::registry_scan::{Setup, namespace, push};
+use crate::{Harness, plimsoll, plimsoll_with_env, stderr};
+
+const TOKEN: &str = "glpat-plimsoll-test-5e8d0a9c";
+
+/// Page `page` of `items`, one per page, with GitLab's paging headers.
+fn page_of(path: &str, query: &str, items: &[Value]) -> axum::http::Response<axum::body::Body> {
+    let params: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let page: usize = params
+        .iter()
+        .find(|(k, _)| k == "page")
+        .map_or(1, |(_, p)| p.parse().unwrap());
+    let body = j!(items.get(page - 1).into_iter().collect::<Vec<_>>());
+    let mut headers = vec![
+        ("x-total", items.len().to_string()),
+        ("x-page", page.to_string()),
+        ("x-per-page", "1".to_owned()),
+    ];
+    if page < items.len() {
+        let next: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params.iter().map(|(k, v)| {
+                if k == "page" {
+                    (k.clone(), (page + 1).to_string())
+                } else {
+                    (k.clone(), v.clone())
+                }
+            }))
+            .finish();
+        headers.push(("x-next-page", (page + 1).to_string()));
+        headers.push((
+            "link",
+            format!("<http://{{host}}{path}?{next}>; rel=\"next\""),
+        ));
+    }
+    json(200, &body, &headers)
+}
+
+#[test]
+fn gitlab_listing_to_scanned_results() {
+    let Some(h) = Harness::get() else { return };
+    let ns = namespace("gitlab");
+    let app = push(
+        &h,
+        "lab/debian:12",
+        &format!("{ns}/app"),
+        &["--tags", "2", "--unique-layer"],
+    );
+    let api_image = push(
+        &h,
+        "lab/debian:12",
+        &format!("{ns}/svc/api"),
+        &["--tags", "1", "--unique-layer"],
+    );
+    // (project id, repository id, path, tags)
+    let repositories: Vec<(u64, u64, String, Vec<String>)> = vec![
+        (7, 11, format!("{ns}/app"), app.keys().cloned().collect()),
+        (
+            8,
+            12,
+            format!("{ns}/svc/api"),
+            api_image.keys().cloned().collect(),
+        ),
+    ];
+    // GitLab's `Link` headers are absolute: the stand-in names itself once it knows its port.
+    let listing = repositories.clone();
+    let group = ns.clone();
+    let registry = h.registry.clone();
+    let host = std::sync::Arc::new(std::sync::OnceLock::<String>::new());
+    let host_in = std::sync::Arc::clone(&host);
+    let api = StandIn::start(move |target, seen| {
+        if seen.private_token.as_deref() != Some(TOKEN) || seen.authorization.is_some() {
+            return json(401, &j!({"message": "401 Unauthorized"}), &[]);
+        }
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let fix = |mut r: axum::http::Response<axum::body::Body>| {
+            if let Some(link) = r.headers().get("link").and_then(|v| v.to_str().ok()) {
+                let link = link.replace("{host}", host_in.get().unwrap());
+                r.headers_mut().insert("link", link.parse().unwrap());
+            }
+            r
+        };
+        if path == format!("/api/v4/groups/{group}/registry/repositories") {
+            let items: Vec<Value> = listing
+                .iter()
+                .map(|(project, id, path, _)| {
+                    j!({
+                        "id": id, "name": path.rsplit('/').next(), "path": path,
+                        "project_id": project, "location": format!("{registry}/{path}"),
+                        "created_at": "2026-01-02T03:04:05.000Z", "cleanup_policy_started_at": null,
+                        "status": null
+                    })
+                })
+                .collect();
+            return fix(page_of(path, query, &items));
+        }
+        for (project, id, repo, tags) in &listing {
+            if path == format!("/api/v4/projects/{project}/registry/repositories/{id}/tags") {
+                let items: Vec<Value> = tags
+                    .iter()
+                    .map(|t| j!({"name": t, "path": format!("{repo}:{t}"), "location": format!("{registry}/{repo}:{t}")}))
+                    .collect();
+                return fix(page_of(path, query, &items));
+            }
+        }
+        json(404, &j!({"message": "404 Not found"}), &[])
+    });
+    host.set(api.addr.to_string()).unwrap();
+
+    let setup = Setup::new();
+    let config = setup.dir().join("gitlab.toml");
+    fs_err::write(
+        &config,
+        format!(
+            r#"
+store = "{store}"
+db_dir = "{db}"
+
+[filter]
+include = ["{reg}/{ns}/*"]
+
+[[registries]]
+type = "gitlab"
+url = "http://{reg}"
+external_url = "{api}"
+namespaces = ["{ns}"]
+user = "scanner"
+password_env = "PLIMSOLL_TEST_GITLAB_TOKEN"
+"#,
+            store = setup.store().display(),
+            db = setup.db_dir().display(),
+            reg = h.registry,
+            api = api.url(),
+        ),
+    )
+    .unwrap();
+    let output = plimsoll_with_env(
+        &[
+            "--log-level",
+            "trace",
+            "registry",
+            "scan",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[("PLIMSOLL_TEST_GITLAB_TOKEN", TOKEN)],
+    );
+    let log = stderr(&output);
+    assert!(output.status.success(), "{log}");
+
+    // The exact requests (sorted: repositories' tags are listed a few at a time), each with the
+    // token in PRIVATE-TOKEN and no Authorization header.
+    let mut targets: Vec<String> = api.seen().iter().map(|s| s.target.clone()).collect();
+    targets.sort_unstable();
+    let want: BTreeSet<String> = [
+        format!("/api/v4/groups/{ns}/registry/repositories?page=1&per_page=100"),
+        format!("/api/v4/groups/{ns}/registry/repositories?page=2&per_page=100"),
+        "/api/v4/projects/7/registry/repositories/11/tags?page=1&per_page=100".to_owned(),
+        "/api/v4/projects/7/registry/repositories/11/tags?page=2&per_page=100".to_owned(),
+        "/api/v4/projects/8/registry/repositories/12/tags?page=1&per_page=100".to_owned(),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(targets, want.into_iter().collect::<Vec<_>>(), "{log}");
+    assert!(
+        api.seen()
+            .iter()
+            .all(|s| s.private_token.as_deref() == Some(TOKEN) && s.authorization.is_none())
+    );
+
+    let output = plimsoll(&[
+        "results",
+        "list",
+        "--format",
+        "json",
+        "--repository",
+        &ns,
+        "--store",
+        setup.store().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows: Vec<Value> = serde_json::from_slice::<Value>(&output.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
+    let scanned: BTreeMap<String, String> = rows
+        .iter()
+        .filter(|r| r["status"] == "scanned")
+        .map(|r| {
+            (
+                format!(
+                    "{}:{}",
+                    r["repository"].as_str().unwrap(),
+                    r["tag"].as_str().unwrap()
+                ),
+                r["digest"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut want = BTreeMap::new();
+    for (tag, digest) in &app {
+        want.insert(format!("{ns}/app:{tag}"), digest.clone());
+    }
+    for (tag, digest) in &api_image {
+        want.insert(format!("{ns}/svc/api:{tag}"), digest.clone());
+    }
+    assert_eq!(scanned, want, "{rows:#?}\n{log}");
+    assert!(!log.contains(TOKEN), "token in the logs");
+}
