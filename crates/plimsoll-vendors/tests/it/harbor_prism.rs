@@ -1,5 +1,5 @@
 //! Harbor discovery against Stoplight Prism mocking Harbor's own API v2.0 spec
-//! (`testdata/harbor-swagger.yaml`, served with `/api/v2.0` prefixed to its paths by
+//! (`../shared/specs/swagger.yaml`, the shared reference copy, served with `/api/v2.0` prefixed to its paths by
 //! `scripts/tools/prism.sh`). Prism validates every request against the spec (path, query
 //! parameters and their bounds, security) and answers 422/400/401 to one it rejects, so a
 //! request Plimsoll shapes wrongly fails here. Its answers are generated placeholders, so this
