@@ -12,11 +12,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use base64::Engine as _;
-use serde_json::{Value, json as j};
+use serde_json::json as j;
 
 use super::{StandIn, json};
 use crate::registry_scan::{Setup, namespace, push};
-use crate::{Harness, plimsoll, plimsoll_with_env, stderr};
+use crate::{Harness, plimsoll_with_env, stderr};
 
 const USER: &str = "scanner";
 const TOKEN: &str = "cmVmdGtuOjAxOjE3OTk5OTk5OTk6plimsoll-test";
@@ -173,36 +173,7 @@ password_env = "PLIMSOLL_TEST_ARTIFACTORY_TOKEN"
             .is_some_and(|a| a.starts_with("Basic "))
     }));
 
-    let output = plimsoll(&[
-        "results",
-        "list",
-        "--format",
-        "json",
-        "--repository",
-        &ns,
-        "--store",
-        setup.store().to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows: Vec<Value> = serde_json::from_slice::<Value>(&output.stdout)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone();
-    let scanned: BTreeMap<String, String> = rows
-        .iter()
-        .filter(|r| r["status"] == "scanned")
-        .map(|r| {
-            (
-                format!(
-                    "{}:{}",
-                    r["repository"].as_str().unwrap(),
-                    r["tag"].as_str().unwrap()
-                ),
-                r["digest"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let (scanned, rows) = super::scanned(&setup, &ns);
     let mut want = BTreeMap::new();
     want.insert(format!("{ns}/app:{a1}"), app[&a1].clone());
     want.insert(format!("{ns}/app:{a2}"), app[&a2].clone());

@@ -17,7 +17,7 @@ use serde_json::{Value, json as j};
 
 use super::{StandIn, json};
 use crate::registry_scan::{Setup, namespace, push};
-use crate::{Harness, plimsoll, plimsoll_with_env, stderr};
+use crate::{Harness, plimsoll_with_env, stderr};
 
 const TOKEN: &str = "glpat-plimsoll-test-5e8d0a9c";
 
@@ -187,36 +187,7 @@ password_env = "PLIMSOLL_TEST_GITLAB_TOKEN"
             .all(|s| s.private_token.as_deref() == Some(TOKEN) && s.authorization.is_none())
     );
 
-    let output = plimsoll(&[
-        "results",
-        "list",
-        "--format",
-        "json",
-        "--repository",
-        &ns,
-        "--store",
-        setup.store().to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows: Vec<Value> = serde_json::from_slice::<Value>(&output.stdout)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone();
-    let scanned: BTreeMap<String, String> = rows
-        .iter()
-        .filter(|r| r["status"] == "scanned")
-        .map(|r| {
-            (
-                format!(
-                    "{}:{}",
-                    r["repository"].as_str().unwrap(),
-                    r["tag"].as_str().unwrap()
-                ),
-                r["digest"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let (scanned, rows) = super::scanned(&setup, &ns);
     let mut want = BTreeMap::new();
     for (tag, digest) in &app {
         want.insert(format!("{ns}/app:{tag}"), digest.clone());

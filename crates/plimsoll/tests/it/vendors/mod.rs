@@ -155,3 +155,45 @@ pub(crate) fn json(
     }
     response.body(Body::from(body.to_string())).unwrap()
 }
+
+/// What `results list` says was scanned in namespace `ns` of `setup`'s store:
+/// `repository:tag` → digest, and every row (for failure messages).
+pub(crate) fn scanned(
+    setup: &crate::registry_scan::Setup,
+    ns: &str,
+) -> (
+    std::collections::BTreeMap<String, String>,
+    Vec<serde_json::Value>,
+) {
+    let output = crate::plimsoll(&[
+        "results",
+        "list",
+        "--format",
+        "json",
+        "--repository",
+        ns,
+        "--store",
+        setup.store().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", crate::stderr(&output));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice::<serde_json::Value>(&output.stdout)
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .clone();
+    let scanned = rows
+        .iter()
+        .filter(|r| r["status"] == "scanned")
+        .map(|r| {
+            (
+                format!(
+                    "{}:{}",
+                    r["repository"].as_str().unwrap(),
+                    r["tag"].as_str().unwrap()
+                ),
+                r["digest"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    (scanned, rows)
+}

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json as j};
+use serde_json::json as j;
 
 use super::{StandIn, json};
 use crate::registry_scan::{Setup, namespace, push};
@@ -175,36 +175,7 @@ password = "robot-encrypted-password-71c2"
             .all(|s| s.authorization.as_deref() == Some(&format!("Bearer {TOKEN}")[..]))
     );
 
-    let output = crate::plimsoll(&[
-        "results",
-        "list",
-        "--format",
-        "json",
-        "--repository",
-        &ns,
-        "--store",
-        setup.store().to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let rows: Vec<Value> = serde_json::from_slice::<Value>(&output.stdout)
-        .unwrap()
-        .as_array()
-        .unwrap()
-        .clone();
-    let scanned: BTreeMap<String, String> = rows
-        .iter()
-        .filter(|r| r["status"] == "scanned")
-        .map(|r| {
-            (
-                format!(
-                    "{}:{}",
-                    r["repository"].as_str().unwrap(),
-                    r["tag"].as_str().unwrap()
-                ),
-                r["digest"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let (scanned, rows) = super::scanned(&setup, &ns);
     let mut want = BTreeMap::new();
     for (tag, digest) in &app {
         want.insert(format!("{ns}/app:{tag}"), digest.clone());
