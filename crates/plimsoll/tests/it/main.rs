@@ -118,6 +118,21 @@ pub(crate) fn blob_count_lock() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A tool's path from the environment `scripts/test-tools.sh` prints; `None` (after saying
+/// why) when unset outside CI, a failure under CI.
+pub(crate) fn tool_env(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(p) if !p.is_empty() => Some(p),
+        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") => {
+            panic!("CI is set but {var} is not: run scripts/test-tools.sh")
+        }
+        _ => {
+            eprintln!("skipping: {var} not set (eval \"$(scripts/test-tools.sh)\")");
+            None
+        }
+    }
+}
+
 pub(crate) fn plimsoll(args: &[&str]) -> Output {
     plimsoll_with_env(args, &[])
 }

@@ -10,25 +10,11 @@ use crate::registry_scan::{Setup, namespace, push};
 use crate::serve::Server;
 use crate::{Harness, stderr};
 
-/// The schemathesis executable, or `None` (skip, with a message) outside CI.
-fn schemathesis() -> Option<String> {
-    match std::env::var("PLIMSOLL_TOOLS_SCHEMATHESIS") {
-        Ok(p) if !p.is_empty() => Some(p),
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") => {
-            panic!("CI is set but PLIMSOLL_TOOLS_SCHEMATHESIS is not: run scripts/test-tools.sh")
-        }
-        _ => {
-            eprintln!(
-                "skipping: PLIMSOLL_TOOLS_SCHEMATHESIS not set (eval \"$(scripts/test-tools.sh)\")"
-            );
-            None
-        }
-    }
-}
-
 #[test]
 fn every_documented_operation_answers_as_documented() {
-    let Some(st) = schemathesis() else { return };
+    let Some(st) = crate::tool_env("PLIMSOLL_TOOLS_SCHEMATHESIS") else {
+        return;
+    };
     let Some(h) = Harness::get() else { return };
     let ns = namespace("schema");
     push(

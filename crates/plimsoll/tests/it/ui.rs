@@ -18,22 +18,7 @@ use serde_json::{Value, json};
 
 use crate::registry_scan::{Setup, namespace, push};
 use crate::serve::Server;
-use crate::{Harness, stderr};
-
-/// A tool's path from the environment `scripts/test-tools.sh` prints; `None` (after saying
-/// why) when unset outside CI, a failure under CI.
-fn tool_env(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(p) if !p.is_empty() => Some(p),
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") => {
-            panic!("CI is set but {var} is not: run scripts/test-tools.sh")
-        }
-        _ => {
-            eprintln!("skipping: {var} not set (eval \"$(scripts/test-tools.sh)\")");
-            None
-        }
-    }
-}
+use crate::{Harness, stderr, tool_env};
 
 /// GET `path` from the open lab registry: the body.
 fn registry_get(h: &Harness, path: &str, accept: &str) -> Vec<u8> {

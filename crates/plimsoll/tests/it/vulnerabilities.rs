@@ -278,19 +278,6 @@ fn reference(
         .collect()
 }
 
-fn tool(var: &str) -> Option<String> {
-    match std::env::var(var) {
-        Ok(v) if !v.is_empty() => Some(v),
-        _ if std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "0" && v != "false") => {
-            panic!("CI is set but {var} is not: run scripts/test-tools.sh")
-        }
-        _ => {
-            eprintln!("skipping: {var} not set (eval \"$(scripts/test-tools.sh)\")");
-            None
-        }
-    }
-}
-
 #[test]
 fn harness_images_match_an_independent_evaluation_of_the_real_corpus() {
     let Some(h) = Harness::get() else { return };
@@ -300,8 +287,8 @@ fn harness_images_match_an_independent_evaluation_of_the_real_corpus() {
         return;
     }
     let (Some(python), Some(node_path)) = (
-        tool("PLIMSOLL_TOOLS_PYTHON"),
-        tool("PLIMSOLL_TOOLS_NODE_PATH"),
+        crate::tool_env("PLIMSOLL_TOOLS_PYTHON"),
+        crate::tool_env("PLIMSOLL_TOOLS_NODE_PATH"),
     ) else {
         return;
     };
