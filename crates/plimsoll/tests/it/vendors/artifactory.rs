@@ -15,8 +15,8 @@ use base64::Engine as _;
 use serde_json::json as j;
 
 use super::{StandIn, json};
+use crate::Harness;
 use crate::registry_scan::{Setup, namespace, push};
-use crate::{Harness, plimsoll_with_env, stderr};
 
 const USER: &str = "scanner";
 const TOKEN: &str = "cmVmdGtuOjAxOjE3OTk5OTk5OTk6plimsoll-test";
@@ -136,18 +136,7 @@ password_env = "PLIMSOLL_TEST_ARTIFACTORY_TOKEN"
         ),
     )
     .unwrap();
-    let output = plimsoll_with_env(
-        &[
-            "--log-level",
-            "trace",
-            "registry",
-            "scan",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        &[("PLIMSOLL_TEST_ARTIFACTORY_TOKEN", TOKEN)],
-    );
-    let log = stderr(&output);
+    let (output, log) = super::scan_traced(&config, &[("PLIMSOLL_TEST_ARTIFACTORY_TOKEN", TOKEN)]);
     assert!(output.status.success(), "{log}");
 
     let mut targets: Vec<String> = api.seen().iter().map(|s| s.target.clone()).collect();

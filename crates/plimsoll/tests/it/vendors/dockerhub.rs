@@ -14,8 +14,8 @@ use std::sync::{Arc, OnceLock};
 use serde_json::{Value, json as j};
 
 use super::{StandIn, json};
+use crate::Harness;
 use crate::registry_scan::{Setup, namespace, push};
-use crate::{Harness, plimsoll_with_env, stderr};
 
 const USER: &str = "scanner";
 const PAT: &str = "dckr_pat_plimsoll-test-0b9e4f";
@@ -146,18 +146,7 @@ password_env = "PLIMSOLL_TEST_HUB_PAT"
         ),
     )
     .unwrap();
-    let output = plimsoll_with_env(
-        &[
-            "--log-level",
-            "trace",
-            "registry",
-            "scan",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        &[("PLIMSOLL_TEST_HUB_PAT", PAT)],
-    );
-    let log = stderr(&output);
+    let (output, log) = super::scan_traced(&config, &[("PLIMSOLL_TEST_HUB_PAT", PAT)]);
     assert!(output.status.success(), "{log}");
 
     // One login, then every listing page with its access token (sorted: tags are listed a few

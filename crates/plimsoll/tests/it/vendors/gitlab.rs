@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::{Value, json as j};
 
 use super::{StandIn, json};
+use crate::Harness;
 use crate::registry_scan::{Setup, namespace, push};
-use crate::{Harness, plimsoll_with_env, stderr};
 
 const TOKEN: &str = "glpat-plimsoll-test-5e8d0a9c";
 
@@ -153,18 +153,7 @@ password_env = "PLIMSOLL_TEST_GITLAB_TOKEN"
         ),
     )
     .unwrap();
-    let output = plimsoll_with_env(
-        &[
-            "--log-level",
-            "trace",
-            "registry",
-            "scan",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        &[("PLIMSOLL_TEST_GITLAB_TOKEN", TOKEN)],
-    );
-    let log = stderr(&output);
+    let (output, log) = super::scan_traced(&config, &[("PLIMSOLL_TEST_GITLAB_TOKEN", TOKEN)]);
     assert!(output.status.success(), "{log}");
 
     // The exact requests (sorted: repositories' tags are listed a few at a time), each with the

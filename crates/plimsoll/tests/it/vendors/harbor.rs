@@ -219,18 +219,7 @@ fn harbor_listing_to_scanned_results() {
     let api = harbor(ns.clone(), repositories);
     let setup = Setup::new();
     let config = config(&setup, &h, &api.url(), &ns);
-    let output = plimsoll_with_env(
-        &[
-            "--log-level",
-            "trace",
-            "registry",
-            "scan",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        &[("PLIMSOLL_TEST_HARBOR_SECRET", SECRET)],
-    );
-    let log = stderr(&output);
+    let (output, log) = super::scan_traced(&config, &[("PLIMSOLL_TEST_HARBOR_SECRET", SECRET)]);
     assert!(output.status.success(), "{log}");
 
     // The exact requests: projects paged one per page, then each project's repositories,
@@ -320,18 +309,7 @@ fn harbor_credentials_never_follow_a_redirect_to_another_host() {
     });
     let setup = Setup::new();
     let config = config(&setup, &h, &api.url(), &ns);
-    let output = plimsoll_with_env(
-        &[
-            "--log-level",
-            "trace",
-            "registry",
-            "scan",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        &[("PLIMSOLL_TEST_HARBOR_SECRET", SECRET)],
-    );
-    let log = stderr(&output);
+    let (output, log) = super::scan_traced(&config, &[("PLIMSOLL_TEST_HARBOR_SECRET", SECRET)]);
     assert_eq!(output.status.code(), Some(1), "{log}");
     assert!(
         log.contains("redirected to") && log.contains("another host"),

@@ -197,3 +197,24 @@ pub(crate) fn scanned(
         .collect();
     (scanned, rows)
 }
+
+/// `plimsoll --log-level trace registry scan --config CONFIG` with `env` set: its output and
+/// its log (trace level, so a test can grep it for credentials).
+pub(crate) fn scan_traced(
+    config: &std::path::Path,
+    env: &[(&str, &str)],
+) -> (std::process::Output, String) {
+    let output = crate::plimsoll_with_env(
+        &[
+            "--log-level",
+            "trace",
+            "registry",
+            "scan",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        env,
+    );
+    let log = crate::stderr(&output);
+    (output, log)
+}

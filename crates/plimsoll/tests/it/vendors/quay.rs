@@ -13,8 +13,8 @@ use std::collections::BTreeMap;
 use serde_json::json as j;
 
 use super::{StandIn, json};
+use crate::Harness;
 use crate::registry_scan::{Setup, namespace, push};
-use crate::{Harness, plimsoll_with_env, stderr};
 
 const TOKEN: &str = "quay-oauth-token-9d3b7e21";
 
@@ -137,18 +137,7 @@ password = "robot-encrypted-password-71c2"
         ),
     )
     .unwrap();
-    let output = plimsoll_with_env(
-        &[
-            "--log-level",
-            "trace",
-            "registry",
-            "scan",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-        &[],
-    );
-    let log = stderr(&output);
+    let (output, log) = super::scan_traced(&config, &[]);
     assert!(output.status.success(), "{log}");
 
     // Repositories' tags are listed a few at a time: compare sorted.
