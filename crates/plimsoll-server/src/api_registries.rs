@@ -27,9 +27,11 @@ pub(crate) struct RegistryBody {
     /// Its unique name (default: the URL's host). In a `PUT`, absent or the path's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) name: Option<String>,
-    /// `https://host[:port]`, `http://host:port` (plain HTTP) or `host[:port]`.
+    /// `https://host[:port]`, `http://host:port` (plain HTTP) or `host[:port]`. Required,
+    /// except for `type = "ecr"`, whose hosts come from the AWS account(s).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(min_length = 1, pattern = r"^([a-z][a-z0-9+.-]*://)?[^/?#\s]+/?$")]
-    pub(crate) url: String,
+    pub(crate) url: Option<String>,
     /// Its discovery API: `distribution` (the default).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub(crate) kind: Option<String>,
@@ -65,11 +67,89 @@ pub(crate) struct RegistryBody {
     /// Queue a scan as soon as the registry is created (and at each server start).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) scan_on_start: Option<bool>,
+    /// Re-match this registry's stored images when the vulnerability database gets a new
+    /// build (default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) rescan_on_db_update: Option<bool>,
+    /// An HTTP(S) proxy for this registry and its vendor API (`http://proxy.example:3128`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) proxy: Option<String>,
+    /// Retries after a 429, a 5xx or a connection error (default 4).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 10)]
+    pub(crate) max_retries: Option<u32>,
+    /// Seconds before the first retry, doubling per retry (default 0.5).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 600)]
+    pub(crate) min_retry_wait: Option<f64>,
+    /// Longest wait between retries in seconds (default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 3600)]
+    pub(crate) max_retry_wait: Option<f64>,
+    /// Harbor, Quay, Docker Hub: the vendor API's base URL when it is not the registry's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) api_url: Option<String>,
+    /// Harbor: only these projects; Quay, Docker Hub: the organizations or users to list;
+    /// GitLab: the groups; Artifactory: the Docker repository keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) namespaces: Option<Vec<String>>,
+    /// GitLab: the instance's URL, where its API is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) external_url: Option<String>,
+    /// Artifactory: its base URL with the context path (`https://art.example.com/artifactory`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) registry_api_url: Option<String>,
+    /// Artifactory: `repository_path` (default), `subdomain` or `port`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) access_method: Option<String>,
+    /// Quay: an environment variable of the server holding the API's `OAuth` access token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) api_token_env: Option<String>,
+    /// `type = "ecr"`: the AWS side (region, keys, Organizations mode), as `[registries.aws]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) aws: Option<AwsBody>,
     /// Refused: a file path would let an API client make the server send any file it can read
     /// to a registry of the client's choice. Use `password` or `password_env`.
     #[serde(default, skip_serializing)]
     #[schema(ignore)]
     pub(crate) password_file: Option<serde_json::Value>,
+    /// Refused, as `password_file`: use `api_token_env`.
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    pub(crate) api_token_file: Option<serde_json::Value>,
+}
+
+/// `[registries.aws]` of an ECR registry, as the API takes it (the same keys and checks).
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AwsBody {
+    /// The region of single-account mode and of the STS/Organizations calls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) region: Option<String>,
+    /// An access key; without it the server's standard AWS chain supplies credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) access_key_id: Option<String>,
+    /// The secret of `access_key_id`: stored like `password`, never shown again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, write_only)]
+    pub(crate) secret_access_key: Option<Password>,
+    /// Organizations mode: the role (in the management account) that lists member accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) management_account_role_arn: Option<String>,
+    /// Organizations mode: the role assumed in each member (default
+    /// `OrganizationAccountAccessRole`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) member_accounts_role_name: Option<String>,
+    /// Only these regions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) allow_list_regions: Option<Vec<String>>,
+    /// Organizations mode: only these member accounts (12-digit ids).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) allow_list_member_account_ids: Option<Vec<String>>,
+    /// Pull through this host instead of the account's ECR host (`{account_id}`, `{region}`
+    /// replaced).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) registry_endpoint: Option<String>,
 }
 
 /// A password from a request: redacted in `Debug`, written out only into the stored definition.
@@ -101,6 +181,13 @@ pub(crate) fn check(body: &RegistryBody) -> Result<Checked, String> {
         return Err(
             "password_file cannot be set through the API (it would make the server \
                     send a file of its choosing to the registry); use password or password_env"
+                .into(),
+        );
+    }
+    if body.api_token_file.is_some() {
+        return Err(
+            "api_token_file cannot be set through the API (it would make the server \
+                    send a file of its choosing to the vendor API); use api_token_env"
                 .into(),
         );
     }
@@ -162,4 +249,95 @@ pub async fn sync_api_registries(
     }
     scheduler.set_api_registries(registries);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: serde_json::Value) -> RegistryBody {
+        serde_json::from_value(json).expect("a body the API's schema accepts")
+    }
+
+    #[test]
+    fn vendor_keys_reach_the_registry_configuration() {
+        let checked = check(&body(serde_json::json!({
+            "name": "harbor",
+            "url": "https://harbor.example",
+            "type": "harbor",
+            "api_url": "https://harbor-api.example",
+            "namespaces": ["library", "team"],
+            "max_retries": 2,
+            "proxy": "http://proxy.example:3128",
+        })))
+        .unwrap();
+        assert_eq!(checked.registry.namespaces, ["library", "team"]);
+        assert_eq!(
+            checked.registry.api_url.as_deref(),
+            Some("https://harbor-api.example")
+        );
+        assert_eq!(checked.registry.max_retries, 2);
+        assert_eq!(
+            checked.registry.proxy.as_deref(),
+            Some("http://proxy.example:3128")
+        );
+    }
+
+    #[test]
+    fn an_ecr_registry_takes_its_aws_table_and_no_url() {
+        let checked = check(&body(serde_json::json!({
+            "name": "ecr",
+            "type": "ecr",
+            "aws": {
+                "region": "eu-west-1",
+                "access_key_id": "AKIAEXAMPLEKEYID0001",
+                "secret_access_key": "the-secret-of-the-key",
+                "allow_list_regions": ["eu-west-1"],
+            },
+        })))
+        .unwrap();
+        let aws = checked.registry.aws.as_ref().unwrap();
+        assert_eq!(aws.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(aws.allow_list_regions, ["eu-west-1"]);
+        // Stored (the store file is 0600) so that the server can use it after a restart …
+        assert!(checked.definition.contains("the-secret-of-the-key"));
+        // … and never shown by the configuration's Debug (what logs would print).
+        assert!(!format!("{:?}", checked.registry).contains("the-secret-of-the-key"));
+    }
+
+    #[test]
+    fn the_configuration_files_rules_apply_to_vendor_keys() {
+        let e = check(&body(serde_json::json!({
+            "url": "registry.example", "type": "distribution", "namespaces": ["a"],
+        })))
+        .err()
+        .unwrap();
+        assert!(e.contains("namespaces"), "{e}");
+        let e = check(&body(serde_json::json!({
+            "type": "ecr", "aws": {"access_key_id": "AKIAEXAMPLEKEYID0001"},
+        })))
+        .err()
+        .unwrap();
+        assert!(e.contains("secret_access_key"), "{e}");
+        let e = check(&body(serde_json::json!({"type": "quay", "url": "quay.example"})))
+            .err()
+            .unwrap();
+        assert!(e.contains("needs `namespaces`"), "{e}");
+    }
+
+    #[test]
+    fn file_paths_are_refused() {
+        for key in ["password_file", "api_token_file"] {
+            let e = check(&body(serde_json::json!({
+                "url": "quay.example", "type": "quay", "namespaces": ["org"], key: "/etc/shadow",
+            })))
+            .err()
+            .unwrap();
+            assert!(e.starts_with(key), "{e}");
+        }
+        let unknown = serde_json::from_value::<RegistryBody>(serde_json::json!({
+            "url": "r.example", "aws": {"credentials_file": "/root/.aws/credentials"},
+        }));
+        assert!(unknown.is_err());
+    }
 }
