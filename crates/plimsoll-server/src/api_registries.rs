@@ -319,9 +319,11 @@ mod tests {
         .err()
         .unwrap();
         assert!(e.contains("secret_access_key"), "{e}");
-        let e = check(&body(serde_json::json!({"type": "quay", "url": "quay.example"})))
-            .err()
-            .unwrap();
+        let e = check(&body(
+            serde_json::json!({"type": "quay", "url": "quay.example"}),
+        ))
+        .err()
+        .unwrap();
         assert!(e.contains("needs `namespaces`"), "{e}");
     }
 

@@ -136,7 +136,7 @@ pub async fn resolve(
     match vendor {
         Vendor::Ecr => {
             let aws = options.aws.clone().unwrap_or_default();
-            let resolution = crate::ecr::resolve(&aws).await?;
+            let resolution = crate::ecr::resolve(&aws, &options.network).await?;
             Ok(resolution
                 .registries
                 .into_iter()

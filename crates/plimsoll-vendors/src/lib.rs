@@ -96,6 +96,38 @@ pub trait Discovery: Send + Sync {
 pub struct VendorOptions {
     /// `[registries.aws]` of `type = "ecr"`.
     pub aws: Option<ecr::AwsConfig>,
+    /// The registry's CA certificate and proxy, for vendor calls that do not go through the
+    /// [`RegistryClient`] (the AWS SDK's).
+    pub network: Network,
+}
+
+/// How a registry's vendor API is reached when its client is not the [`RegistryClient`]:
+/// the registry's `ca_cert` and `proxy` keys.
+#[derive(Clone, Default)]
+pub struct Network {
+    /// A PEM file of CA certificates trusted besides the system's.
+    pub ca_cert: Option<std::path::PathBuf>,
+    /// An HTTP(S) proxy for every call (else the `HTTPS_PROXY`/`NO_PROXY` environment); may
+    /// carry credentials, so `Debug` shows its host only.
+    pub proxy: Option<Url>,
+}
+
+impl std::fmt::Debug for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Network")
+            .field("ca_cert", &self.ca_cert)
+            .field(
+                "proxy",
+                &self.proxy.as_ref().map(|p| {
+                    format!(
+                        "{}://{}",
+                        p.scheme(),
+                        p.authority().rsplit('@').next().unwrap_or_default()
+                    )
+                }),
+            )
+            .finish()
+    }
 }
 
 /// One registry host a configured registry stands for ([`resolve`]).

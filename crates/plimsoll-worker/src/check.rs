@@ -77,13 +77,14 @@ impl RegistryCheck {
 
 async fn check_ecr(registry: &RegistryConfig, check: &mut RegistryCheck) {
     let aws = registry.aws.clone().unwrap_or_default();
-    let resolution = match plimsoll_vendors::ecr::resolve(&aws).await {
-        Ok(resolution) => resolution,
-        Err(e) => {
-            check.problem(format!("AWS: {}", crate::run::error_chain(&e)));
-            return;
-        }
-    };
+    let resolution =
+        match plimsoll_vendors::ecr::resolve(&aws, &registry.vendor_options().network).await {
+            Ok(resolution) => resolution,
+            Err(e) => {
+                check.problem(format!("AWS: {}", crate::run::error_chain(&e)));
+                return;
+            }
+        };
     for account in &resolution.accounts {
         let name = account
             .name

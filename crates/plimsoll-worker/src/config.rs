@@ -348,6 +348,11 @@ impl RegistryConfig {
     pub fn vendor_options(&self) -> VendorOptions {
         VendorOptions {
             aws: self.aws.clone(),
+            network: plimsoll_vendors::Network {
+                ca_cert: self.ca_cert.clone(),
+                // Checked when the configuration was loaded.
+                proxy: self.proxy_url().ok().flatten(),
+            },
         }
     }
 

@@ -13,6 +13,7 @@
 //! ([`regions`]) because `aws-sdk-ec2` costs minutes of compile for it.
 
 mod config;
+mod http;
 mod org;
 mod regions;
 mod token;
@@ -23,7 +24,9 @@ use aws_sdk_ecr::types::{ImageDetail, TagStatus};
 use plimsoll_registry::SharedCredentials;
 use time::OffsetDateTime;
 
-use crate::{BoxFuture, Discovery, Error, ListedTag, Result, Vendor};
+use crate::{BoxFuture, Discovery, Error, ListedTag, Network, Result, Vendor};
+
+use crate::ecr::http::AwsHttp;
 
 use crate::ecr::config::endpoint_host;
 pub use crate::ecr::config::{AwsConfig, DEFAULT_MEMBER_ROLE};
@@ -203,10 +206,10 @@ pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
-/// The standard AWS configuration, with the configured region and static keys if any.
-/// `AWS_ENDPOINT_URL` (and per-service variants) is honoured by the SDK itself.
-async fn base_config(aws: &AwsConfig) -> SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+/// The standard AWS configuration, with the configured region and static keys if any, sent
+/// through `http`. `AWS_ENDPOINT_URL` (and per-service variants) is honoured by the SDK itself.
+async fn base_config(aws: &AwsConfig, http: &AwsHttp) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(http.sdk.clone());
     if let Some(region) = &aws.region {
         loader = loader.region(aws_config::Region::new(region.clone()));
     }
@@ -275,17 +278,25 @@ async fn open_registry(
 /// organization (`management_account_role_arn` set). Accounts that cannot be entered are
 /// reported in [`Resolution::accounts`] and skipped; only a failure that leaves nothing to
 /// look at (no credentials, the management role denied) is an error.
-pub async fn resolve(aws: &AwsConfig) -> Result<Resolution> {
+///
+/// Every AWS call goes through `network`'s proxy (else `HTTPS_PROXY`/`NO_PROXY`) and trusts
+/// its CA certificate besides the system's.
+pub async fn resolve(aws: &AwsConfig, network: &Network) -> Result<Resolution> {
     aws.validate()
         .map_err(|reason| Error::AwsConfig { reason })?;
-    resolve_with(aws, &base_config(aws).await).await
+    let http = AwsHttp::new(network)?;
+    resolve_through(aws, &base_config(aws, &http).await, &http).await
 }
 
 /// [`resolve`] with an AWS configuration of the caller's (an endpoint of its own, other
-/// credentials); `aws`'s region and keys are not applied again.
+/// credentials, its own HTTP client); `aws`'s region and keys are not applied again.
 pub async fn resolve_with(aws: &AwsConfig, base: &SdkConfig) -> Result<Resolution> {
+    resolve_through(aws, base, &AwsHttp::new(&Network::default())?).await
+}
+
+async fn resolve_through(aws: &AwsConfig, base: &SdkConfig, http: &AwsHttp) -> Result<Resolution> {
     let resolution = if aws.management_account_role_arn.is_some() {
-        org::resolve(aws, base).await?
+        org::resolve(aws, base, &http.plain).await?
     } else {
         single_account(aws, base).await?
     };

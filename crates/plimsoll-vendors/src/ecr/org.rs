@@ -31,7 +31,12 @@ async fn assume(source: &SdkConfig, role_arn: &str) -> Result<SharedCredentialsP
     Ok(SharedCredentialsProvider::new(provider))
 }
 
-pub(crate) async fn resolve(aws: &AwsConfig, base: &SdkConfig) -> Result<Resolution> {
+/// `http` sends `DescribeRegions` (the SDK's calls use `base`'s client).
+pub(crate) async fn resolve(
+    aws: &AwsConfig,
+    base: &SdkConfig,
+    http: &reqwest::Client,
+) -> Result<Resolution> {
     let management_arn = aws
         .management_account_role_arn
         .as_deref()
@@ -126,7 +131,7 @@ pub(crate) async fn resolve(aws: &AwsConfig, base: &SdkConfig) -> Result<Resolut
             }
         };
         let regions = if aws.allow_list_regions.is_empty() {
-            match regions::describe_regions(base, &member, &home_region, &id).await {
+            match regions::describe_regions(http, base, &member, &home_region, &id).await {
                 // Credentials of one partition reach only its regions; an answer listing
                 // others (emulators do) must not make every account look broken.
                 Ok(regions) => regions

@@ -12,8 +12,10 @@ use aws_sigv4::sign::v4;
 
 use crate::{Error, Result};
 
-/// The regions enabled for the account whose `credentials` are given, asked in `region`.
+/// The regions enabled for the account whose `credentials` are given, asked in `region`
+/// through `http` (the registry's proxy and CA).
 pub(crate) async fn describe_regions(
+    http: &reqwest::Client,
     base: &SdkConfig,
     credentials: &SharedCredentialsProvider,
     region: &str,
@@ -57,7 +59,7 @@ pub(crate) async fn describe_regions(
     let (instructions, _signature) = sign(signable, &params)
         .map_err(|e| error(e.to_string()))?
         .into_parts();
-    let mut request = reqwest::Client::new()
+    let mut request = http
         .post(&url)
         .header(reqwest::header::CONTENT_TYPE, content_type)
         .body(body.as_slice());

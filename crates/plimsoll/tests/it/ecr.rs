@@ -8,6 +8,8 @@
 //! - `ecr_check_lists_an_organization`: `plimsoll registry check` over an organization: its
 //!   accounts, regions and registries, the management account excluded, and a member whose
 //!   role cannot be assumed named and skipped.
+//! - `ecr_api_calls_trust_the_registrys_ca_cert`: moto over HTTPS with a certificate of a
+//!   private CA: refused without `ca_cert` (the TLS error named), reached with it.
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -32,6 +34,11 @@ struct Moto {
 impl Moto {
     /// Started and answering, or `None` (after saying why) without the tool outside CI.
     fn start() -> Option<Moto> {
+        Self::start_with(None)
+    }
+
+    /// [`Moto::start`], serving HTTPS with `tls` = (certificate, key) PEM files if given.
+    fn start_with(tls: Option<(&std::path::Path, &std::path::Path)>) -> Option<Moto> {
         let (Ok(server), Ok(python)) = (
             std::env::var("PLIMSOLL_TOOLS_MOTO_SERVER"),
             std::env::var("PLIMSOLL_TOOLS_AWS_PYTHON"),
@@ -50,15 +57,22 @@ impl Moto {
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new(&server)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let mut command = Command::new(&server);
+        command.args(["-H", "127.0.0.1", "-p", &port.to_string()]);
+        if let Some((cert, key)) = tls {
+            command.arg("-c").arg(cert).arg("-k").arg(key);
+        }
+        let child = command
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("start moto_server");
         let moto = Moto {
             child,
-            url: format!("http://127.0.0.1:{port}"),
+            url: format!(
+                "{}://127.0.0.1:{port}",
+                if tls.is_some() { "https" } else { "http" }
+            ),
             python,
         };
         let deadline = Instant::now() + Duration::from_mins(1);
@@ -489,6 +503,140 @@ allow_list_member_account_ids = ["{dev}"]
         stdout.contains(&format!(
             "registry {dev}.dkr.ecr.eu-west-1.amazonaws.com (account {dev}, eu-west-1): 2 repositories"
         )),
+        "{stdout}"
+    );
+}
+
+/// A private CA and a certificate it signed for `127.0.0.1`, made with openssl in `dir`:
+/// (CA certificate, server certificate, server key).
+fn private_ca(
+    dir: &std::path::Path,
+) -> (std::path::PathBuf, std::path::PathBuf, std::path::PathBuf) {
+    let run = |args: &[&str]| {
+        let output = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("run openssl");
+        assert!(
+            output.status.success(),
+            "openssl {args:?}: {}",
+            stderr(&output)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Plimsoll test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    fs_err::write(dir.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.pem",
+    ]);
+    (
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    )
+}
+
+#[test]
+fn ecr_api_calls_trust_the_registrys_ca_cert() {
+    let Some(_h) = Harness::get() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = private_ca(dir.path());
+    let Some(moto) = Moto::start_with(Some((&cert, &key))) else {
+        return;
+    };
+    let config = |ca_cert: Option<&std::path::Path>| {
+        let path = dir.path().join("ecr.toml");
+        let ca_line = ca_cert
+            .map(|p| format!("ca_cert = \"{}\"\n", p.display()))
+            .unwrap_or_default();
+        fs_err::write(
+            &path,
+            format!(
+                r#"
+[[registries]]
+name = "tls"
+type = "ecr"
+{ca_line}
+[registries.aws]
+region = "us-east-1"
+access_key_id = "{ACCESS_KEY}"
+secret_access_key = "{SECRET_KEY}"
+"#
+            ),
+        )
+        .unwrap();
+        path
+    };
+    let check = |path: &std::path::Path| {
+        moto.plimsoll(&["registry", "check", "--config", path.to_str().unwrap()])
+    };
+
+    let refused = check(&config(None));
+    let stdout = String::from_utf8_lossy(&refused.stdout).into_owned();
+    assert_eq!(
+        refused.status.code(),
+        Some(1),
+        "{stdout}\n{}",
+        stderr(&refused)
+    );
+    assert!(
+        stdout.contains("registry `tls` (type ecr): 1 problem(s)")
+            && stdout.contains("GetCallerIdentity failed")
+            && stdout.contains("invalid peer certificate: UnknownIssuer"),
+        "an untrusted certificate must be named: {stdout}"
+    );
+
+    let trusted = check(&config(Some(&ca)));
+    let stdout = String::from_utf8_lossy(&trusted.stdout).into_owned();
+    assert_eq!(
+        trusted.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        stderr(&trusted)
+    );
+    assert!(
+        stdout.contains("account 123456789012: assumed; regions: us-east-1")
+            && stdout.contains("registry 123456789012.dkr.ecr.us-east-1.amazonaws.com"),
         "{stdout}"
     );
 }
