@@ -738,13 +738,21 @@ impl RegistryConfig {
 }
 
 impl ScanConfig {
-    /// Checks every value; the first problem is the error, naming the key.
+    /// Checks every value; the first problem is the error, naming the key. A configuration
+    /// without registries is one: there is nothing to scan.
     pub fn validate(&self) -> Result<()> {
         if self.registries.is_empty() {
             return Err(Error::Config(
                 "no registry to scan: add a [[registries]] entry or pass --registry-url".into(),
             ));
         }
+        self.validate_settings()
+    }
+
+    /// [`ScanConfig::validate`] without requiring a registry: `plimsoll serve`'s file may hold
+    /// only settings (store, filters, notifications) when every registry is created through
+    /// the API.
+    pub fn validate_settings(&self) -> Result<()> {
         if !(1..=MAX_WORKERS_LIMIT).contains(&self.max_workers) {
             return Err(Error::Config(format!(
                 "max_workers = {} is out of range (1..={MAX_WORKERS_LIMIT})",

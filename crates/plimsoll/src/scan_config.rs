@@ -34,10 +34,11 @@ pub(crate) fn load(args: &ScanConfigArgs) -> anyhow::Result<ScanConfig> {
     Ok(config)
 }
 
-/// `plimsoll serve --config FILE`: the file and the variables, validated (no flags).
+/// `plimsoll serve --config FILE`: the file and the variables, validated (no flags). The file
+/// may define no registry: the server's may all be created through the API.
 pub(crate) fn load_file(path: &std::path::Path) -> anyhow::Result<ScanConfig> {
     let config = file_and_env(Some(path))?;
-    config.validate()?;
+    config.validate_settings()?;
     Ok(config)
 }
 

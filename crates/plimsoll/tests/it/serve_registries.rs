@@ -15,7 +15,7 @@ use crate::serve::Server;
 const PATIENCE: Duration = Duration::from_mins(5);
 
 /// Polls `probe` until it gives a value; panics with `what` after [`PATIENCE`].
-fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
+pub(crate) fn wait_for<T>(what: &str, mut probe: impl FnMut() -> Option<T>) -> T {
     let start = Instant::now();
     loop {
         if let Some(value) = probe() {

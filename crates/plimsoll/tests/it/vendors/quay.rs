@@ -178,3 +178,101 @@ password = "robot-encrypted-password-71c2"
         "credential in the logs"
     );
 }
+
+/// The vendor keys travel through `POST /api/v1/registries` too: a Quay registry created over
+/// the API (its API token in the server's environment) is listed through Quay's API and
+/// scanned, and the token is in no answer and no log line.
+#[test]
+fn a_quay_registry_created_through_the_api_is_listed_through_quays_api() {
+    let Some(h) = Harness::get() else { return };
+    let ns = namespace("quay-api");
+    let app = push(
+        &h,
+        "lab/debian:12",
+        &format!("{ns}/app"),
+        &["--tags", "1", "--unique-layer"],
+    );
+    let mut repositories = BTreeMap::new();
+    repositories.insert(
+        format!("{ns}/app"),
+        app.iter()
+            .map(|(t, d)| (t.clone(), d.clone()))
+            .collect::<Vec<_>>(),
+    );
+    let api = quay(ns.clone(), repositories);
+    let setup = Setup::new();
+    let config = setup.dir().join("plimsoll.toml");
+    fs_err::write(
+        &config,
+        format!(
+            "store = \"{store}\"\ndb_dir = \"{db}\"\n\n[filter]\ninclude = [\"{reg}/{ns}/*\"]\n",
+            store = setup.store().display(),
+            db = setup.db_dir().display(),
+            reg = h.registry,
+        ),
+    )
+    .unwrap();
+    let server = crate::serve::Server::start_with_env(
+        &[
+            "--log-level",
+            "trace",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[("PLIMSOLL_TEST_QUAY_TOKEN", TOKEN)],
+    );
+    let admin = server.admin_token.clone().unwrap();
+    let body = j!({
+        "name": "quay-api",
+        "type": "quay",
+        "url": format!("http://{}", h.registry),
+        "api_url": api.url(),
+        "namespaces": [ns],
+        "api_token_env": "PLIMSOLL_TEST_QUAY_TOKEN",
+        "scan_on_start": true,
+    })
+    .to_string();
+    let (status, answer) = server.send("POST", "/api/v1/registries", Some(&admin), Some(&body));
+    assert_eq!(status, 201, "{answer}");
+
+    let images = format!("/api/v1/images?registry={}", h.registry);
+    let scanned = crate::serve_registries::wait_for("the image listed by Quay's API", || {
+        let list = server.get_json(&images, &admin);
+        let found: BTreeMap<String, String> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["repository"] == format!("{ns}/app").as_str())
+            .filter(|i| i["status"] == "scanned")
+            .map(|i| {
+                (
+                    i["tag"].as_str().unwrap().to_owned(),
+                    i["digest"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        (!found.is_empty()).then_some(found)
+    });
+    assert_eq!(scanned, app);
+    // Listed through the stand-in, with the token of the server's environment.
+    let seen = api.seen();
+    assert!(
+        seen.iter()
+            .any(|s| s.target == format!("/api/v1/repository?namespace={ns}")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .all(|s| s.authorization.as_deref() == Some(&format!("Bearer {TOKEN}")[..]))
+    );
+    let listed = server.get_json("/api/v1/registries/quay-api", &admin);
+    assert!(!listed.to_string().contains(TOKEN), "{listed}");
+
+    let (status, lines) = server.stop();
+    let log = lines.join("\n");
+    assert!(status.success(), "{log}");
+    assert!(!log.contains(TOKEN), "the Quay token reached the log");
+}
