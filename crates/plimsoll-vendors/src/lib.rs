@@ -15,7 +15,7 @@
 //!   with vendor-issued pull credentials where the vendor has them.
 //! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
 //!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4),
-//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`ecr`] (Amazon ECR through the AWS SDK); Nexus connectors use
+//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`Ocp`] (OpenShift image streams), [`ecr`] (Amazon ECR through the AWS SDK); Nexus connectors use
 //!   [`Distribution`]. Vendor APIs are called
 //!   through [`RegistryClient::api_get`], which keeps their credentials to their own host.
 //!
@@ -46,6 +46,7 @@ pub mod ecr;
 mod error;
 mod gitlab;
 mod harbor;
+mod ocp;
 mod quay;
 
 use std::future::Future;
@@ -64,6 +65,7 @@ pub use crate::dockerhub::DockerHub;
 pub use crate::error::{Error, Result};
 pub use crate::gitlab::Gitlab;
 pub use crate::harbor::Harbor;
+pub use crate::ocp::Ocp;
 pub use crate::quay::Quay;
 
 /// A boxed future that may move between threads, as [`Discovery`]'s methods return.

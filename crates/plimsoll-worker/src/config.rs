@@ -164,11 +164,13 @@ pub struct RegistryConfig {
     #[serde(default = "default_max_retry_wait")]
     pub max_retry_wait: f64,
     /// Vendor API base URL when it is not the registry's own URL (Harbor behind another
-    /// host name). Only for the types in [`API_URL_TYPES`].
+    /// host name; OpenShift's API server, `https://api.cluster.example:6443`). Only for the
+    /// types in [`API_URL_TYPES`].
     #[serde(default)]
     pub api_url: Option<String>,
     /// Harbor: only these projects (default: every project the user can see); Quay: the
-    /// organizations or users to list (required); GitLab: the groups to list (required).
+    /// organizations or users to list (required); GitLab: the groups to list (required);
+    /// OpenShift: the projects whose image streams to list (default: all the token can read).
     #[serde(default)]
     pub namespaces: Vec<String>,
     /// GitLab: the instance's URL (its `external_url`), where the API is; the registry `url`
@@ -247,7 +249,8 @@ fn is_registry_host(text: &str) -> bool {
 const DOCKER_HUB_API: &str = "https://hub.docker.com/";
 
 /// The types that take `api_url`.
-pub(crate) const API_URL_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub];
+pub(crate) const API_URL_TYPES: &[Vendor] =
+    &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub, Vendor::Ocp];
 /// The types that take `namespaces`.
 pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Harbor,
@@ -255,6 +258,7 @@ pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Gitlab,
     Vendor::DockerHub,
     Vendor::Artifactory,
+    Vendor::Ocp,
 ];
 /// The types that take `registry_api_url` and `access_method`.
 pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
@@ -262,6 +266,10 @@ pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
 pub(crate) const EXTERNAL_URL_TYPES: &[Vendor] = &[Vendor::Gitlab];
 /// The types that take `api_token_env` / `api_token_file`.
 pub(crate) const API_TOKEN_TYPES: &[Vendor] = &[Vendor::Quay];
+
+/// The user name sent with an OpenShift token when `user` is not set: the integrated registry
+/// reads only the token (the password), whatever the name.
+pub(crate) const OCP_DEFAULT_USER: &str = "serviceaccount";
 
 fn default_type() -> Vendor {
     Vendor::Distribution
@@ -377,6 +385,20 @@ impl RegistryConfig {
             )));
         }
         self.host().map(drop)
+    }
+
+    /// The user name: `user`, or for `type = "ocp"` with a token and no user,
+    /// [`OCP_DEFAULT_USER`].
+    pub fn user(&self) -> Option<&str> {
+        match &self.user {
+            Some(user) => Some(user),
+            None if self.kind == Vendor::Ocp && self.has_password() => Some(OCP_DEFAULT_USER),
+            None => None,
+        }
+    }
+
+    fn has_password(&self) -> bool {
+        self.password.is_some() || self.password_file.is_some() || self.password_env.is_some()
     }
 
     /// Whether the URL asks for plain HTTP.
@@ -580,6 +602,11 @@ impl RegistryConfig {
                 "registry `{name}`: type = \"gitlab\" needs `external_url` (the GitLab instance) and `namespaces` (the groups to list)"
             )));
         }
+        if self.kind == Vendor::Ocp && self.api_url.is_some() && !self.has_password() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"ocp\" with `api_url` needs the token (a service account's, or `oc whoami -t`) in password, password_file or password_env"
+            )));
+        }
         if self.api_token_env.is_some() && self.api_token_file.is_some() {
             return Err(Error::Config(format!(
                 "registry `{name}`: set only one of api_token_env, api_token_file"
@@ -660,12 +687,16 @@ impl RegistryConfig {
         &self,
         client: std::sync::Arc<RegistryClient>,
     ) -> Result<plimsoll_vendors::Endpoint> {
-        let credentials = match (&self.user, self.password()?) {
+        let credentials = match (self.user(), self.password()?) {
             (Some(user), Some(password)) => Some(Credentials::new(user, password.expose_secret())),
             _ => None,
         };
-        Ok(plimsoll_vendors::Endpoint::new(self.host()?, client)
-            .api_url(self.api_base()?)
+        let mut endpoint = plimsoll_vendors::Endpoint::new(self.host()?, client);
+        // OpenShift without `api_url`: no image stream API, the registry's catalog instead.
+        if !(self.kind == Vendor::Ocp && self.api_url.is_none()) {
+            endpoint = endpoint.api_url(self.api_base()?);
+        }
+        Ok(endpoint
             .api_credentials(credentials)
             .api_token(self.api_token()?.map(|t| t.expose_secret().to_owned()))
             .namespaces(self.namespaces.clone())
@@ -680,7 +711,7 @@ impl RegistryConfig {
         }
         let host = self.host()?;
         let mut credentials = CredentialStore::new();
-        match (&self.user, self.password()?) {
+        match (self.user(), self.password()?) {
             (Some(user), Some(password)) => {
                 credentials.insert(&host, Credentials::new(user, password.expose_secret()));
             }
@@ -948,7 +979,7 @@ mod tests {
         let e = r.check_vendor_keys().unwrap_err().to_string();
         assert_eq!(
             e,
-            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub)"
+            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub, ocp)"
         );
         r.kind = Vendor::Harbor;
         r.check_vendor_keys().unwrap();
@@ -1055,6 +1086,30 @@ mod tests {
         r.namespaces = vec!["my-org".into()];
         r.check_vendor_keys().unwrap();
         assert_eq!(r.api_base().unwrap().as_str(), "https://hub.docker.com/");
+    }
+
+    #[test]
+    fn openshift_takes_a_token_with_or_without_a_user() {
+        let mut r = RegistryConfig::new("image-registry.apps.example.com");
+        r.kind = Vendor::Ocp;
+        // No API: the registry's catalog, anonymous or with the token.
+        r.check_vendor_keys().unwrap();
+        assert_eq!(r.user(), None);
+        r.api_url = Some("https://api.cluster.example.com:6443".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("with `api_url` needs the token"), "{e}");
+        r.password = Some(SecretString::from("sha256~token".to_owned()));
+        r.namespaces = vec!["team".into()];
+        r.check_vendor_keys().unwrap();
+        assert_eq!(r.user(), Some(OCP_DEFAULT_USER));
+        r.client().unwrap();
+        r.user = Some("scanner".into());
+        assert_eq!(r.user(), Some("scanner"));
+        // Only OpenShift names a user by itself.
+        r.kind = Vendor::Distribution;
+        r.user = None;
+        assert_eq!(r.user(), None);
+        assert!(r.client().unwrap_err().to_string().contains("no user"));
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod gitlab;
 mod harbor;
 mod network;
 mod nexus;
+mod ocp;
 mod quay;
 
 use std::net::SocketAddr;
