@@ -149,10 +149,16 @@ pub struct RegistryConfig {
     /// Requests in flight to this registry at most (default 8, 1–64).
     #[serde(default = "default_max_concurrency")]
     pub max_concurrency: usize,
-    /// An HTTP(S) proxy for this registry and its vendor API (`http://proxy.example:3128`),
-    /// instead of the `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` environment.
+    /// An HTTP(S) proxy for this registry and its vendor API (`http://proxy.example:3128`,
+    /// or with credentials `http://user:password@proxy.example:3128`), instead of the
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` environment. A secret when it holds a password:
+    /// `Debug` never shows it.
     #[serde(default)]
-    pub proxy: Option<String>,
+    pub proxy: Option<SecretString>,
+    /// An environment variable holding the proxy's password, for a `proxy` URL that names
+    /// its user only (`http://user@proxy.example:3128`).
+    #[serde(default)]
+    pub proxy_password_env: Option<String>,
     /// Retries of a request after a 429, a 5xx or a connection error (default 4, 0–10; the
     /// Sysdig chart's `max_retries`).
     #[serde(default = "default_max_retries")]
@@ -307,6 +313,7 @@ impl RegistryConfig {
             insecure: false,
             max_concurrency: default_max_concurrency(),
             proxy: None,
+            proxy_password_env: None,
             max_retries: default_max_retries(),
             min_retry_wait: default_min_retry_wait(),
             max_retry_wait: default_max_retry_wait(),
@@ -456,27 +463,78 @@ impl RegistryConfig {
         self.build_client(credentials, plain_http.unwrap_or_else(|| self.plain_http()))
     }
 
-    /// The `proxy` key parsed: `http(s)://host:port`, no credentials, path or query.
-    pub fn proxy_url(&self) -> Result<Option<url::Url>> {
+    /// The `proxy` key parsed: `http(s)://[user[:password]@]host:port`, no path or query; the
+    /// URL without its credentials, and the credentials (the password from the URL or from
+    /// `proxy_password_env`), percent-decoded.
+    pub fn proxy_url(&self) -> Result<Option<(url::Url, Option<Credentials>)>> {
+        let name = self.display_name();
         let Some(text) = &self.proxy else {
+            if self.proxy_password_env.is_some() {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: proxy_password_env is set but no proxy"
+                )));
+            }
             return Ok(None);
         };
-        let name = self.display_name();
-        let url = url::Url::parse(text)
-            // The text may hold credentials: never echoed.
-            .map_err(|e| Error::Config(format!("registry `{name}`: proxy is not a URL: {e}")))?;
+        let mut url = url::Url::parse(text.expose_secret())
+            // The text may hold credentials: never echoed, and neither is the parser's
+            // message about it (it does not quote the input, but say so explicitly).
+            .map_err(|e| Error::Config(format!("registry `{name}`: proxy is not a URL ({e}; not echoed: it may hold a password)")))?;
         if !matches!(url.scheme(), "http" | "https")
             || url.host_str().is_none()
-            || !url.username().is_empty()
-            || url.password().is_some()
             || url.path() != "/"
             || url.query().is_some()
+            || url.fragment().is_some()
         {
             return Err(Error::Config(format!(
-                "registry `{name}`: proxy must be http(s)://host:port (proxy credentials are not supported)"
+                "registry `{name}`: proxy must be http(s)://[user:password@]host:port with no path or query (not echoed: it may hold a password)"
             )));
         }
-        Ok(Some(url))
+        let decode = |text: &str| {
+            percent_encoding::percent_decode_str(text)
+                .decode_utf8()
+                .map(std::borrow::Cow::into_owned)
+                .map_err(|_| {
+                    Error::Config(format!(
+                        "registry `{name}`: proxy: the user or password is not UTF-8 once percent-decoded"
+                    ))
+                })
+        };
+        let user = decode(url.username())?;
+        let in_url = url.password().map(decode).transpose()?;
+        let from_env = match &self.proxy_password_env {
+            None => None,
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                Error::Config(format!(
+                    "registry `{name}`: proxy_password_env names `{var}`, which is not set"
+                ))
+            })?),
+        };
+        let credentials = match (user.is_empty(), in_url, from_env) {
+            (true, None, None) => None,
+            (false, Some(_), Some(_)) => {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: the proxy password is both in the proxy URL and in proxy_password_env; keep one"
+                )));
+            }
+            (false, Some(password), None) | (false, None, Some(password)) => {
+                Some(Credentials::new(user, password))
+            }
+            (false, None, None) => {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: the proxy URL names user `{user}` but no password; add it to the URL or set proxy_password_env"
+                )));
+            }
+            (true, _, _) => {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: a proxy password needs a user: http://user@host:port"
+                )));
+            }
+        };
+        // Credentials stay out of the URL from here on: it shows in errors.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        Ok(Some((url, credentials)))
     }
 
     /// `max_retries`, `min_retry_wait`, `max_retry_wait` in range and in order.
@@ -743,8 +801,10 @@ impl RegistryConfig {
                 "insecure = true: TLS certificates of this registry and its API are NOT verified; anyone on the network path can impersonate it and read its credentials"
             );
         }
+        let (proxy, proxy_credentials) = self.proxy_url()?.unzip();
         let mut builder = RegistryClient::builder()
-            .proxy(self.proxy_url()?)
+            .proxy(proxy)
+            .proxy_credentials(proxy_credentials.flatten())
             .max_attempts(self.max_retries + 1)
             .backoff(
                 std::time::Duration::from_secs_f64(self.min_retry_wait),
@@ -1089,6 +1149,67 @@ mod tests {
     }
 
     #[test]
+    fn proxy_credentials_leave_the_url_and_never_show() {
+        let proxy = |url: &str, env: Option<&str>| {
+            let mut r = RegistryConfig::new("127.0.0.1:5000");
+            r.proxy = Some(url.into());
+            r.proxy_password_env = env.map(str::to_owned);
+            r.proxy_url()
+        };
+        let (url, credentials) = proxy("http://scan%40corp:p%3Ass%20w0rd@proxy.example:3128", None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(url.as_str(), "http://proxy.example:3128/");
+        let credentials = credentials.unwrap();
+        assert_eq!(credentials.username(), "scan@corp");
+        assert_eq!(credentials.password(), "p:ss w0rd");
+        let (url, credentials) = proxy("https://proxy.example", None).unwrap().unwrap();
+        assert_eq!(url.as_str(), "https://proxy.example/");
+        assert!(credentials.is_none());
+        // The password from a variable (HOME is set wherever tests run).
+        let home = std::env::var("HOME").unwrap();
+        let (_, credentials) = proxy("http://scanner@proxy.example:3128", Some("HOME"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(credentials.unwrap().password(), home);
+        for (url, env, wanted) in [
+            ("http://scanner@proxy.example:3128", None, "but no password"),
+            ("http://proxy.example:3128", Some("HOME"), "needs a user"),
+            (
+                "http://u:hunter2@proxy.example:3128",
+                Some("HOME"),
+                "keep one",
+            ),
+            (
+                "http://u:hunter2@proxy.example:3128/x",
+                None,
+                "no path or query",
+            ),
+            ("socks5://u:hunter2@proxy.example:1080", None, "http(s)://"),
+            ("http://u:hunter2@[proxy", None, "not a URL"),
+            ("http://u:%FF@proxy.example", None, "not UTF-8"),
+        ] {
+            let e = proxy(url, env).unwrap_err().to_string();
+            assert!(e.contains(wanted) && !e.contains("hunter2"), "{url}: {e}");
+        }
+        let mut r = RegistryConfig::new("127.0.0.1:5000");
+        r.proxy_password_env = Some("HOME".into());
+        assert!(
+            r.proxy_url()
+                .unwrap_err()
+                .to_string()
+                .contains("but no proxy")
+        );
+        // Neither the configuration's Debug nor a client built from it shows the password.
+        r.proxy = Some("http://scanner:hunter2@proxy.example:3128".into());
+        r.proxy_password_env = None;
+        let client = r.client().unwrap();
+        for shown in [format!("{r:?}"), format!("{client:?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+    }
+
+    #[test]
     fn openshift_takes_a_token_with_or_without_a_user() {
         let mut r = RegistryConfig::new("image-registry.apps.example.com");
         r.kind = Vendor::Ocp;
@@ -1168,10 +1289,10 @@ mod tests {
         c.registries[0].min_retry_wait = 0.5;
         c.registries[0].max_retry_wait = 30.0;
         c.validate().unwrap();
-        c.registries[0].proxy = Some("http://user:pw@proxy.example:3128".into());
+        c.registries[0].proxy = Some("http://proxy.example:3128/path?pw=s3cr3t".into());
         let e = c.validate().unwrap_err().to_string();
         assert!(
-            e.contains("proxy credentials are not supported") && !e.contains("pw@"),
+            e.contains("proxy must be http(s)://") && !e.contains("s3cr3t"),
             "{e}"
         );
         c.registries[0].proxy = Some("http://proxy.example:3128".into());

@@ -11,6 +11,7 @@ mod harbor;
 mod network;
 mod nexus;
 mod ocp;
+mod proxy;
 mod quay;
 
 use std::net::SocketAddr;
