@@ -13,7 +13,7 @@ mod nexus;
 mod ocp;
 mod proxy;
 mod quay;
-mod redirects;
+pub(crate) mod redirects;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

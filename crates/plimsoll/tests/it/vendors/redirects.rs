@@ -23,21 +23,33 @@ const PASSWORD: &str = "redirect-password-2b9e41";
 const TOKEN: &str = "redirect-bearer-token-8c03f7";
 
 #[derive(Clone, Copy, Debug)]
-enum Auth {
+pub(crate) enum Auth {
     Basic,
     Bearer,
 }
 
-fn basic() -> String {
+/// `Basic base64(user:password)`.
+pub(crate) fn basic_of(user: &str, password: &str) -> String {
     use base64::Engine as _;
     format!(
         "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"))
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
     )
 }
 
-/// The registry (`127.0.0.1:P`) and the other host (`localhost:P`) of one listing.
-fn redirecting(auth: Auth, lab: String, repository: String, tags: Vec<String>) -> StandIn {
+fn basic() -> String {
+    basic_of(USER, PASSWORD)
+}
+
+/// The registry (`127.0.0.1:P`, taking `basic` or the token its realm issues for it) and the
+/// other host (`localhost:P`) of one listing.
+pub(crate) fn redirecting(
+    auth: Auth,
+    basic: String,
+    lab: String,
+    repository: String,
+    tags: Vec<String>,
+) -> StandIn {
     StandIn::start(move |target, seen| {
         let host = seen.host.clone().unwrap_or_default();
         let path = target.split_once('?').map_or(target, |(p, _)| p);
@@ -63,13 +75,13 @@ fn redirecting(auth: Auth, lab: String, repository: String, tags: Vec<String>) -
             )
         };
         if path == "/token" {
-            if seen.authorization != Some(basic()) {
+            if seen.authorization.as_deref() != Some(basic.as_str()) {
                 return unauthorized();
             }
             return json(200, &j!({"token": TOKEN, "expires_in": 300}), &[]);
         }
         let wanted = match auth {
-            Auth::Basic => basic(),
+            Auth::Basic => basic.clone(),
             Auth::Bearer => format!("Bearer {TOKEN}"),
         };
         if seen.authorization.as_deref() != Some(wanted.as_str()) {
@@ -111,6 +123,7 @@ fn registry_credentials_never_follow_a_redirect_to_another_host() {
         );
         let server = redirecting(
             auth,
+            basic(),
             h.registry.clone(),
             format!("{ns}/app"),
             app.keys().cloned().collect(),
