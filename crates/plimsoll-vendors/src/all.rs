@@ -39,7 +39,7 @@ pub enum Vendor {
     Artifactory,
     /// IBM Cloud Container Registry.
     Icr,
-    /// OpenShift's integrated registry (`ocp`, alias `openshift`), through image streams.
+    /// `OpenShift`'s integrated registry (`ocp`, alias `openshift`), through image streams.
     Ocp,
 }
 

@@ -15,7 +15,7 @@
 //!   with vendor-issued pull credentials where the vendor has them.
 //! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
 //!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4),
-//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`Ocp`] (OpenShift image streams), [`ecr`] (Amazon ECR through the AWS SDK); Nexus connectors use
+//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`Ocp`] (`OpenShift` image streams), [`ecr`] (Amazon ECR through the AWS SDK); Nexus connectors use
 //!   [`Distribution`]. Vendor APIs are called
 //!   through [`RegistryClient::api_get`], which keeps their credentials to their own host.
 //!

@@ -1,5 +1,5 @@
-//! OpenShift's integrated registry (`type = "ocp"`), through the image streams of the
-//! OpenShift API (`image.openshift.io/v1`,
+//! `OpenShift`'s integrated registry (`type = "ocp"`), through the image streams of the
+//! `OpenShift` API (`image.openshift.io/v1`,
 //! <https://docs.openshift.com/container-platform/latest/rest_api/image_apis/imagestream-image-openshift-io-v1.html>):
 //! `GET <api_url>/apis/image.openshift.io/v1/namespaces/{ns}/imagestreams` per configured
 //! namespace, or `GET <api_url>/apis/image.openshift.io/v1/imagestreams` for every namespace
@@ -30,7 +30,7 @@ use crate::{BoxFuture, Discovery, Distribution, Endpoint, Error, ListedTag, Resu
 /// Pages read at most per listing: a guard against an API that never says it is done.
 const MAX_PAGES: usize = 10_000;
 
-/// Discovery through OpenShift image streams, or the registry's catalog without an API URL.
+/// Discovery through `OpenShift` image streams, or the registry's catalog without an API URL.
 #[derive(Debug)]
 pub struct Ocp {
     endpoint: Endpoint,

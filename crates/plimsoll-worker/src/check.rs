@@ -4,7 +4,7 @@
 //! - ECR: each account (id, name, whether its role could be assumed, or why not), its
 //!   regions, and each registry host with its repository count.
 //! - Every other type: `/v2/` (reachable, credentials accepted) and the repository catalog
-//!   (readable, or why not); for OpenShift with `api_url`, its image streams instead.
+//!   (readable, or why not); for `OpenShift` with `api_url`, its image streams instead.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -158,7 +158,7 @@ async fn check_v2(registry: &RegistryConfig, check: &mut RegistryCheck) {
             return;
         }
     };
-    // What discovery reads: OpenShift's image streams when its API is configured.
+    // What discovery reads: `OpenShift`'s image streams when its API is configured.
     let listing = if registry.kind == Vendor::Ocp && registry.api_url.is_some() {
         let scope = if registry.namespaces.is_empty() {
             "all namespaces".to_owned()

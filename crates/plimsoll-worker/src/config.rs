@@ -170,13 +170,13 @@ pub struct RegistryConfig {
     #[serde(default = "default_max_retry_wait")]
     pub max_retry_wait: f64,
     /// Vendor API base URL when it is not the registry's own URL (Harbor behind another
-    /// host name; OpenShift's API server, `https://api.cluster.example:6443`). Only for the
+    /// host name; `OpenShift`'s API server, `https://api.cluster.example:6443`). Only for the
     /// types in [`API_URL_TYPES`].
     #[serde(default)]
     pub api_url: Option<String>,
     /// Harbor: only these projects (default: every project the user can see); Quay: the
     /// organizations or users to list (required); GitLab: the groups to list (required);
-    /// OpenShift: the projects whose image streams to list (default: all the token can read).
+    /// `OpenShift`: the projects whose image streams to list (default: all the token can read).
     #[serde(default)]
     pub namespaces: Vec<String>,
     /// GitLab: the instance's URL (its `external_url`), where the API is; the registry `url`
@@ -273,7 +273,7 @@ pub(crate) const EXTERNAL_URL_TYPES: &[Vendor] = &[Vendor::Gitlab];
 /// The types that take `api_token_env` / `api_token_file`.
 pub(crate) const API_TOKEN_TYPES: &[Vendor] = &[Vendor::Quay];
 
-/// The user name sent with an OpenShift token when `user` is not set: the integrated registry
+/// The user name sent with an `OpenShift` token when `user` is not set: the integrated registry
 /// reads only the token (the password), whatever the name.
 pub(crate) const OCP_DEFAULT_USER: &str = "serviceaccount";
 
@@ -750,7 +750,7 @@ impl RegistryConfig {
             _ => None,
         };
         let mut endpoint = plimsoll_vendors::Endpoint::new(self.host()?, client);
-        // OpenShift without `api_url`: no image stream API, the registry's catalog instead.
+        // `OpenShift` without `api_url`: no image stream API, the registry's catalog instead.
         if !(self.kind == Vendor::Ocp && self.api_url.is_none()) {
             endpoint = endpoint.api_url(self.api_base()?);
         }
@@ -1226,7 +1226,7 @@ mod tests {
         r.client().unwrap();
         r.user = Some("scanner".into());
         assert_eq!(r.user(), Some("scanner"));
-        // Only OpenShift names a user by itself.
+        // Only `OpenShift` names a user by itself.
         r.kind = Vendor::Distribution;
         r.user = None;
         assert_eq!(r.user(), None);

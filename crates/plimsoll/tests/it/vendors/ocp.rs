@@ -1,6 +1,6 @@
-//! OpenShift: `type = "ocp"` through discovery → filter → pull → inventory.
+//! `OpenShift`: `type = "ocp"` through discovery → filter → pull → inventory.
 //!
-//! The stand-in answers the OpenShift image stream API as documented in "ImageStream
+//! The stand-in answers the `OpenShift` image stream API as documented in "`ImageStream`
 //! [image.openshift.io/v1]"
 //! (<https://docs.openshift.com/container-platform/latest/rest_api/image_apis/imagestream-image-openshift-io-v1.html>):
 //! `GET /apis/image.openshift.io/v1/namespaces/{namespace}/imagestreams` and
@@ -8,7 +8,7 @@
 //! by `limit` and `continue` (the list's `metadata.continue`, "API concepts: retrieving large
 //! results sets in chunks"), each stream's `status.tags[].items[]` newest first with `image`
 //! (the manifest digest) and `created`; the service account token as `Authorization: Bearer`.
-//! One stream per page, so paging is exercised. No OpenShift API emulator exists as a program
+//! One stream per page, so paging is exercised. No `OpenShift` API emulator exists as a program
 //! that runs here (`openshift/origin` needs a cluster).
 //!
 //! The integrated registry takes the same token as the password of any user name; the
@@ -82,7 +82,7 @@ fn stream(ns: &str, name: &str, registry: &str, tags: &BTreeMap<String, String>)
 }
 
 /// The image stream API over `streams`, one per page, for `Bearer token` only.
-fn openshift(ns: String, token: String, streams: Vec<Value>) -> StandIn {
+fn openshift(ns: String, token: &str, streams: Vec<Value>) -> StandIn {
     let expected = format!("Bearer {token}");
     StandIn::start(move |target, seen| {
         if seen.authorization.as_deref() != Some(expected.as_str()) {
@@ -131,7 +131,7 @@ fn openshift_image_streams_to_scanned_results() {
     let token = h.auth_password.clone();
     let api = openshift(
         ns.clone(),
-        token.clone(),
+        &token,
         vec![
             stream(&ns, "app", &h.auth_registry, &app),
             stream(&ns, "web", &h.auth_registry, &web),
@@ -223,6 +223,7 @@ password_env = "PLIMSOLL_TEST_OCP_TOKEN"
 /// without `user`, the token alone (from a file) is the whole configuration.
 #[test]
 fn openshift_all_namespaces_with_a_token_alone() {
+    const TOKEN: &str = "sha256~plimsoll-ocp-test-token-4f1e";
     let Some(h) = Harness::get() else { return };
     let ns = namespace("ocp-all");
     let app = push(
@@ -231,10 +232,9 @@ fn openshift_all_namespaces_with_a_token_alone() {
         &format!("{ns}/app"),
         &["--tags", "1", "--unique-layer"],
     );
-    const TOKEN: &str = "sha256~plimsoll-ocp-test-token-4f1e";
     let api = openshift(
         ns.clone(),
-        TOKEN.to_owned(),
+        TOKEN,
         vec![stream(&ns, "app", &h.registry, &app)],
     );
     let setup = Setup::new();

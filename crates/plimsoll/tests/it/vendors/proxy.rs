@@ -8,7 +8,6 @@
 //! that registry, loopback included (reqwest's `Proxy::all` without a `no_proxy`); only the
 //! `HTTP(S)_PROXY` environment honours `NO_PROXY`.
 
-use std::io::Read as _;
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -70,13 +69,9 @@ impl Tinyproxy {
         proxy
     }
 
-    /// tinyproxy's log so far.
+    /// tinyproxy's log so far (empty before its first line).
     fn log(&self) -> String {
-        let mut text = String::new();
-        if let Ok(mut file) = std::fs::File::open(&self.log) {
-            let _ = file.read_to_string(&mut text);
-        }
-        text
+        fs_err::read_to_string(&self.log).unwrap_or_default()
     }
 }
 
