@@ -82,6 +82,8 @@ impl Drop for Tinyproxy {
     }
 }
 
+/// A registry entry for the lab registry through `proxy` (the default retries: tinyproxy may
+/// close a kept-alive connection just as the client reuses it, and a retry takes a new one).
 fn config(setup: &Setup, h: &Harness, ns: &str, proxy: &str, name: &str) -> PathBuf {
     let path = setup.dir().join(format!("{name}.toml"));
     fs_err::write(
@@ -98,7 +100,6 @@ max_repositories_per_registry = 10000
 [[registries]]
 name = "{name}"
 url = "http://{reg}"
-max_retries = 0
 {proxy}
 "#,
             store = setup.store().display(),
