@@ -660,6 +660,11 @@ impl RegistryConfig {
                 "registry `{name}`: type = \"gitlab\" needs `external_url` (the GitLab instance) and `namespaces` (the groups to list)"
             )));
         }
+        if self.kind == Vendor::Ocp && self.api_url.is_none() && !self.namespaces.is_empty() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"ocp\" lists `namespaces` through the image stream API: set `api_url` (the cluster's API server), or drop `namespaces` to list the registry's catalog"
+            )));
+        }
         if self.kind == Vendor::Ocp && self.api_url.is_some() && !self.has_password() {
             return Err(Error::Config(format!(
                 "registry `{name}`: type = \"ocp\" with `api_url` needs the token (a service account's, or `oc whoami -t`) in password, password_file or password_env"
@@ -1216,6 +1221,10 @@ mod tests {
         // No API: the registry's catalog, anonymous or with the token.
         r.check_vendor_keys().unwrap();
         assert_eq!(r.user(), None);
+        r.namespaces = vec!["team".into()];
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("set `api_url`"), "{e}");
+        r.namespaces.clear();
         r.api_url = Some("https://api.cluster.example.com:6443".into());
         let e = r.check_vendor_keys().unwrap_err().to_string();
         assert!(e.contains("with `api_url` needs the token"), "{e}");
