@@ -220,10 +220,12 @@ password_env = "PLIMSOLL_TEST_OCP_TOKEN"
 }
 
 /// Without `namespaces`, every namespace's streams (`/apis/image.openshift.io/v1/imagestreams`);
-/// without `user`, the token alone (from a file) is the whole configuration.
+/// without `user`, the token alone (from a file) is the whole configuration; a token the API
+/// refuses fails the registry with the API's 401.
 #[test]
 fn openshift_all_namespaces_with_a_token_alone() {
     const TOKEN: &str = "sha256~plimsoll-ocp-test-token-4f1e";
+    const EXPIRED: &str = "sha256~expired-plimsoll-ocp-token-90d2";
     let Some(h) = Harness::get() else { return };
     let ns = namespace("ocp-all");
     let app = push(
@@ -280,4 +282,17 @@ password_file = "{token}"
         .collect();
     assert_eq!(scanned, want, "{rows:#?}\n{log}");
     assert!(!log.contains(TOKEN), "the token in the logs");
+
+    // A token the API does not take: the registry fails, saying the API refused it.
+    fs_err::write(&token_file, format!("{EXPIRED}\n")).unwrap();
+    let (output, log) = super::scan_traced(&config, &[]);
+    assert_eq!(output.status.code(), Some(1), "{log}");
+    assert!(
+        log.lines().any(|l| l.contains(&format!(
+            "the API at {}/apis/image.openshift.io/v1/imagestreams refused the request (401",
+            api.url()
+        ))),
+        "{log}"
+    );
+    assert!(!log.contains(EXPIRED), "the token in the logs");
 }
