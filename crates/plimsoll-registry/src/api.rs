@@ -131,6 +131,9 @@ impl RegistryClient {
             };
             let status = response.status();
             count_response(&host, status.as_u16().to_string());
+            if let Some(refused) = self.proxy_refusal(url.as_str(), &response) {
+                return Err(refused);
+            }
             if status.is_success() {
                 let headers = response.headers().clone();
                 let body = read_limited(response, MAX_API_BYTES, &shown).await?;
@@ -214,6 +217,9 @@ impl RegistryClient {
             let status = response.status();
             count_response(&host, status.as_u16().to_string());
             tracing::trace!(url = %shown, status = status.as_u16(), "API answer");
+            if let Some(refused) = self.proxy_refusal(url.as_str(), &response) {
+                return Err(refused);
+            }
             if status.is_redirection() {
                 let location = response
                     .headers()

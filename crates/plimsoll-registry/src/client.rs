@@ -40,6 +40,7 @@ pub struct RegistryClientBuilder {
     insecure: bool,
     plain_http: bool,
     proxy: Option<url::Url>,
+    proxy_credentials: Option<Credentials>,
     max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
@@ -54,6 +55,7 @@ impl Default for RegistryClientBuilder {
             insecure: false,
             plain_http: false,
             proxy: None,
+            proxy_credentials: None,
             max_attempts: 5,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
@@ -99,6 +101,15 @@ impl RegistryClientBuilder {
         self
     }
 
+    /// Authenticates to the [`proxy`](Self::proxy) with HTTP Basic (`Proxy-Authorization`,
+    /// sent to the proxy only, in the `CONNECT` of HTTPS requests). The proxy URL itself must
+    /// carry no credentials: they would show wherever the URL does.
+    #[must_use]
+    pub fn proxy_credentials(mut self, credentials: Option<Credentials>) -> Self {
+        self.proxy_credentials = credentials;
+        self
+    }
+
     /// Attempts per request on 429/5xx/connection errors (at least 1).
     #[must_use]
     pub fn max_attempts(mut self, attempts: u32) -> Self {
@@ -132,8 +143,13 @@ impl RegistryClientBuilder {
             .redirect(reqwest::redirect::Policy::none());
         if let Some(proxy) = &self.proxy {
             let proxy = || {
-                reqwest::Proxy::all(proxy.as_str()).map_err(|e| Error::Proxy {
+                // No `no_proxy`: a configured proxy takes every request, loopback included.
+                let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|e| Error::Proxy {
                     reason: e.to_string(),
+                })?;
+                Ok::<_, Error>(match &self.proxy_credentials {
+                    Some(c) => proxy.basic_auth(c.username(), c.password()),
+                    None => proxy,
                 })
             };
             http = http.proxy(proxy()?);
@@ -164,6 +180,7 @@ impl RegistryClientBuilder {
             api_http: api_http.build().map_err(Error::Client)?,
             credentials: self.credentials,
             plain_http: self.plain_http,
+            proxied: self.proxy.is_some(),
             max_attempts: self.max_attempts,
             base_delay: self.base_delay,
             max_delay: self.max_delay,
@@ -199,6 +216,8 @@ pub struct RegistryClient {
     pub(crate) api_http: reqwest::Client,
     credentials: CredentialStore,
     plain_http: bool,
+    /// Whether requests go through a configured proxy.
+    proxied: bool,
     pub(crate) max_attempts: u32,
     base_delay: Duration,
     max_delay: Duration,
@@ -213,6 +232,11 @@ impl std::fmt::Debug for RegistryClient {
             .field("plain_http", &self.plain_http)
             .finish_non_exhaustive()
     }
+}
+
+/// `url` without its query (blob storage's may hold a pre-signed signature), for messages.
+fn without_query(url: &str) -> String {
+    url.split_once('?').map_or(url, |(u, _)| u).to_owned()
 }
 
 /// The manifest media types we accept, most preferred first. Schema 1 is listed so a
@@ -441,6 +465,9 @@ impl RegistryClient {
             };
             let status = response.status();
             count_response(host, status.as_u16().to_string());
+            if let Some(refused) = self.proxy_refusal(&url, &response) {
+                return Err(refused);
+            }
             if let Some(remaining) = pulls_remaining(response.headers()) {
                 self.host_state(host, |s| s.pulls_remaining = Some(remaining));
             }
@@ -487,6 +514,31 @@ impl RegistryClient {
                 },
             });
         }
+    }
+
+    /// The error for a `response` the proxy gave instead of forwarding the request: a 407,
+    /// or through a configured proxy a 401 without `Via` to a plain-HTTP URL. A proxy adds
+    /// `Via` to every response it forwards (RFC 9110 §7.6.3), so a registry's own 401 has one;
+    /// tinyproxy answers a wrong proxy password with a 401 of its own, which has none. (HTTPS
+    /// goes through a `CONNECT` tunnel: its 401s are always the registry's.)
+    pub(crate) fn proxy_refusal(&self, url: &str, response: &Response) -> Option<Error> {
+        let status = response.status();
+        let proxy_said_401 = self.proxied
+            && status == StatusCode::UNAUTHORIZED
+            && url.starts_with("http://")
+            && !response.headers().contains_key(reqwest::header::VIA);
+        if status != StatusCode::PROXY_AUTHENTICATION_REQUIRED && !proxy_said_401 {
+            return None;
+        }
+        Some(Error::ProxyRefused {
+            url: without_query(url),
+            status: status.as_u16(),
+            what: if proxy_said_401 {
+                ""
+            } else {
+                ": Proxy Authentication Required"
+            },
+        })
     }
 
     /// Pulls `registry` said were left in its rate-limit window, in its last answer that had a
@@ -616,6 +668,9 @@ impl RegistryClient {
             }
         };
         let status = response.status();
+        if let Some(refused) = self.proxy_refusal(url.as_str(), &response) {
+            return Err(refused);
+        }
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
             let detail = error_detail(response).await;
             // The realm refusing to issue a token is an authentication failure whatever its

@@ -37,6 +37,19 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// The proxy wants credentials, or refused the configured ones: a 407, or a 401 the
+    /// proxy answered itself (tinyproxy's answer to a wrong password).
+    #[error(
+        "the proxy refused to forward the request to {url} ({status} from the proxy itself{what}); check the proxy's user and password (`proxy`, `proxy_password_env`)"
+    )]
+    ProxyRefused {
+        /// URL requested (no query).
+        url: String,
+        /// 407 or 401.
+        status: u16,
+        /// `: Proxy Authentication Required` for a 407, else empty.
+        what: &'static str,
+    },
     /// The HTTP client could not be built.
     #[error("cannot build the HTTP client")]
     Client(#[source] reqwest::Error),

@@ -71,9 +71,15 @@ pub(crate) struct RegistryBody {
     /// build (default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) rescan_on_db_update: Option<bool>,
-    /// An HTTP(S) proxy for this registry and its vendor API (`http://proxy.example:3128`).
+    /// An HTTP(S) proxy for this registry and its vendor API (`http://proxy.example:3128`,
+    /// `http://user:password@proxy.example:3128`): write-only, as it may hold a password.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub(crate) proxy: Option<String>,
+    #[schema(value_type = Option<String>, write_only)]
+    pub(crate) proxy: Option<Password>,
+    /// An environment variable of the server holding the proxy's password (the user in
+    /// `proxy`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) proxy_password_env: Option<String>,
     /// Retries after a 429, a 5xx or a connection error (default 4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 0, maximum = 10)]
@@ -277,10 +283,9 @@ mod tests {
             Some("https://harbor-api.example")
         );
         assert_eq!(checked.registry.max_retries, 2);
-        assert_eq!(
-            checked.registry.proxy.as_deref(),
-            Some("http://proxy.example:3128")
-        );
+        let (proxy, credentials) = checked.registry.proxy_url().unwrap().unwrap();
+        assert_eq!(proxy.as_str(), "http://proxy.example:3128/");
+        assert!(credentials.is_none());
     }
 
     #[test]

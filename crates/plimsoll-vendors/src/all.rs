@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{
-    Artifactory, Discovery, Distribution, DockerHub, Endpoint, Error, Gitlab, Harbor, Quay,
+    Artifactory, Discovery, Distribution, DockerHub, Endpoint, Error, Gitlab, Harbor, Ocp, Quay,
     Resolved, Result, VendorOptions,
 };
 
@@ -39,11 +39,13 @@ pub enum Vendor {
     Artifactory,
     /// IBM Cloud Container Registry.
     Icr,
+    /// `OpenShift`'s integrated registry (`ocp`, alias `openshift`), through image streams.
+    Ocp,
 }
 
 impl Vendor {
     /// Every vendor, in the order messages list them.
-    pub const ALL: [Vendor; 11] = [
+    pub const ALL: [Vendor; 12] = [
         Vendor::Distribution,
         Vendor::Harbor,
         Vendor::Quay,
@@ -55,6 +57,7 @@ impl Vendor {
         Vendor::Nexus,
         Vendor::Artifactory,
         Vendor::Icr,
+        Vendor::Ocp,
     ];
 
     /// The canonical `type` name (`distribution`, `harbor`, …).
@@ -71,6 +74,7 @@ impl Vendor {
             Vendor::Nexus => "nexus",
             Vendor::Artifactory => "artifactory",
             Vendor::Icr => "icr",
+            Vendor::Ocp => "ocp",
         }
     }
 
@@ -80,6 +84,7 @@ impl Vendor {
             // `dockerv2` and `gcr`: the Sysdig registry scanner chart's names.
             Vendor::Distribution => &["docker-registry", "v2", "dockerv2"],
             Vendor::Gar => &["gcr"],
+            Vendor::Ocp => &["openshift"],
             Vendor::Harbor
             | Vendor::Quay
             | Vendor::Ecr
@@ -102,7 +107,8 @@ impl Vendor {
             | Vendor::Gitlab
             | Vendor::DockerHub
             | Vendor::Nexus
-            | Vendor::Artifactory => true,
+            | Vendor::Artifactory
+            | Vendor::Ocp => true,
             Vendor::Acr | Vendor::Gar | Vendor::Icr => false,
         }
     }
@@ -119,6 +125,7 @@ pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery
         // A Nexus Docker connector serves `/v2/_catalog` itself.
         Vendor::Nexus => Ok(Box::new(Distribution::for_vendor(endpoint, Vendor::Nexus))),
         Vendor::Artifactory => Ok(Box::new(Artifactory::new(endpoint))),
+        Vendor::Ocp => Ok(Box::new(Ocp::new(endpoint))),
         // One ECR configuration may be many registries: see `resolve`.
         Vendor::Ecr => Err(Error::NeedsResolve { vendor }),
         Vendor::Acr | Vendor::Gar | Vendor::Icr => Err(Error::NotImplemented { vendor }),
@@ -156,7 +163,8 @@ pub async fn resolve(
         | Vendor::DockerHub
         | Vendor::Nexus
         | Vendor::Artifactory
-        | Vendor::Icr => Ok(vec![Resolved {
+        | Vendor::Icr
+        | Vendor::Ocp => Ok(vec![Resolved {
             discovery: discovery(vendor, endpoint)?,
             credentials: None,
             plain_http: None,
@@ -234,6 +242,8 @@ mod tests {
             ("icr", Vendor::Icr),
             ("dockerv2", Vendor::Distribution),
             ("GCR", Vendor::Gar),
+            ("ocp", Vendor::Ocp),
+            ("OpenShift", Vendor::Ocp),
         ] {
             assert_eq!(name.parse::<Vendor>().unwrap(), want, "{name}");
         }
@@ -250,7 +260,7 @@ mod tests {
             err.to_string(),
             "unknown registry type `docker-hub`; known types: distribution (or docker-registry, \
              v2, dockerv2), harbor, quay, ecr, acr, gar (or gcr), gitlab, dockerhub, nexus, \
-             artifactory, icr"
+             artifactory, icr, ocp (or openshift)"
         );
     }
 
@@ -282,7 +292,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 8);
+        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 9);
     }
 
     #[test]

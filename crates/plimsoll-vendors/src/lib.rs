@@ -15,7 +15,7 @@
 //!   with vendor-issued pull credentials where the vendor has them.
 //! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
 //!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4),
-//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`ecr`] (Amazon ECR through the AWS SDK); Nexus connectors use
+//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`Ocp`] (`OpenShift` image streams), [`ecr`] (Amazon ECR through the AWS SDK); Nexus connectors use
 //!   [`Distribution`]. Vendor APIs are called
 //!   through [`RegistryClient::api_get`], which keeps their credentials to their own host.
 //!
@@ -46,6 +46,7 @@ pub mod ecr;
 mod error;
 mod gitlab;
 mod harbor;
+mod ocp;
 mod quay;
 
 use std::future::Future;
@@ -64,6 +65,7 @@ pub use crate::dockerhub::DockerHub;
 pub use crate::error::{Error, Result};
 pub use crate::gitlab::Gitlab;
 pub use crate::harbor::Harbor;
+pub use crate::ocp::Ocp;
 pub use crate::quay::Quay;
 
 /// A boxed future that may move between threads, as [`Discovery`]'s methods return.
@@ -103,31 +105,15 @@ pub struct VendorOptions {
 
 /// How a registry's vendor API is reached when its client is not the [`RegistryClient`]:
 /// the registry's `ca_cert` and `proxy` keys.
-#[derive(Clone, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Network {
     /// A PEM file of CA certificates trusted besides the system's.
     pub ca_cert: Option<std::path::PathBuf>,
-    /// An HTTP(S) proxy for every call (else the `HTTPS_PROXY`/`NO_PROXY` environment); may
-    /// carry credentials, so `Debug` shows its host only.
+    /// An HTTP(S) proxy for every call, without credentials (else the
+    /// `HTTPS_PROXY`/`NO_PROXY` environment).
     pub proxy: Option<Url>,
-}
-
-impl std::fmt::Debug for Network {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Network")
-            .field("ca_cert", &self.ca_cert)
-            .field(
-                "proxy",
-                &self.proxy.as_ref().map(|p| {
-                    format!(
-                        "{}://{}",
-                        p.scheme(),
-                        p.authority().rsplit('@').next().unwrap_or_default()
-                    )
-                }),
-            )
-            .finish()
-    }
+    /// The proxy's Basic credentials (redacted in `Debug`).
+    pub proxy_credentials: Option<Credentials>,
 }
 
 /// One registry host a configured registry stands for ([`resolve`]).

@@ -4,7 +4,7 @@
 //! - ECR: each account (id, name, whether its role could be assumed, or why not), its
 //!   regions, and each registry host with its repository count.
 //! - Every other type: `/v2/` (reachable, credentials accepted) and the repository catalog
-//!   (readable, or why not).
+//!   (readable, or why not); for `OpenShift` with `api_url`, its image streams instead.
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -136,8 +136,7 @@ async fn check_v2(registry: &RegistryConfig, check: &mut RegistryCheck) {
         }
     };
     let who = registry
-        .user
-        .as_deref()
+        .user()
         .map_or_else(|| "anonymously".to_owned(), |u| format!("as `{u}`"));
     match client.ping(&host).await {
         Ok(()) => check.ok(format!("{host}/v2/: reachable, access granted {who}")),
@@ -160,12 +159,23 @@ async fn check_v2(registry: &RegistryConfig, check: &mut RegistryCheck) {
             return;
         }
     };
+    // What discovery reads: `OpenShift`'s image streams when its API is configured.
+    let listing = if registry.kind == Vendor::Ocp && registry.api_url.is_some() {
+        let scope = if registry.namespaces.is_empty() {
+            "all namespaces".to_owned()
+        } else {
+            format!("namespaces {}", registry.namespaces.join(", "))
+        };
+        format!("image streams ({scope})")
+    } else {
+        "catalog".to_owned()
+    };
     match discovery.repositories(Some(1)).await {
-        Ok(first) if first.is_empty() => check.ok("catalog: readable, empty".to_owned()),
+        Ok(first) if first.is_empty() => check.ok(format!("{listing}: readable, empty")),
         Ok(first) => check.ok(format!(
-            "catalog: readable (first repository: {})",
+            "{listing}: readable (first repository: {})",
             first[0]
         )),
-        Err(e) => check.problem(format!("catalog: {}", crate::run::error_chain(&e))),
+        Err(e) => check.problem(format!("{listing}: {}", crate::run::error_chain(&e))),
     }
 }

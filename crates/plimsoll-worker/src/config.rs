@@ -149,10 +149,16 @@ pub struct RegistryConfig {
     /// Requests in flight to this registry at most (default 8, 1–64).
     #[serde(default = "default_max_concurrency")]
     pub max_concurrency: usize,
-    /// An HTTP(S) proxy for this registry and its vendor API (`http://proxy.example:3128`),
-    /// instead of the `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` environment.
+    /// An HTTP(S) proxy for this registry and its vendor API (`http://proxy.example:3128`,
+    /// or with credentials `http://user:password@proxy.example:3128`), instead of the
+    /// `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` environment. A secret when it holds a password:
+    /// `Debug` never shows it.
     #[serde(default)]
-    pub proxy: Option<String>,
+    pub proxy: Option<SecretString>,
+    /// An environment variable holding the proxy's password, for a `proxy` URL that names
+    /// its user only (`http://user@proxy.example:3128`).
+    #[serde(default)]
+    pub proxy_password_env: Option<String>,
     /// Retries of a request after a 429, a 5xx or a connection error (default 4, 0–10; the
     /// Sysdig chart's `max_retries`).
     #[serde(default = "default_max_retries")]
@@ -164,11 +170,13 @@ pub struct RegistryConfig {
     #[serde(default = "default_max_retry_wait")]
     pub max_retry_wait: f64,
     /// Vendor API base URL when it is not the registry's own URL (Harbor behind another
-    /// host name). Only for the types in [`API_URL_TYPES`].
+    /// host name; `OpenShift`'s API server, `https://api.cluster.example:6443`). Only for the
+    /// types in [`API_URL_TYPES`].
     #[serde(default)]
     pub api_url: Option<String>,
     /// Harbor: only these projects (default: every project the user can see); Quay: the
-    /// organizations or users to list (required); GitLab: the groups to list (required).
+    /// organizations or users to list (required); GitLab: the groups to list (required);
+    /// `OpenShift`: the projects whose image streams to list (default: all the token can read).
     #[serde(default)]
     pub namespaces: Vec<String>,
     /// GitLab: the instance's URL (its `external_url`), where the API is; the registry `url`
@@ -247,7 +255,8 @@ fn is_registry_host(text: &str) -> bool {
 const DOCKER_HUB_API: &str = "https://hub.docker.com/";
 
 /// The types that take `api_url`.
-pub(crate) const API_URL_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub];
+pub(crate) const API_URL_TYPES: &[Vendor] =
+    &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub, Vendor::Ocp];
 /// The types that take `namespaces`.
 pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Harbor,
@@ -255,6 +264,7 @@ pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Gitlab,
     Vendor::DockerHub,
     Vendor::Artifactory,
+    Vendor::Ocp,
 ];
 /// The types that take `registry_api_url` and `access_method`.
 pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
@@ -262,6 +272,10 @@ pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
 pub(crate) const EXTERNAL_URL_TYPES: &[Vendor] = &[Vendor::Gitlab];
 /// The types that take `api_token_env` / `api_token_file`.
 pub(crate) const API_TOKEN_TYPES: &[Vendor] = &[Vendor::Quay];
+
+/// The user name sent with an `OpenShift` token when `user` is not set: the integrated registry
+/// reads only the token (the password), whatever the name.
+pub(crate) const OCP_DEFAULT_USER: &str = "serviceaccount";
 
 fn default_type() -> Vendor {
     Vendor::Distribution
@@ -299,6 +313,7 @@ impl RegistryConfig {
             insecure: false,
             max_concurrency: default_max_concurrency(),
             proxy: None,
+            proxy_password_env: None,
             max_retries: default_max_retries(),
             min_retry_wait: default_min_retry_wait(),
             max_retry_wait: default_max_retry_wait(),
@@ -348,10 +363,14 @@ impl RegistryConfig {
     pub fn vendor_options(&self) -> VendorOptions {
         VendorOptions {
             aws: self.aws.clone(),
-            network: plimsoll_vendors::Network {
-                ca_cert: self.ca_cert.clone(),
+            network: {
                 // Checked when the configuration was loaded.
-                proxy: self.proxy_url().ok().flatten(),
+                let (proxy, proxy_credentials) = self.proxy_url().ok().flatten().unzip();
+                plimsoll_vendors::Network {
+                    ca_cert: self.ca_cert.clone(),
+                    proxy,
+                    proxy_credentials: proxy_credentials.flatten(),
+                }
             },
         }
     }
@@ -382,6 +401,20 @@ impl RegistryConfig {
             )));
         }
         self.host().map(drop)
+    }
+
+    /// The user name: `user`, or for `type = "ocp"` with a token and no user,
+    /// [`OCP_DEFAULT_USER`].
+    pub fn user(&self) -> Option<&str> {
+        match &self.user {
+            Some(user) => Some(user),
+            None if self.kind == Vendor::Ocp && self.has_password() => Some(OCP_DEFAULT_USER),
+            None => None,
+        }
+    }
+
+    fn has_password(&self) -> bool {
+        self.password.is_some() || self.password_file.is_some() || self.password_env.is_some()
     }
 
     /// Whether the URL asks for plain HTTP.
@@ -439,27 +472,78 @@ impl RegistryConfig {
         self.build_client(credentials, plain_http.unwrap_or_else(|| self.plain_http()))
     }
 
-    /// The `proxy` key parsed: `http(s)://host:port`, no credentials, path or query.
-    pub fn proxy_url(&self) -> Result<Option<url::Url>> {
+    /// The `proxy` key parsed: `http(s)://[user[:password]@]host:port`, no path or query; the
+    /// URL without its credentials, and the credentials (the password from the URL or from
+    /// `proxy_password_env`), percent-decoded.
+    pub fn proxy_url(&self) -> Result<Option<(url::Url, Option<Credentials>)>> {
+        let name = self.display_name();
         let Some(text) = &self.proxy else {
+            if self.proxy_password_env.is_some() {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: proxy_password_env is set but no proxy"
+                )));
+            }
             return Ok(None);
         };
-        let name = self.display_name();
-        let url = url::Url::parse(text)
-            // The text may hold credentials: never echoed.
-            .map_err(|e| Error::Config(format!("registry `{name}`: proxy is not a URL: {e}")))?;
+        let mut url = url::Url::parse(text.expose_secret())
+            // The text may hold credentials: never echoed, and neither is the parser's
+            // message about it (it does not quote the input, but say so explicitly).
+            .map_err(|e| Error::Config(format!("registry `{name}`: proxy is not a URL ({e}; not echoed: it may hold a password)")))?;
         if !matches!(url.scheme(), "http" | "https")
             || url.host_str().is_none()
-            || !url.username().is_empty()
-            || url.password().is_some()
             || url.path() != "/"
             || url.query().is_some()
+            || url.fragment().is_some()
         {
             return Err(Error::Config(format!(
-                "registry `{name}`: proxy must be http(s)://host:port (proxy credentials are not supported)"
+                "registry `{name}`: proxy must be http(s)://[user:password@]host:port with no path or query (not echoed: it may hold a password)"
             )));
         }
-        Ok(Some(url))
+        let decode = |text: &str| {
+            percent_encoding::percent_decode_str(text)
+                .decode_utf8()
+                .map(std::borrow::Cow::into_owned)
+                .map_err(|_| {
+                    Error::Config(format!(
+                        "registry `{name}`: proxy: the user or password is not UTF-8 once percent-decoded"
+                    ))
+                })
+        };
+        let user = decode(url.username())?;
+        let in_url = url.password().map(decode).transpose()?;
+        let from_env = match &self.proxy_password_env {
+            None => None,
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                Error::Config(format!(
+                    "registry `{name}`: proxy_password_env names `{var}`, which is not set"
+                ))
+            })?),
+        };
+        let credentials = match (user.is_empty(), in_url, from_env) {
+            (true, None, None) => None,
+            (false, Some(_), Some(_)) => {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: the proxy password is both in the proxy URL and in proxy_password_env; keep one"
+                )));
+            }
+            (false, Some(password), None) | (false, None, Some(password)) => {
+                Some(Credentials::new(user, password))
+            }
+            (false, None, None) => {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: the proxy URL names user `{user}` but no password; add it to the URL or set proxy_password_env"
+                )));
+            }
+            (true, _, _) => {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: a proxy password needs a user: http://user@host:port"
+                )));
+            }
+        };
+        // Credentials stay out of the URL from here on: it shows in errors.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        Ok(Some((url, credentials)))
     }
 
     /// `max_retries`, `min_retry_wait`, `max_retry_wait` in range and in order.
@@ -585,6 +669,16 @@ impl RegistryConfig {
                 "registry `{name}`: type = \"gitlab\" needs `external_url` (the GitLab instance) and `namespaces` (the groups to list)"
             )));
         }
+        if self.kind == Vendor::Ocp && self.api_url.is_none() && !self.namespaces.is_empty() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"ocp\" lists `namespaces` through the image stream API: set `api_url` (the cluster's API server), or drop `namespaces` to list the registry's catalog"
+            )));
+        }
+        if self.kind == Vendor::Ocp && self.api_url.is_some() && !self.has_password() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"ocp\" with `api_url` needs the token (a service account's, or `oc whoami -t`) in password, password_file or password_env"
+            )));
+        }
         if self.api_token_env.is_some() && self.api_token_file.is_some() {
             return Err(Error::Config(format!(
                 "registry `{name}`: set only one of api_token_env, api_token_file"
@@ -665,12 +759,16 @@ impl RegistryConfig {
         &self,
         client: std::sync::Arc<RegistryClient>,
     ) -> Result<plimsoll_vendors::Endpoint> {
-        let credentials = match (&self.user, self.password()?) {
+        let credentials = match (self.user(), self.password()?) {
             (Some(user), Some(password)) => Some(Credentials::new(user, password.expose_secret())),
             _ => None,
         };
-        Ok(plimsoll_vendors::Endpoint::new(self.host()?, client)
-            .api_url(self.api_base()?)
+        let mut endpoint = plimsoll_vendors::Endpoint::new(self.host()?, client);
+        // `OpenShift` without `api_url`: no image stream API, the registry's catalog instead.
+        if !(self.kind == Vendor::Ocp && self.api_url.is_none()) {
+            endpoint = endpoint.api_url(self.api_base()?);
+        }
+        Ok(endpoint
             .api_credentials(credentials)
             .api_token(self.api_token()?.map(|t| t.expose_secret().to_owned()))
             .namespaces(self.namespaces.clone())
@@ -685,7 +783,7 @@ impl RegistryConfig {
         }
         let host = self.host()?;
         let mut credentials = CredentialStore::new();
-        match (&self.user, self.password()?) {
+        match (self.user(), self.password()?) {
             (Some(user), Some(password)) => {
                 credentials.insert(&host, Credentials::new(user, password.expose_secret()));
             }
@@ -717,8 +815,10 @@ impl RegistryConfig {
                 "insecure = true: TLS certificates of this registry and its API are NOT verified; anyone on the network path can impersonate it and read its credentials"
             );
         }
+        let (proxy, proxy_credentials) = self.proxy_url()?.unzip();
         let mut builder = RegistryClient::builder()
-            .proxy(self.proxy_url()?)
+            .proxy(proxy)
+            .proxy_credentials(proxy_credentials.flatten())
             .max_attempts(self.max_retries + 1)
             .backoff(
                 std::time::Duration::from_secs_f64(self.min_retry_wait),
@@ -961,7 +1061,7 @@ mod tests {
         let e = r.check_vendor_keys().unwrap_err().to_string();
         assert_eq!(
             e,
-            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub)"
+            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub, ocp)"
         );
         r.kind = Vendor::Harbor;
         r.check_vendor_keys().unwrap();
@@ -1071,6 +1171,95 @@ mod tests {
     }
 
     #[test]
+    fn proxy_credentials_leave_the_url_and_never_show() {
+        let proxy = |url: &str, env: Option<&str>| {
+            let mut r = RegistryConfig::new("127.0.0.1:5000");
+            r.proxy = Some(url.into());
+            r.proxy_password_env = env.map(str::to_owned);
+            r.proxy_url()
+        };
+        let (url, credentials) = proxy("http://scan%40corp:p%3Ass%20w0rd@proxy.example:3128", None)
+            .unwrap()
+            .unwrap();
+        assert_eq!(url.as_str(), "http://proxy.example:3128/");
+        let credentials = credentials.unwrap();
+        assert_eq!(credentials.username(), "scan@corp");
+        assert_eq!(credentials.password(), "p:ss w0rd");
+        let (url, credentials) = proxy("https://proxy.example", None).unwrap().unwrap();
+        assert_eq!(url.as_str(), "https://proxy.example/");
+        assert!(credentials.is_none());
+        // The password from a variable (HOME is set wherever tests run).
+        let home = std::env::var("HOME").unwrap();
+        let (_, credentials) = proxy("http://scanner@proxy.example:3128", Some("HOME"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(credentials.unwrap().password(), home);
+        for (url, env, wanted) in [
+            ("http://scanner@proxy.example:3128", None, "but no password"),
+            ("http://proxy.example:3128", Some("HOME"), "needs a user"),
+            (
+                "http://u:hunter2@proxy.example:3128",
+                Some("HOME"),
+                "keep one",
+            ),
+            (
+                "http://u:hunter2@proxy.example:3128/x",
+                None,
+                "no path or query",
+            ),
+            ("socks5://u:hunter2@proxy.example:1080", None, "http(s)://"),
+            ("http://u:hunter2@[proxy", None, "not a URL"),
+            ("http://u:%FF@proxy.example", None, "not UTF-8"),
+        ] {
+            let e = proxy(url, env).unwrap_err().to_string();
+            assert!(e.contains(wanted) && !e.contains("hunter2"), "{url}: {e}");
+        }
+        let mut r = RegistryConfig::new("127.0.0.1:5000");
+        r.proxy_password_env = Some("HOME".into());
+        assert!(
+            r.proxy_url()
+                .unwrap_err()
+                .to_string()
+                .contains("but no proxy")
+        );
+        // Neither the configuration's Debug nor a client built from it shows the password.
+        r.proxy = Some("http://scanner:hunter2@proxy.example:3128".into());
+        r.proxy_password_env = None;
+        let client = r.client().unwrap();
+        for shown in [format!("{r:?}"), format!("{client:?}")] {
+            assert!(!shown.contains("hunter2"), "{shown}");
+        }
+    }
+
+    #[test]
+    fn openshift_takes_a_token_with_or_without_a_user() {
+        let mut r = RegistryConfig::new("image-registry.apps.example.com");
+        r.kind = Vendor::Ocp;
+        // No API: the registry's catalog, anonymous or with the token.
+        r.check_vendor_keys().unwrap();
+        assert_eq!(r.user(), None);
+        r.namespaces = vec!["team".into()];
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("set `api_url`"), "{e}");
+        r.namespaces.clear();
+        r.api_url = Some("https://api.cluster.example.com:6443".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("with `api_url` needs the token"), "{e}");
+        r.password = Some(SecretString::from("sha256~token".to_owned()));
+        r.namespaces = vec!["team".into()];
+        r.check_vendor_keys().unwrap();
+        assert_eq!(r.user(), Some(OCP_DEFAULT_USER));
+        r.client().unwrap();
+        r.user = Some("scanner".into());
+        assert_eq!(r.user(), Some("scanner"));
+        // Only `OpenShift` names a user by itself.
+        r.kind = Vendor::Distribution;
+        r.user = None;
+        assert_eq!(r.user(), None);
+        assert!(r.client().unwrap_err().to_string().contains("no user"));
+    }
+
+    #[test]
     fn out_of_range_values_are_refused_naming_the_key() {
         let mut c = ScanConfig {
             registries: vec![RegistryConfig::new("127.0.0.1:5000")],
@@ -1126,10 +1315,10 @@ mod tests {
         c.registries[0].min_retry_wait = 0.5;
         c.registries[0].max_retry_wait = 30.0;
         c.validate().unwrap();
-        c.registries[0].proxy = Some("http://user:pw@proxy.example:3128".into());
+        c.registries[0].proxy = Some("http://proxy.example:3128/path?pw=s3cr3t".into());
         let e = c.validate().unwrap_err().to_string();
         assert!(
-            e.contains("proxy credentials are not supported") && !e.contains("pw@"),
+            e.contains("proxy must be http(s)://") && !e.contains("s3cr3t"),
             "{e}"
         );
         c.registries[0].proxy = Some("http://proxy.example:3128".into());

@@ -13,6 +13,7 @@ use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, TlsContext, TrustStore};
 use aws_smithy_http_client::{Builder, Connector};
 use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use plimsoll_registry::Credentials;
 use url::Url;
 
 use crate::{Error, Network, Result};
@@ -51,12 +52,15 @@ impl AwsHttp {
         }
         let proxy = match &network.proxy {
             Some(url) => {
-                plain = plain.proxy(reqwest::Proxy::all(url.as_str()).map_err(|e| {
-                    Error::AwsConfig {
-                        reason: format!("proxy {}: {e}", without_credentials(url)),
-                    }
-                })?);
-                sdk_proxy(url)?
+                let mut proxy =
+                    reqwest::Proxy::all(url.as_str()).map_err(|e| Error::AwsConfig {
+                        reason: format!("proxy {url}: {e}"),
+                    })?;
+                if let Some(credentials) = &network.proxy_credentials {
+                    proxy = proxy.basic_auth(credentials.username(), credentials.password());
+                }
+                plain = plain.proxy(proxy);
+                sdk_proxy(url, network.proxy_credentials.as_ref())?
             }
             None => ProxyConfig::from_env(),
         };
@@ -94,67 +98,24 @@ impl AwsHttp {
 /// credentials endpoints.
 const CREDENTIAL_ENDPOINTS: &str = "169.254.169.254,fd00:ec2::254,169.254.170.2,169.254.170.23";
 
-/// The SDK's form of a proxy URL: credentials, if any, passed apart (its parse errors would
-/// print them).
-fn sdk_proxy(url: &Url) -> Result<ProxyConfig> {
-    let bare = without_credentials(url);
+/// The SDK's form of the proxy.
+fn sdk_proxy(url: &Url, credentials: Option<&Credentials>) -> Result<ProxyConfig> {
     // The instance-metadata and container-credentials endpoints answer on link-local
     // addresses a proxy cannot reach: the credentials chain asks them directly.
-    let config = ProxyConfig::all(bare.as_str())
+    let config = ProxyConfig::all(url.as_str())
         .map_err(|e| Error::AwsConfig {
-            reason: format!("proxy {bare}: {e}"),
+            reason: format!("proxy {url}: {e}"),
         })?
         .no_proxy(CREDENTIAL_ENDPOINTS);
-    if url.username().is_empty() {
-        return Ok(config);
-    }
-    let decode = |text: &str| {
-        percent_decode(text).ok_or_else(|| Error::AwsConfig {
-            reason: format!("proxy {bare}: its user name or password is not valid UTF-8"),
-        })
-    };
-    Ok(config.with_basic_auth(
-        decode(url.username())?,
-        decode(url.password().unwrap_or_default())?,
-    ))
-}
-
-/// `url` without its user name and password.
-fn without_credentials(url: &Url) -> Url {
-    let mut bare = url.clone();
-    // Both fail only for URLs that cannot carry credentials, which then have none.
-    let _ = bare.set_username("");
-    let _ = bare.set_password(None);
-    bare
-}
-
-/// A URL's user name or password, percent-decoded (`url` keeps them encoded).
-fn percent_decode(text: &str) -> Option<String> {
-    percent_encoding::percent_decode_str(text)
-        .decode_utf8()
-        .ok()
-        .map(std::borrow::Cow::into_owned)
+    Ok(match credentials {
+        Some(c) => config.with_basic_auth(c.username(), c.password()),
+        None => config,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn proxy_credentials_are_taken_apart_and_decoded() {
-        let url = Url::parse("http://scan%40corp:p%3Ass@proxy.example:3128").unwrap();
-        assert_eq!(
-            without_credentials(&url).as_str(),
-            "http://proxy.example:3128/"
-        );
-        assert_eq!(percent_decode(url.username()).as_deref(), Some("scan@corp"));
-        assert_eq!(
-            percent_decode(url.password().unwrap()).as_deref(),
-            Some("p:ss")
-        );
-        assert_eq!(percent_decode("100%").as_deref(), Some("100%"));
-        assert!(sdk_proxy(&url).is_ok());
-    }
 
     #[test]
     fn a_ca_file_without_a_certificate_is_refused_by_name() {
@@ -164,13 +125,13 @@ mod tests {
         fs_err::write(&empty, "not a certificate\n").unwrap();
         let network = Network {
             ca_cert: Some(empty.clone()),
-            proxy: None,
+            ..Network::default()
         };
         let e = AwsHttp::new(&network).unwrap_err().to_string();
         assert!(e.contains("ca_cert") && e.contains("empty.pem"), "{e}");
         let missing = Network {
             ca_cert: Some(dir.join("missing.pem")),
-            proxy: None,
+            ..Network::default()
         };
         let e = AwsHttp::new(&missing).unwrap_err().to_string();
         assert!(e.contains("missing.pem"), "{e}");

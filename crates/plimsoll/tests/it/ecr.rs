@@ -507,6 +507,101 @@ allow_list_member_account_ids = ["{dev}"]
     );
 }
 
+/// The pull credentials ECR issues (`GetAuthorizationToken`: user `AWS`, the token as
+/// password) go to the registry host alone: a registry endpoint that redirects manifests and
+/// blobs to another host name (`localhost` for `127.0.0.1`, the same port) never sees them
+/// there (`vendors/redirects.rs` describes the loopback pair).
+#[test]
+fn ecr_pull_credentials_never_follow_a_redirect_to_another_host() {
+    use crate::vendors::redirects::{Auth, basic_of, redirecting};
+    let Some(h) = Harness::get() else { return };
+    let Some(moto) = Moto::start() else { return };
+    let ns = namespace("ecr-redirect");
+    let app = format!("{ns}/app");
+    let pushed = push(
+        &h,
+        "lab/debian:12",
+        &app,
+        &["--tags", "1", "--unique-layer"],
+    );
+    let images: Vec<(String, String, String)> = pushed
+        .iter()
+        .map(|(t, d)| (app.clone(), t.clone(), d.clone()))
+        .collect();
+    register_images(&moto, &h, &images);
+    // moto's token for its default account (see `ecr_scan_discovers_filters_pulls_and_stores`).
+    let password = "123456789012-auth-token";
+    let basic = basic_of("AWS", password);
+    let server = redirecting(
+        Auth::Basic,
+        basic.clone(),
+        h.registry.clone(),
+        app.clone(),
+        pushed.keys().cloned().collect(),
+    );
+    let setup = Setup::new();
+    let config = setup.dir().join("ecr.toml");
+    fs_err::write(
+        &config,
+        format!(
+            r#"
+[[registries]]
+name = "aws"
+type = "ecr"
+
+[registries.aws]
+region = "us-east-1"
+access_key_id = "{ACCESS_KEY}"
+secret_access_key = "{SECRET_KEY}"
+registry_endpoint = "http://{endpoint}"
+"#,
+            endpoint = server.addr
+        ),
+    )
+    .unwrap();
+    let output = moto.plimsoll(&[
+        "--log-level",
+        "trace",
+        "registry",
+        "scan",
+        "--config",
+        config.to_str().unwrap(),
+        "--store",
+        setup.store().to_str().unwrap(),
+        "--db-dir",
+        setup.db_dir().to_str().unwrap(),
+        "--include",
+        &format!("{}/{ns}/*", server.addr),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Total: 1 = Success: 1 + Failed: 0 + Skipped: 0"),
+        "{}",
+        stderr(&output)
+    );
+    let seen = server.seen();
+    let (elsewhere, at_registry): (Vec<_>, Vec<_>) = seen.iter().partition(|s| {
+        s.host
+            .as_deref()
+            .is_some_and(|h| h.starts_with("localhost:"))
+    });
+    assert!(
+        at_registry.iter().any(|s| s.target.contains("/manifests/")
+            && s.authorization.as_deref() == Some(basic.as_str())),
+        "the ECR token was used at the registry: {seen:#?}"
+    );
+    assert!(
+        elsewhere
+            .iter()
+            .filter(|s| s.target.contains("/blobs/"))
+            .count()
+            >= 2
+            && elsewhere.iter().all(|s| s.authorization.is_none()),
+        "the ECR token reached the other host: {elsewhere:#?}"
+    );
+    assert_no_secret(&output, &[SECRET_KEY, password, &basic[6..]]);
+}
+
 /// A private CA and a certificate it signed for `127.0.0.1`, made with openssl in `dir`:
 /// (CA certificate, server certificate, server key).
 fn private_ca(

@@ -187,3 +187,155 @@ password_env = "PLIMSOLL_TEST_GITLAB_TOKEN"
     assert_eq!(scanned, want, "{rows:#?}\n{log}");
     assert!(!log.contains(TOKEN), "token in the logs");
 }
+
+/// GitLab's registry authenticates pulls through GitLab itself ("Container registry
+/// authentication", <https://docs.gitlab.com/administration/packages/container_registry/>):
+/// its 401 names the realm `<external_url>/jwt/auth` (`service="container_registry"`), where a
+/// `GET` with the user and access token as HTTP Basic and `scope=repository:<path>:pull`
+/// gives `{"token": "<JWT>"}` for the registry. Here a loopback registry front asks for that
+/// JWT and, once given it, redirects manifests and blobs to the lab registry (as GitLab's
+/// registry does to object storage); the API stand-in issues the JWT.
+#[test]
+fn gitlab_registry_pulls_with_a_token_from_the_jwt_realm() {
+    const JWT: &str = "eyJhbGciOiJSUzI1NiJ9.eyJhY2Nlc3MiOlt7fV19.gitlab-jwt-sig-7a52";
+    let Some(h) = Harness::get() else { return };
+    let ns = namespace("gitlab-jwt");
+    let app = push(
+        &h,
+        "lab/debian:12",
+        &format!("{ns}/app"),
+        &["--tags", "1", "--unique-layer"],
+    );
+    let tags: Vec<String> = app.keys().cloned().collect();
+    let (group, repository) = (ns.clone(), format!("{ns}/app"));
+    let basic = {
+        use base64::Engine as _;
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("scanner:{TOKEN}"))
+        )
+    };
+    let (listed, expected_basic) = (tags.clone(), basic.clone());
+    let api = StandIn::start(move |target, seen| {
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if path == "/jwt/auth" {
+            if seen.authorization.as_deref() != Some(expected_basic.as_str()) {
+                return json(401, &j!({"errors": [{"code": "UNAUTHORIZED"}]}), &[]);
+            }
+            return json(200, &j!({"token": JWT}), &[]);
+        }
+        if seen.private_token.as_deref() != Some(TOKEN) || seen.authorization.is_some() {
+            return json(401, &j!({"message": "401 Unauthorized"}), &[]);
+        }
+        if path == format!("/api/v4/groups/{group}/registry/repositories") {
+            let item = j!({"id": 21, "name": "app", "path": format!("{group}/app"), "project_id": 9,
+                           "location": format!("registry/{group}/app"), "created_at": "2026-01-02T03:04:05.000Z"});
+            return page_of(path, query, &[item]);
+        }
+        if path == "/api/v4/projects/9/registry/repositories/21/tags" {
+            let items: Vec<Value> = listed.iter().map(|t| j!({"name": t})).collect();
+            return page_of(path, query, &items);
+        }
+        json(404, &j!({"message": "404 Not found"}), &[])
+    });
+    let (realm, lab, served) = (
+        format!("{}/jwt/auth", api.url()),
+        h.registry.clone(),
+        repository.clone(),
+    );
+    let registry = StandIn::start(move |target, seen| {
+        if seen.authorization.as_deref() != Some(&format!("Bearer {JWT}")[..]) {
+            return json(
+                401,
+                &j!({"errors": [{"code": "UNAUTHORIZED", "message": "authentication required"}]}),
+                &[(
+                    "www-authenticate",
+                    format!("Bearer realm=\"{realm}\",service=\"container_registry\""),
+                )],
+            );
+        }
+        let path = target.split_once('?').map_or(target, |(p, _)| p);
+        if path == "/v2/" {
+            return json(200, &j!({}), &[]);
+        }
+        if path.starts_with(&format!("/v2/{served}/")) {
+            return json(
+                307,
+                &j!({}),
+                &[("location", format!("http://{lab}{target}"))],
+            );
+        }
+        json(404, &j!({"errors": [{"code": "NAME_UNKNOWN"}]}), &[])
+    });
+    let setup = Setup::new();
+    let config = setup.dir().join("gitlab-jwt.toml");
+    fs_err::write(
+        &config,
+        format!(
+            r#"
+store = "{store}"
+db_dir = "{db}"
+
+[filter]
+include = ["{reg}/{ns}/*"]
+
+[[registries]]
+type = "gitlab"
+url = "http://{reg}"
+external_url = "{api}"
+namespaces = ["{ns}"]
+user = "scanner"
+password_env = "PLIMSOLL_TEST_GITLAB_TOKEN"
+"#,
+            store = setup.store().display(),
+            db = setup.db_dir().display(),
+            reg = registry.addr,
+            api = api.url(),
+        ),
+    )
+    .unwrap();
+    let (output, log) = super::scan_traced(&config, &[("PLIMSOLL_TEST_GITLAB_TOKEN", TOKEN)]);
+    assert!(output.status.success(), "{log}");
+    let (scanned, rows) = super::scanned(&setup, &ns);
+    let want: BTreeMap<String, String> = app
+        .iter()
+        .map(|(t, d)| (format!("{repository}:{t}"), d.clone()))
+        .collect();
+    assert_eq!(scanned, want, "{rows:#?}\n{log}");
+
+    // The realm was asked for exactly the repository's pull scope, with user and token...
+    let realm_requests: Vec<_> = api
+        .seen()
+        .into_iter()
+        .filter(|s| s.target.starts_with("/jwt/auth"))
+        .collect();
+    assert!(!realm_requests.is_empty(), "{:?}", api.seen());
+    for request in &realm_requests {
+        assert_eq!(
+            request.target,
+            format!(
+                "/jwt/auth?service=container_registry&scope=repository%3A{}%3Apull",
+                repository.replace('/', "%2F")
+            ),
+        );
+        assert_eq!(request.authorization.as_deref(), Some(basic.as_str()));
+    }
+    // ...and the registry saw the JWT only, never the access token.
+    let at_registry = registry.seen();
+    assert!(
+        at_registry.iter().any(|s| s.target.contains("/manifests/")
+            && s.authorization.as_deref() == Some(&format!("Bearer {JWT}")[..])),
+        "{at_registry:#?}"
+    );
+    assert!(
+        at_registry.iter().all(|s| s.private_token.is_none()
+            && s.authorization
+                .as_deref()
+                .is_none_or(|a| a == format!("Bearer {JWT}"))),
+        "{at_registry:#?}"
+    );
+    assert!(
+        !log.contains(TOKEN) && !log.contains(JWT) && !log.contains(&basic[6..]),
+        "a credential in the logs"
+    );
+}

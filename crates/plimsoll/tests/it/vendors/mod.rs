@@ -10,7 +10,10 @@ mod gitlab;
 mod harbor;
 mod network;
 mod nexus;
+mod ocp;
+mod proxy;
 mod quay;
+pub(crate) mod redirects;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -33,6 +36,8 @@ pub(crate) struct Seen {
     pub(crate) authorization: Option<String>,
     /// The `PRIVATE-TOKEN` header (GitLab), if any.
     pub(crate) private_token: Option<String>,
+    /// The `Host` header: which name the client used for this server.
+    pub(crate) host: Option<String>,
 }
 
 /// A loopback HTTP server answering with `answer`, recording every request; stopped on drop.
@@ -101,7 +106,7 @@ async fn handle(State((answer, seen)): State<Shared>, request: Request) -> Respo
         .unwrap_or_default();
     // (A block, so that no borrow of the request, whose body is not `Sync`, lives across the
     // body read below.)
-    let (method, authorization, private_token) = {
+    let (method, authorization, private_token, host) = {
         let header = |name: &str| {
             request
                 .headers()
@@ -113,6 +118,7 @@ async fn handle(State((answer, seen)): State<Shared>, request: Request) -> Respo
             request.method().to_string(),
             header("authorization"),
             header("private-token"),
+            header("host"),
         )
     };
     let body = axum::body::to_bytes(request.into_body(), 1 << 20)
@@ -125,6 +131,7 @@ async fn handle(State((answer, seen)): State<Shared>, request: Request) -> Respo
         target: target.clone(),
         authorization,
         private_token,
+        host,
     };
     seen.lock().unwrap().push(this.clone());
     answer(&target, &this)
