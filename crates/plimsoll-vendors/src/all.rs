@@ -8,8 +8,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{
-    Artifactory, Discovery, Distribution, DockerHub, Endpoint, Error, Gitlab, Harbor, Quay,
-    Resolved, Result, VendorOptions,
+    Acr, Artifactory, Discovery, Distribution, DockerHub, Endpoint, Error, Gitlab, Harbor, Icr,
+    Quay, Resolved, Result, VendorOptions,
 };
 
 /// A registry vendor, as the `type` key of a registry's configuration names it.
@@ -102,8 +102,10 @@ impl Vendor {
             | Vendor::Gitlab
             | Vendor::DockerHub
             | Vendor::Nexus
-            | Vendor::Artifactory => true,
-            Vendor::Acr | Vendor::Gar | Vendor::Icr => false,
+            | Vendor::Artifactory
+            | Vendor::Acr
+            | Vendor::Icr => true,
+            Vendor::Gar => false,
         }
     }
 }
@@ -119,9 +121,11 @@ pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery
         // A Nexus Docker connector serves `/v2/_catalog` itself.
         Vendor::Nexus => Ok(Box::new(Distribution::for_vendor(endpoint, Vendor::Nexus))),
         Vendor::Artifactory => Ok(Box::new(Artifactory::new(endpoint))),
+        Vendor::Acr => Ok(Box::new(Acr::new(endpoint))),
+        Vendor::Icr => Ok(Box::new(Icr::new(endpoint))),
         // One ECR configuration may be many registries: see `resolve`.
         Vendor::Ecr => Err(Error::NeedsResolve { vendor }),
-        Vendor::Acr | Vendor::Gar | Vendor::Icr => Err(Error::NotImplemented { vendor }),
+        Vendor::Gar => Err(Error::NotImplemented { vendor }),
     }
 }
 
@@ -282,7 +286,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 8);
+        assert_eq!(
+            Vendor::ALL.iter().filter(|v| v.is_implemented()).count(),
+            10
+        );
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! - ECR: each account (id, name, whether its role could be assumed, or why not), its
 //!   regions, and each registry host with its repository count.
 //! - Every other type: `/v2/` (reachable, credentials accepted) and the repository catalog
-//!   (readable, or why not).
+//!   (readable, or why not), through the vendor's listing (ACR's `/acr/v1/_catalog` with its
+//!   token scope, ICR's IAM exchange and images API).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -159,12 +160,18 @@ async fn check_v2(registry: &RegistryConfig, check: &mut RegistryCheck) {
             return;
         }
     };
+    // What the vendor lists repositories with, so a refusal names the right credentials.
+    let listing = match registry.kind {
+        Vendor::Acr => "catalog (/acr/v1/_catalog, token scope registry:catalog:*)",
+        Vendor::Icr => "image list (IAM token for the API key, /api/v1/images)",
+        _ => "catalog",
+    };
     match discovery.repositories(Some(1)).await {
-        Ok(first) if first.is_empty() => check.ok("catalog: readable, empty".to_owned()),
+        Ok(first) if first.is_empty() => check.ok(format!("{listing}: readable, empty")),
         Ok(first) => check.ok(format!(
-            "catalog: readable (first repository: {})",
+            "{listing}: readable (first repository: {})",
             first[0]
         )),
-        Err(e) => check.problem(format!("catalog: {}", crate::run::error_chain(&e))),
+        Err(e) => check.problem(format!("{listing}: {}", crate::run::error_chain(&e))),
     }
 }

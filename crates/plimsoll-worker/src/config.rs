@@ -189,6 +189,13 @@ pub struct RegistryConfig {
     /// Quay: a file holding the API's `OAuth` access token (trailing newline ignored).
     #[serde(default)]
     pub api_token_file: Option<PathBuf>,
+    /// ICR: the IBM Cloud account id that owns the namespaces (the API's `Account` header).
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// ICR: IBM Cloud IAM's token endpoint (default `https://iam.cloud.ibm.com/identity/token`),
+    /// where the API key is exchanged for an access token.
+    #[serde(default)]
+    pub iam_url: Option<String>,
     /// `plimsoll serve` only: when to scan, as a cron expression (default `0 6 * * 6`).
     /// Kept as text here and checked by the server, so one file serves both commands;
     /// `registry scan` ignores the scheduling keys.
@@ -247,7 +254,8 @@ fn is_registry_host(text: &str) -> bool {
 const DOCKER_HUB_API: &str = "https://hub.docker.com/";
 
 /// The types that take `api_url`.
-pub(crate) const API_URL_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub];
+pub(crate) const API_URL_TYPES: &[Vendor] =
+    &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub, Vendor::Icr];
 /// The types that take `namespaces`.
 pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Harbor,
@@ -255,6 +263,7 @@ pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Gitlab,
     Vendor::DockerHub,
     Vendor::Artifactory,
+    Vendor::Icr,
 ];
 /// The types that take `registry_api_url` and `access_method`.
 pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
@@ -262,6 +271,8 @@ pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
 pub(crate) const EXTERNAL_URL_TYPES: &[Vendor] = &[Vendor::Gitlab];
 /// The types that take `api_token_env` / `api_token_file`.
 pub(crate) const API_TOKEN_TYPES: &[Vendor] = &[Vendor::Quay];
+/// The types that take `account_id` and `iam_url`.
+pub(crate) const IBM_TYPES: &[Vendor] = &[Vendor::Icr];
 
 fn default_type() -> Vendor {
     Vendor::Distribution
@@ -309,6 +320,8 @@ impl RegistryConfig {
             external_url: None,
             registry_api_url: None,
             access_method: None,
+            account_id: None,
+            iam_url: None,
             schedule: None,
             timezone: None,
             interval: None,
@@ -517,6 +530,8 @@ impl RegistryConfig {
                 self.api_token_file.is_some(),
                 API_TOKEN_TYPES,
             ),
+            ("account_id", self.account_id.is_some(), IBM_TYPES),
+            ("iam_url", self.iam_url.is_some(), IBM_TYPES),
         ];
         for (key, is_set, types) in set {
             if is_set && !types.contains(&self.kind) {
@@ -580,6 +595,9 @@ impl RegistryConfig {
                 "registry `{name}`: type = \"gitlab\" needs `external_url` (the GitLab instance) and `namespaces` (the groups to list)"
             )));
         }
+        if self.kind == Vendor::Icr {
+            self.check_icr_keys()?;
+        }
         if self.api_token_env.is_some() && self.api_token_file.is_some() {
             return Err(Error::Config(format!(
                 "registry `{name}`: set only one of api_token_env, api_token_file"
@@ -596,6 +614,60 @@ impl RegistryConfig {
             )));
         }
         Ok(())
+    }
+
+    /// ICR: user `iamapikey` (the password is the API key), an account id, and an IAM URL the
+    /// API key may be sent to (HTTPS, or plain HTTP on loopback only).
+    fn check_icr_keys(&self) -> Result<()> {
+        let name = self.display_name();
+        let user = plimsoll_vendors::ICR_API_KEY_USER;
+        if self.user.as_deref() != Some(user) {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"icr\" needs user = \"{user}\" and the IBM Cloud API key as password (password_env or password_file)"
+            )));
+        }
+        match self.account_id.as_deref() {
+            Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()) => {}
+            Some(_) => {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: account_id must be the IBM Cloud account id (letters and digits)"
+                )));
+            }
+            None => {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: type = \"icr\" needs `account_id` (the IBM Cloud account that owns the namespaces)"
+                )));
+            }
+        }
+        self.iam_url().map(drop)
+    }
+
+    /// ICR: `iam_url` parsed and checked, if set.
+    pub fn iam_url(&self) -> Result<Option<url::Url>> {
+        let Some(text) = &self.iam_url else {
+            return Ok(None);
+        };
+        let name = self.display_name();
+        let url = url::Url::parse(text)
+            .map_err(|e| Error::Config(format!("registry `{name}`: iam_url is not a URL: {e}")))?;
+        let loopback = match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        };
+        let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+        if !scheme_ok
+            || url.host_str().is_none()
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.query().is_some()
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: iam_url must be https://host[:port]/path with no credentials or query (plain http only on loopback: the API key is sent there)"
+            )));
+        }
+        Ok(Some(url))
     }
 
     /// The vendor API token from `api_token_env` or `api_token_file`, if configured.
@@ -669,7 +741,9 @@ impl RegistryConfig {
             .api_credentials(credentials)
             .api_token(self.api_token()?.map(|t| t.expose_secret().to_owned()))
             .namespaces(self.namespaces.clone())
-            .access_method(self.artifactory_access_method()?))
+            .access_method(self.artifactory_access_method()?)
+            .account_id(self.account_id.clone())
+            .iam_url(self.iam_url()?))
     }
 
     /// A client for this registry, its credentials scoped to its host alone.

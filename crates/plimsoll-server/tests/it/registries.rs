@@ -258,7 +258,7 @@ async fn registries_created_through_the_api_are_checked_like_the_file() {
             "unknown field `colour`",
         ),
         (
-            json!({"url": "127.0.0.1:5001", "type": "acr"}),
+            json!({"url": "127.0.0.1:5001", "type": "gar"}),
             "not implemented",
         ),
         (
