@@ -22,14 +22,18 @@ type Seen = Arc<Mutex<Vec<(String, String, Option<String>, Option<String>, Strin
 type Answer = Arc<dyn Fn(&str, &str, Option<&str>, &str) -> Response<Body> + Send + Sync>;
 
 async fn record(State((answer, seen)): State<(Answer, Seen)>, request: Request) -> Response<Body> {
-    let header = |name: &str| {
-        request
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
+    // (A block, so that no borrow of the request, whose body is not `Sync`, lives across the
+    // body read below.)
+    let (authorization, account) = {
+        let header = |name: &str| {
+            request
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        (header("authorization"), header("account"))
     };
-    let (authorization, account) = (header("authorization"), header("account"));
     let method = request.method().to_string();
     let target = request.uri().to_string();
     let body = axum::body::to_bytes(request.into_body(), 1 << 20)

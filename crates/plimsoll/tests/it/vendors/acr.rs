@@ -126,11 +126,13 @@ fn acr(
             .strip_prefix("/acr/v1/")
             .and_then(|r| r.strip_suffix("/_tags"))
             .unwrap();
-        let list = &tags[repo];
-        let index = last.map_or(0, |l| list.iter().position(|(t, _)| t == l).unwrap() + 1);
-        let (tag, digest) = &list[index];
+        let repo_tags = &tags[repo];
+        let index = last.map_or(0, |l| {
+            repo_tags.iter().position(|(t, _)| t == l).unwrap() + 1
+        });
+        let (tag, digest) = &repo_tags[index];
         let mut headers = Vec::new();
-        if index + 1 < list.len() {
+        if index + 1 < repo_tags.len() {
             headers.push((
                 "link",
                 format!("</acr/v1/{repo}/_tags?last={tag}&n=100>; rel=\"next\""),
