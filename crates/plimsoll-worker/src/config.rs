@@ -1016,13 +1016,58 @@ mod tests {
     }
 
     #[test]
+    fn icr_needs_iamapikey_an_account_and_a_safe_iam_url() {
+        let mut r = RegistryConfig::new("us.icr.io");
+        r.account_id = Some("abc123".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(
+            e.contains("`account_id` does not apply to type = \"distribution\" (only to icr)"),
+            "{e}"
+        );
+        r.kind = Vendor::Icr;
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("needs user = \"iamapikey\""), "{e}");
+        r.user = Some("iamapikey".into());
+        r.check_vendor_keys().unwrap();
+        r.account_id = None;
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("needs `account_id`"), "{e}");
+        r.account_id = Some("abc 123".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("account_id must be"), "{e}");
+        r.account_id = Some("abc123".into());
+        for (iam, ok) in [
+            ("https://iam.example/identity/token", true),
+            ("http://127.0.0.1:8080/identity/token", true),
+            ("http://localhost/identity/token", true),
+            ("http://iam.example/identity/token", false),
+            ("https://u:key@iam.example/identity/token", false),
+            ("https://iam.example/identity/token?apikey=x", false),
+        ] {
+            r.iam_url = Some(iam.into());
+            let checked = r.check_vendor_keys();
+            assert_eq!(checked.is_ok(), ok, "{iam}: {checked:?}");
+            if let Err(e) = checked {
+                assert!(!e.to_string().contains("key@"), "{e}");
+            }
+        }
+        r.iam_url = Some("https://iam.example/identity/token".into());
+        let endpoint = r
+            .endpoint(std::sync::Arc::new(
+                RegistryClient::builder().build().unwrap(),
+            ))
+            .unwrap();
+        assert_eq!(endpoint.registry(), "us.icr.io");
+    }
+
+    #[test]
     fn vendor_keys_apply_to_their_types_only() {
         let mut r = RegistryConfig::new("127.0.0.1:5000");
         r.api_url = Some("https://harbor.example".into());
         let e = r.check_vendor_keys().unwrap_err().to_string();
         assert_eq!(
             e,
-            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub)"
+            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub, icr)"
         );
         r.kind = Vendor::Harbor;
         r.check_vendor_keys().unwrap();
