@@ -308,4 +308,15 @@ password = "{PASSWORD}"
     for token in issued.lock().unwrap().keys() {
         assert!(!log.contains(token.as_str()), "token {token} in the logs");
     }
+
+    // `registry check` names the listing and its token scope.
+    let output = crate::plimsoll(&["registry", "check", "--config", config.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{out}{}", crate::stderr(&output));
+    assert!(
+        out.contains(&format!(
+            "catalog (/acr/v1/_catalog, token scope registry:catalog:*): readable (first repository: {ns}/app)"
+        )),
+        "{out}"
+    );
 }

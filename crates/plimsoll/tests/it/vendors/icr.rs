@@ -262,4 +262,19 @@ namespaces = ["{ns}", "{other}"]
             "IAM token {token} in the logs"
         );
     }
+
+    // `registry check` goes through IAM and the images API too.
+    let output = crate::plimsoll_with_env(
+        &["registry", "check", "--config", config.to_str().unwrap()],
+        &[("PLIMSOLL_TEST_ICR_KEY", API_KEY)],
+    );
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{out}{}", crate::stderr(&output));
+    assert!(
+        out.contains(&format!(
+            "image list (IAM token for the API key, /api/v1/images): readable (first repository: {ns}/app)"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains(API_KEY));
 }
