@@ -8,12 +8,15 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderName, LOCATION};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue, LOCATION,
+};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::client::{
-    count_response, error_detail, is_retryable, read_limited, retry_after, sensitive,
+    Call, Resource, count_response, error_detail, is_retryable, read_limited, retry_after,
+    sensitive,
 };
 use crate::listing::next_link;
 use crate::{Credentials, Error, RegistryClient, Result};
@@ -163,10 +166,136 @@ impl RegistryClient {
         }
     }
 
+    /// POSTs `fields` form-encoded to `url` (a token service's grant, as IBM Cloud IAM's
+    /// `/identity/token`), with the same rules as [`RegistryClient::api_post_json`]: the
+    /// secrets are in the body the caller built for this URL, nothing else is sent, no
+    /// redirect is followed.
+    pub async fn api_post_form(&self, url: &Url, fields: &[(&str, &str)]) -> Result<ApiResponse> {
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let shown = without_query(url);
+        let host = host_port(url);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let request = self
+                .api_http
+                .post(url.clone())
+                .header(ACCEPT, "application/json")
+                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(body.clone());
+            let response = match request.send().await {
+                Ok(r) => r,
+                Err(e) if attempt < self.max_attempts && (e.is_connect() || e.is_timeout()) => {
+                    count_response(&host, "error".to_owned());
+                    tokio::time::sleep(self.backoff(attempt, None)).await;
+                    continue;
+                }
+                Err(e) => {
+                    count_response(&host, "error".to_owned());
+                    return Err(Error::Transport {
+                        url: shown,
+                        source: e.without_url(),
+                    });
+                }
+            };
+            let status = response.status();
+            count_response(&host, status.as_u16().to_string());
+            tracing::trace!(url = %shown, status = status.as_u16(), "API answer");
+            if status.is_success() {
+                let headers = response.headers().clone();
+                let body = read_limited(response, MAX_API_BYTES, &shown).await?;
+                return Ok(ApiResponse {
+                    url: url.clone(),
+                    headers,
+                    body,
+                });
+            }
+            if is_retryable(status) && attempt < self.max_attempts {
+                tokio::time::sleep(self.backoff(attempt, retry_after(response.headers()))).await;
+                continue;
+            }
+            let detail = error_detail(response).await;
+            return Err(match status {
+                StatusCode::UNAUTHORIZED
+                | StatusCode::FORBIDDEN
+                // IAM answers 400 for an unknown or revoked API key.
+                | StatusCode::BAD_REQUEST => Error::ApiRefused {
+                    url: shown,
+                    status: status.as_u16(),
+                    detail,
+                },
+                s => Error::Status {
+                    url: shown,
+                    status: s.as_u16(),
+                    detail,
+                },
+            });
+        }
+    }
+
+    /// GETs `path` (with its query) from `registry` itself, for a vendor extension served
+    /// beside `/v2/` behind the same token service (ACR's `/acr/v1/_catalog`): the registry's
+    /// scheme, its credentials and its `WWW-Authenticate` flow, with a bearer token asked for
+    /// `scope`. Retries as registry requests do. A refusal is [`Error::ApiRefused`].
+    pub async fn registry_api_get(
+        &self,
+        registry: &str,
+        path: &str,
+        scope: &str,
+        what: &str,
+    ) -> Result<ApiResponse> {
+        crate::listing::check_registry(registry)?;
+        let response = self
+            .send(&Call {
+                method: reqwest::Method::GET,
+                registry,
+                resource: Resource::Scoped(scope),
+                path,
+                accept: Some("application/json"),
+                what,
+            })
+            .await?;
+        let host = crate::reference::api_host(registry);
+        let url = Url::parse(&format!("{}://{host}{path}", self.scheme(host))).map_err(|e| {
+            Error::InvalidResponse {
+                url: format!("{registry}{path}"),
+                reason: e.to_string(),
+            }
+        })?;
+        let headers = response.headers().clone();
+        let body = read_limited(response, MAX_API_BYTES, what).await?;
+        Ok(ApiResponse { url, headers, body })
+    }
+
     /// GETs `url` from a vendor API with `auth`, retrying 429/5xx and connection errors as
     /// registry requests do. 401/403 are [`Error::ApiRefused`]; a redirect to another origin
     /// is [`Error::ApiRedirect`] (never followed).
     pub async fn api_get(&self, url: &Url, auth: ApiAuth<'_>) -> Result<ApiResponse> {
+        self.api_get_with_headers(url, auth, &[]).await
+    }
+
+    /// [`RegistryClient::api_get`] with extra request headers that are not secrets (IBM
+    /// Cloud's `Account: <id>`), sent with every request of the call. Header names are
+    /// lowercase constants (a name that is not is a programming error and panics).
+    pub async fn api_get_with_headers(
+        &self,
+        url: &Url,
+        auth: ApiAuth<'_>,
+        headers: &[(&'static str, &str)],
+    ) -> Result<ApiResponse> {
+        let extra = headers
+            .iter()
+            .map(|(name, value)| {
+                let name = HeaderName::from_static(name);
+                let value = HeaderValue::from_str(value).map_err(|_| Error::InvalidName {
+                    what: "header value",
+                    name: name.to_string(),
+                })?;
+                Ok((name, value))
+            })
+            .collect::<Result<Vec<_>>>()?;
         let authorization = match auth {
             ApiAuth::Anonymous => None,
             ApiAuth::Basic(c) => Some((AUTHORIZATION, sensitive(&c.basic_header())?)),
@@ -191,6 +320,9 @@ impl RegistryClient {
                 .get(url.clone())
                 .header(ACCEPT, "application/json");
             if let Some((name, value)) = &authorization {
+                request = request.header(name.clone(), value.clone());
+            }
+            for (name, value) in &extra {
                 request = request.header(name.clone(), value.clone());
             }
             let shown = without_query(&url);

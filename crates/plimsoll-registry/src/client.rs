@@ -738,6 +738,9 @@ pub(crate) enum Resource<'a> {
     Catalog,
     /// The API root `/v2/`: authentication alone, no scope.
     Root,
+    /// A vendor extension on the registry host behind the same token service (ACR's
+    /// `/acr/v1/…`), with the scope the vendor documents for it.
+    Scoped(&'a str),
 }
 
 impl Resource<'_> {
@@ -747,6 +750,7 @@ impl Resource<'_> {
             Resource::Repository(name) => format!("repository:{name}:pull"),
             Resource::Catalog => "registry:catalog:*".to_owned(),
             Resource::Root => String::new(),
+            Resource::Scoped(scope) => scope.to_owned(),
         }
     }
 
@@ -756,6 +760,11 @@ impl Resource<'_> {
         match (self, status) {
             (Resource::Root, status) => Error::Status {
                 url: format!("{registry}/v2/"),
+                status: status.as_u16(),
+                detail,
+            },
+            (Resource::Scoped(scope), status) => Error::ApiRefused {
+                url: format!("{registry} (token scope {scope})"),
                 status: status.as_u16(),
                 detail,
             },

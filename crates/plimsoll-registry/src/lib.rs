@@ -11,7 +11,10 @@
 //! - Listing: [`RegistryClient::catalog`] (`/v2/_catalog`) and [`RegistryClient::tags`]
 //!   (`/v2/<name>/tags/list`), following `Link: <…>; rel="next"` pages on the same host only.
 //! - Vendor APIs: [`RegistryClient::api_get`], JSON GETs to Harbor's, Quay's, Docker Hub's
-//!   own APIs with the caller's [`ApiAuth`], redirects and next pages only on the same host.
+//!   own APIs with the caller's [`ApiAuth`], redirects and next pages only on the same host;
+//!   [`RegistryClient::api_post_form`] for a token grant (IBM Cloud IAM);
+//!   [`RegistryClient::registry_api_get`] for vendor extensions on the registry host behind
+//!   its own token service (ACR's `/acr/v1`), with the scope the vendor names.
 //! - [`manifest`]: parsing of OCI/Docker manifests and indexes (schema 1 refused with a clear
 //!   error) and platform selection, also used for OCI layouts and docker archives.
 //!

@@ -139,7 +139,7 @@ impl RegistryClient {
             let found = match resource {
                 Resource::Catalog => page.repositories,
                 Resource::Repository(_) => page.tags,
-                Resource::Root => None,
+                Resource::Root | Resource::Scoped(_) => None,
             }
             .unwrap_or_default();
             let empty = found.is_empty();

@@ -8,8 +8,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::{
-    Artifactory, Discovery, Distribution, DockerHub, Endpoint, Error, Gitlab, Harbor, Ocp, Quay,
-    Resolved, Result, VendorOptions,
+    Acr, Artifactory, Discovery, Distribution, DockerHub, Endpoint, Error, Gitlab, Harbor, Icr,
+    Ocp, Quay, Resolved, Result, VendorOptions,
 };
 
 /// A registry vendor, as the `type` key of a registry's configuration names it.
@@ -108,8 +108,10 @@ impl Vendor {
             | Vendor::DockerHub
             | Vendor::Nexus
             | Vendor::Artifactory
-            | Vendor::Ocp => true,
-            Vendor::Acr | Vendor::Gar | Vendor::Icr => false,
+            | Vendor::Ocp
+            | Vendor::Acr
+            | Vendor::Icr => true,
+            Vendor::Gar => false,
         }
     }
 }
@@ -126,9 +128,11 @@ pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery
         Vendor::Nexus => Ok(Box::new(Distribution::for_vendor(endpoint, Vendor::Nexus))),
         Vendor::Artifactory => Ok(Box::new(Artifactory::new(endpoint))),
         Vendor::Ocp => Ok(Box::new(Ocp::new(endpoint))),
+        Vendor::Acr => Ok(Box::new(Acr::new(endpoint))),
+        Vendor::Icr => Ok(Box::new(Icr::new(endpoint))),
         // One ECR configuration may be many registries: see `resolve`.
         Vendor::Ecr => Err(Error::NeedsResolve { vendor }),
-        Vendor::Acr | Vendor::Gar | Vendor::Icr => Err(Error::NotImplemented { vendor }),
+        Vendor::Gar => Err(Error::NotImplemented { vendor }),
     }
 }
 
@@ -143,7 +147,8 @@ pub async fn resolve(
     match vendor {
         Vendor::Ecr => {
             let aws = options.aws.clone().unwrap_or_default();
-            let resolution = crate::ecr::resolve(&aws, &options.network).await?;
+            // Boxed: the SDK calls make a future of kilobytes.
+            let resolution = Box::pin(crate::ecr::resolve(&aws, &options.network)).await?;
             Ok(resolution
                 .registries
                 .into_iter()
@@ -292,7 +297,10 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 9);
+        assert_eq!(
+            Vendor::ALL.iter().filter(|v| v.is_implemented()).count(),
+            11
+        );
     }
 
     #[test]

@@ -15,7 +15,10 @@
 //!   with vendor-issued pull credentials where the vendor has them.
 //! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
 //!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4),
-//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`Ocp`] (`OpenShift` image streams), [`ecr`] (Amazon ECR through the AWS SDK); Nexus connectors use
+//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`Ocp`] (`OpenShift` image
+//!   streams), [`ecr`] (Amazon ECR through the AWS SDK), [`Acr`] (ACR's `/acr/v1` listing on the registry host, through the registry's
+//!   own token flow: [`RegistryClient::registry_api_get`]), [`Icr`] (IBM Cloud Container
+//!   Registry's `/api/v1/images` with an IAM token renewed before expiry); Nexus connectors use
 //!   [`Distribution`]. Vendor APIs are called
 //!   through [`RegistryClient::api_get`], which keeps their credentials to their own host.
 //!
@@ -38,6 +41,7 @@
 
 #![deny(missing_docs)]
 
+mod acr;
 mod all;
 mod artifactory;
 mod distribution;
@@ -46,6 +50,7 @@ pub mod ecr;
 mod error;
 mod gitlab;
 mod harbor;
+mod icr;
 mod ocp;
 mod quay;
 
@@ -58,6 +63,7 @@ use plimsoll_types::Digest;
 use time::OffsetDateTime;
 use url::Url;
 
+pub use crate::acr::Acr;
 pub use crate::all::{Vendor, discovery, resolve};
 pub use crate::artifactory::{AccessMethod, Artifactory};
 pub use crate::distribution::Distribution;
@@ -65,6 +71,7 @@ pub use crate::dockerhub::DockerHub;
 pub use crate::error::{Error, Result};
 pub use crate::gitlab::Gitlab;
 pub use crate::harbor::Harbor;
+pub use crate::icr::{API_KEY_USER as ICR_API_KEY_USER, DEFAULT_IAM_URL, Icr};
 pub use crate::ocp::Ocp;
 pub use crate::quay::Quay;
 
@@ -168,6 +175,10 @@ struct VendorApi {
     token: Option<Token>,
     namespaces: Vec<String>,
     access_method: AccessMethod,
+    /// ICR: IBM Cloud IAM's token endpoint (default [`DEFAULT_IAM_URL`]).
+    iam_url: Option<Url>,
+    /// ICR: the IBM Cloud account id sent as `Account`.
+    account_id: Option<String>,
 }
 
 /// A vendor API token; `Debug` never shows it.
@@ -221,6 +232,21 @@ impl Endpoint {
     #[must_use]
     pub fn access_method(mut self, method: AccessMethod) -> Self {
         self.api.access_method = method;
+        self
+    }
+
+    /// ICR: where to exchange the API key for an IAM token (default [`DEFAULT_IAM_URL`]); the
+    /// API key goes to this URL and nowhere else.
+    #[must_use]
+    pub fn iam_url(mut self, url: Option<Url>) -> Self {
+        self.api.iam_url = url;
+        self
+    }
+
+    /// ICR: the IBM Cloud account id (the API's `Account` header).
+    #[must_use]
+    pub fn account_id(mut self, account_id: Option<String>) -> Self {
+        self.api.account_id = account_id;
         self
     }
 

@@ -4,7 +4,8 @@
 //! - ECR: each account (id, name, whether its role could be assumed, or why not), its
 //!   regions, and each registry host with its repository count.
 //! - Every other type: `/v2/` (reachable, credentials accepted) and the repository catalog
-//!   (readable, or why not); for `OpenShift` with `api_url`, its image streams instead.
+//!   (readable, or why not), through the vendor's listing (ACR's `/acr/v1/_catalog` with its
+//!   token scope, ICR's IAM exchange and images API, `OpenShift`'s image streams with `api_url`).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -159,16 +160,19 @@ async fn check_v2(registry: &RegistryConfig, check: &mut RegistryCheck) {
             return;
         }
     };
-    // What discovery reads: `OpenShift`'s image streams when its API is configured.
-    let listing = if registry.kind == Vendor::Ocp && registry.api_url.is_some() {
-        let scope = if registry.namespaces.is_empty() {
-            "all namespaces".to_owned()
-        } else {
-            format!("namespaces {}", registry.namespaces.join(", "))
-        };
-        format!("image streams ({scope})")
-    } else {
-        "catalog".to_owned()
+    // What the vendor lists repositories with, so a refusal names the right credentials.
+    let listing = match registry.kind {
+        Vendor::Acr => "catalog (/acr/v1/_catalog, token scope registry:catalog:*)".to_owned(),
+        Vendor::Icr => "image list (IAM token for the API key, /api/v1/images)".to_owned(),
+        Vendor::Ocp if registry.api_url.is_some() => {
+            let scope = if registry.namespaces.is_empty() {
+                "all namespaces".to_owned()
+            } else {
+                format!("namespaces {}", registry.namespaces.join(", "))
+            };
+            format!("image streams ({scope})")
+        }
+        _ => "catalog".to_owned(),
     };
     match discovery.repositories(Some(1)).await {
         Ok(first) if first.is_empty() => check.ok(format!("{listing}: readable, empty")),

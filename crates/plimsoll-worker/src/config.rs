@@ -197,6 +197,13 @@ pub struct RegistryConfig {
     /// Quay: a file holding the API's `OAuth` access token (trailing newline ignored).
     #[serde(default)]
     pub api_token_file: Option<PathBuf>,
+    /// ICR: the IBM Cloud account id that owns the namespaces (the API's `Account` header).
+    #[serde(default)]
+    pub account_id: Option<String>,
+    /// ICR: IBM Cloud IAM's token endpoint (default `https://iam.cloud.ibm.com/identity/token`),
+    /// where the API key is exchanged for an access token.
+    #[serde(default)]
+    pub iam_url: Option<String>,
     /// `plimsoll serve` only: when to scan, as a cron expression (default `0 6 * * 6`).
     /// Kept as text here and checked by the server, so one file serves both commands;
     /// `registry scan` ignores the scheduling keys.
@@ -255,8 +262,13 @@ fn is_registry_host(text: &str) -> bool {
 const DOCKER_HUB_API: &str = "https://hub.docker.com/";
 
 /// The types that take `api_url`.
-pub(crate) const API_URL_TYPES: &[Vendor] =
-    &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub, Vendor::Ocp];
+pub(crate) const API_URL_TYPES: &[Vendor] = &[
+    Vendor::Harbor,
+    Vendor::Quay,
+    Vendor::DockerHub,
+    Vendor::Ocp,
+    Vendor::Icr,
+];
 /// The types that take `namespaces`.
 pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Harbor,
@@ -265,6 +277,7 @@ pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::DockerHub,
     Vendor::Artifactory,
     Vendor::Ocp,
+    Vendor::Icr,
 ];
 /// The types that take `registry_api_url` and `access_method`.
 pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
@@ -272,6 +285,8 @@ pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
 pub(crate) const EXTERNAL_URL_TYPES: &[Vendor] = &[Vendor::Gitlab];
 /// The types that take `api_token_env` / `api_token_file`.
 pub(crate) const API_TOKEN_TYPES: &[Vendor] = &[Vendor::Quay];
+/// The types that take `account_id` and `iam_url`.
+pub(crate) const IBM_TYPES: &[Vendor] = &[Vendor::Icr];
 
 /// The user name sent with an `OpenShift` token when `user` is not set: the integrated registry
 /// reads only the token (the password), whatever the name.
@@ -324,6 +339,8 @@ impl RegistryConfig {
             external_url: None,
             registry_api_url: None,
             access_method: None,
+            account_id: None,
+            iam_url: None,
             schedule: None,
             timezone: None,
             interval: None,
@@ -340,6 +357,16 @@ impl RegistryConfig {
             .or_else(|| self.url.strip_prefix("http://"))
             .unwrap_or(&self.url)
             .trim_end_matches('/');
+        if self.url.is_empty() {
+            let which = self
+                .name
+                .as_ref()
+                .map(|n| format!("registry `{}`", n.escape_debug()))
+                .unwrap_or_else(|| "a registry".to_owned());
+            return Err(Error::Config(format!(
+                "{which}: url is required (only type = \"ecr\" has none)"
+            )));
+        }
         if !is_registry_host(rest) {
             return Err(Error::Config(format!(
                 "registry url `{}` must be scheme://host[:port] with no path",
@@ -606,6 +633,8 @@ impl RegistryConfig {
                 self.api_token_file.is_some(),
                 API_TOKEN_TYPES,
             ),
+            ("account_id", self.account_id.is_some(), IBM_TYPES),
+            ("iam_url", self.iam_url.is_some(), IBM_TYPES),
         ];
         for (key, is_set, types) in set {
             if is_set && !types.contains(&self.kind) {
@@ -679,6 +708,9 @@ impl RegistryConfig {
                 "registry `{name}`: type = \"ocp\" with `api_url` needs the token (a service account's, or `oc whoami -t`) in password, password_file or password_env"
             )));
         }
+        if self.kind == Vendor::Icr {
+            self.check_icr_keys()?;
+        }
         if self.api_token_env.is_some() && self.api_token_file.is_some() {
             return Err(Error::Config(format!(
                 "registry `{name}`: set only one of api_token_env, api_token_file"
@@ -695,6 +727,60 @@ impl RegistryConfig {
             )));
         }
         Ok(())
+    }
+
+    /// ICR: user `iamapikey` (the password is the API key), an account id, and an IAM URL the
+    /// API key may be sent to (HTTPS, or plain HTTP on loopback only).
+    fn check_icr_keys(&self) -> Result<()> {
+        let name = self.display_name();
+        let user = plimsoll_vendors::ICR_API_KEY_USER;
+        if self.user.as_deref() != Some(user) {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"icr\" needs user = \"{user}\" and the IBM Cloud API key as password (password_env or password_file)"
+            )));
+        }
+        match self.account_id.as_deref() {
+            Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric()) => {}
+            Some(_) => {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: account_id must be the IBM Cloud account id (letters and digits)"
+                )));
+            }
+            None => {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: type = \"icr\" needs `account_id` (the IBM Cloud account that owns the namespaces)"
+                )));
+            }
+        }
+        self.iam_url().map(drop)
+    }
+
+    /// ICR: `iam_url` parsed and checked, if set.
+    pub fn iam_url(&self) -> Result<Option<url::Url>> {
+        let Some(text) = &self.iam_url else {
+            return Ok(None);
+        };
+        let name = self.display_name();
+        let url = url::Url::parse(text)
+            .map_err(|e| Error::Config(format!("registry `{name}`: iam_url is not a URL: {e}")))?;
+        let loopback = match url.host() {
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            Some(url::Host::Domain(d)) => d == "localhost",
+            None => false,
+        };
+        let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
+        if !scheme_ok
+            || url.host_str().is_none()
+            || !url.username().is_empty()
+            || url.password().is_some()
+            || url.query().is_some()
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: iam_url must be https://host[:port]/path with no credentials or query (plain http only on loopback: the API key is sent there)"
+            )));
+        }
+        Ok(Some(url))
     }
 
     /// The vendor API token from `api_token_env` or `api_token_file`, if configured.
@@ -772,7 +858,9 @@ impl RegistryConfig {
             .api_credentials(credentials)
             .api_token(self.api_token()?.map(|t| t.expose_secret().to_owned()))
             .namespaces(self.namespaces.clone())
-            .access_method(self.artifactory_access_method()?))
+            .access_method(self.artifactory_access_method()?)
+            .account_id(self.account_id.clone())
+            .iam_url(self.iam_url()?))
     }
 
     /// A client for this registry, its credentials scoped to its host alone.
@@ -928,7 +1016,6 @@ mod tests {
             assert_eq!(host(url).unwrap(), expected, "{url}");
         }
         for url in [
-            "",
             "https://",
             "https://r.example/team",
             "https://user@r.example",
@@ -946,6 +1033,8 @@ mod tests {
             assert!(err.contains("must be scheme://host[:port]"), "{url}: {err}");
             assert!(!err.contains('\n'), "control characters are escaped: {err}");
         }
+        let err = host("").unwrap_err().to_string();
+        assert!(err.contains("a registry: url is required"), "{err}");
     }
 
     #[test]
@@ -1055,13 +1144,58 @@ mod tests {
     }
 
     #[test]
+    fn icr_needs_iamapikey_an_account_and_a_safe_iam_url() {
+        let mut r = RegistryConfig::new("us.icr.io");
+        r.account_id = Some("abc123".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(
+            e.contains("`account_id` does not apply to type = \"distribution\" (only to icr)"),
+            "{e}"
+        );
+        r.kind = Vendor::Icr;
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("needs user = \"iamapikey\""), "{e}");
+        r.user = Some("iamapikey".into());
+        r.check_vendor_keys().unwrap();
+        r.account_id = None;
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("needs `account_id`"), "{e}");
+        r.account_id = Some("abc 123".into());
+        let e = r.check_vendor_keys().unwrap_err().to_string();
+        assert!(e.contains("account_id must be"), "{e}");
+        r.account_id = Some("abc123".into());
+        for (iam, ok) in [
+            ("https://iam.example/identity/token", true),
+            ("http://127.0.0.1:8080/identity/token", true),
+            ("http://localhost/identity/token", true),
+            ("http://iam.example/identity/token", false),
+            ("https://u:key@iam.example/identity/token", false),
+            ("https://iam.example/identity/token?apikey=x", false),
+        ] {
+            r.iam_url = Some(iam.into());
+            let checked = r.check_vendor_keys();
+            assert_eq!(checked.is_ok(), ok, "{iam}: {checked:?}");
+            if let Err(e) = checked {
+                assert!(!e.to_string().contains("key@"), "{e}");
+            }
+        }
+        r.iam_url = Some("https://iam.example/identity/token".into());
+        let endpoint = r
+            .endpoint(std::sync::Arc::new(
+                RegistryClient::builder().build().unwrap(),
+            ))
+            .unwrap();
+        assert_eq!(endpoint.registry(), "us.icr.io");
+    }
+
+    #[test]
     fn vendor_keys_apply_to_their_types_only() {
         let mut r = RegistryConfig::new("127.0.0.1:5000");
         r.api_url = Some("https://harbor.example".into());
         let e = r.check_vendor_keys().unwrap_err().to_string();
         assert_eq!(
             e,
-            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub, ocp)"
+            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub, ocp, icr)"
         );
         r.kind = Vendor::Harbor;
         r.check_vendor_keys().unwrap();

@@ -232,7 +232,7 @@ async fn registries_created_through_the_api_are_checked_like_the_file() {
             json!({"url": "http://127.0.0.1:5001/v2/"}),
             "registry url `http://127.0.0.1:5001/v2/`",
         ),
-        (json!({"name": "x"}), "missing field `url`"),
+        (json!({"name": "x"}), "registry `x`: url is required"),
         (
             json!({"url": "127.0.0.1:5001", "max_concurrency": 0}),
             "max_concurrency = 0",
@@ -258,7 +258,7 @@ async fn registries_created_through_the_api_are_checked_like_the_file() {
             "unknown field `colour`",
         ),
         (
-            json!({"url": "127.0.0.1:5001", "type": "acr"}),
+            json!({"url": "127.0.0.1:5001", "type": "gar"}),
             "not implemented",
         ),
         (

@@ -22,6 +22,7 @@ use tokio::net::TcpListener;
 use plimsoll_registry::{CredentialStore, Credentials, RegistryClient};
 use plimsoll_vendors::{Discovery, Endpoint, Error, Vendor, discovery};
 
+mod cloud_listing;
 mod ecr_paging;
 
 /// The lab registries, or `None` when not configured (a failure under `CI`).

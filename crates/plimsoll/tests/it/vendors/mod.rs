@@ -4,10 +4,12 @@
 //! `type = "<vendor>"` discovers, filters, pulls and stores them; `results list` shows them
 //! scanned. Each stand-in records the exact requests Plimsoll made (path, query, credentials).
 
+mod acr;
 mod artifactory;
 mod dockerhub;
 mod gitlab;
 mod harbor;
+mod icr;
 mod network;
 mod nexus;
 mod ocp;
@@ -36,7 +38,11 @@ pub(crate) struct Seen {
     pub(crate) authorization: Option<String>,
     /// The `PRIVATE-TOKEN` header (GitLab), if any.
     pub(crate) private_token: Option<String>,
-    /// The `Host` header: which name the client used for this server.
+    /// The `Account` header (IBM Cloud), if any.
+    pub(crate) account: Option<String>,
+    /// The `Accept` header, if any (forwarded to the upstream registry).
+    pub(crate) accept: Option<String>,
+    /// The `Host` header (`127.0.0.1:PORT`), for answers that name the stand-in itself.
     pub(crate) host: Option<String>,
 }
 
@@ -48,17 +54,49 @@ pub(crate) struct StandIn {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-type Answer = dyn Fn(&str, &Seen) -> Response<Body> + Send + Sync;
-/// What the handler shares: the answer and the requests seen.
-type Shared = (Arc<Answer>, Arc<Mutex<Vec<Seen>>>);
+/// The stand-in's answer to one request; `None`: forward it to the upstream registry.
+type Answer = dyn Fn(&str, &Seen) -> Option<Response<Body>> + Send + Sync;
+/// What the handler shares: the answer, the requests seen, the upstream registry if any.
+type Shared = (Arc<Answer>, Arc<Mutex<Vec<Seen>>>, Option<Arc<Upstream>>);
+
+/// A real registry the stand-in forwards what it does not answer itself to (a vendor whose
+/// API and registry share one host: `/v2/` goes to the lab registry).
+struct Upstream {
+    http: reqwest::Client,
+    base: String,
+}
 
 impl StandIn {
     /// Serves `answer(target, request)` on 127.0.0.1, a free port.
     pub(crate) fn start(
         answer: impl Fn(&str, &Seen) -> Response<Body> + Send + Sync + 'static,
     ) -> StandIn {
+        Self::serve(move |target, seen| Some(answer(target, seen)), None)
+    }
+
+    /// Like [`StandIn::start`], but a request `answer` returns `None` for is forwarded to
+    /// the registry at `upstream` (`127.0.0.1:5000`, plain HTTP, no credentials) and its
+    /// answer streamed back unchanged.
+    pub(crate) fn forwarding(
+        upstream: &str,
+        answer: impl Fn(&str, &Seen) -> Option<Response<Body>> + Send + Sync + 'static,
+    ) -> StandIn {
+        let upstream = Upstream {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: format!("http://{upstream}"),
+        };
+        Self::serve(answer, Some(Arc::new(upstream)))
+    }
+
+    fn serve(
+        answer: impl Fn(&str, &Seen) -> Option<Response<Body>> + Send + Sync + 'static,
+        upstream: Option<Arc<Upstream>>,
+    ) -> StandIn {
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let state: Shared = (Arc::new(answer), Arc::clone(&seen));
+        let state: Shared = (Arc::new(answer), Arc::clone(&seen), upstream);
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         std_listener.set_nonblocking(true).unwrap();
         let addr = std_listener.local_addr().unwrap();
@@ -98,7 +136,10 @@ impl StandIn {
     }
 }
 
-async fn handle(State((answer, seen)): State<Shared>, request: Request) -> Response<Body> {
+async fn handle(
+    State((answer, seen, upstream)): State<Shared>,
+    request: Request,
+) -> Response<Body> {
     let target = request
         .uri()
         .path_and_query()
@@ -106,7 +147,7 @@ async fn handle(State((answer, seen)): State<Shared>, request: Request) -> Respo
         .unwrap_or_default();
     // (A block, so that no borrow of the request, whose body is not `Sync`, lives across the
     // body read below.)
-    let (method, authorization, private_token, host) = {
+    let (method, authorization, private_token, account, accept, host) = {
         let header = |name: &str| {
             request
                 .headers()
@@ -118,6 +159,8 @@ async fn handle(State((answer, seen)): State<Shared>, request: Request) -> Respo
             request.method().to_string(),
             header("authorization"),
             header("private-token"),
+            header("account"),
+            header("accept"),
             header("host"),
         )
     };
@@ -131,10 +174,32 @@ async fn handle(State((answer, seen)): State<Shared>, request: Request) -> Respo
         target: target.clone(),
         authorization,
         private_token,
+        account,
+        accept,
         host,
     };
     seen.lock().unwrap().push(this.clone());
-    answer(&target, &this)
+    if let Some(response) = answer(&target, &this) {
+        return response;
+    }
+    let upstream = upstream.expect("a stand-in without upstream answers every request");
+    let mut request = upstream.http.request(
+        this.method.parse().unwrap(),
+        format!("{}{target}", upstream.base),
+    );
+    if let Some(accept) = &this.accept {
+        request = request.header("accept", accept);
+    }
+    let answer = request.send().await.unwrap();
+    let mut response = Response::builder().status(answer.status().as_u16());
+    for (name, value) in answer.headers() {
+        if name != "transfer-encoding" && name != "connection" {
+            response = response.header(name.as_str(), value.as_bytes());
+        }
+    }
+    response
+        .body(Body::from_stream(answer.bytes_stream()))
+        .unwrap()
 }
 
 impl Drop for StandIn {
