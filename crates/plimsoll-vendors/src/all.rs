@@ -102,8 +102,9 @@ impl Vendor {
             | Vendor::Gitlab
             | Vendor::DockerHub
             | Vendor::Nexus
-            | Vendor::Artifactory => true,
-            Vendor::Acr | Vendor::Gar | Vendor::Icr => false,
+            | Vendor::Artifactory
+            | Vendor::Gar => true,
+            Vendor::Acr | Vendor::Icr => false,
         }
     }
 }
@@ -119,15 +120,17 @@ pub fn discovery(vendor: Vendor, endpoint: Endpoint) -> Result<Box<dyn Discovery
         // A Nexus Docker connector serves `/v2/_catalog` itself.
         Vendor::Nexus => Ok(Box::new(Distribution::for_vendor(endpoint, Vendor::Nexus))),
         Vendor::Artifactory => Ok(Box::new(Artifactory::new(endpoint))),
-        // One ECR configuration may be many registries: see `resolve`.
-        Vendor::Ecr => Err(Error::NeedsResolve { vendor }),
-        Vendor::Acr | Vendor::Gar | Vendor::Icr => Err(Error::NotImplemented { vendor }),
+        // ECR configurations may be many registries, Google's get their credentials issued
+        // from a key: see `resolve`.
+        Vendor::Ecr | Vendor::Gar => Err(Error::NeedsResolve { vendor }),
+        Vendor::Acr | Vendor::Icr => Err(Error::NotImplemented { vendor }),
     }
 }
 
 /// The registries one configured registry stands for: one for most vendors (the endpoint's),
 /// many for ECR in Organizations mode (every member account × region), each with the
-/// discovery that lists it and, where the vendor issues them, its pull credentials.
+/// discovery that lists it and, where the vendor issues them (ECR, Google from a
+/// service-account key), its pull credentials.
 pub async fn resolve(
     vendor: Vendor,
     endpoint: Endpoint,
@@ -147,11 +150,13 @@ pub async fn resolve(
                 })
                 .collect())
         }
+        Vendor::Gar => {
+            crate::gar::resolve(endpoint, options.gcp.clone().unwrap_or_default()).await
+        }
         Vendor::Distribution
         | Vendor::Harbor
         | Vendor::Quay
         | Vendor::Acr
-        | Vendor::Gar
         | Vendor::Gitlab
         | Vendor::DockerHub
         | Vendor::Nexus
@@ -264,7 +269,9 @@ mod tests {
         for vendor in Vendor::ALL {
             let endpoint = Endpoint::new("registry.example", std::sync::Arc::clone(&client));
             match discovery(vendor, endpoint) {
-                Err(Error::NeedsResolve { vendor }) => assert_eq!(vendor, Vendor::Ecr),
+                Err(Error::NeedsResolve { vendor }) => {
+                    assert!(matches!(vendor, Vendor::Ecr | Vendor::Gar), "{vendor}");
+                }
                 Ok(d) => {
                     assert!(vendor.is_implemented(), "{vendor}");
                     assert_eq!(d.vendor(), vendor);
@@ -282,7 +289,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 8);
+        assert_eq!(Vendor::ALL.iter().filter(|v| v.is_implemented()).count(), 9);
     }
 
     #[test]

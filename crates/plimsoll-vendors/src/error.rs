@@ -76,6 +76,18 @@ pub enum Error {
         /// The error with its causes.
         reason: String,
     },
+    /// A Google access token could not be had for a service account.
+    #[error("{registry}: no access token for {account} from {token_host}: {reason}")]
+    Google {
+        /// Registry host.
+        registry: String,
+        /// The service account's e-mail address.
+        account: String,
+        /// The token endpoint's host.
+        token_host: String,
+        /// What failed (never the key or a token).
+        reason: String,
+    },
     /// A vendor whose registries come from [`crate::resolve`], asked for through
     /// [`crate::discovery`].
     #[error("`{vendor}` registries are found with plimsoll_vendors::resolve")]

@@ -12,10 +12,13 @@
 //!   are refused with a message that says so.
 //! - [`resolve`]: one configured registry → the registry hosts it stands for ([`Resolved`]):
 //!   one for most vendors, every member account × region for ECR in Organizations mode, each
-//!   with vendor-issued pull credentials where the vendor has them.
+//!   with vendor-issued pull credentials where the vendor has them (ECR's authorization
+//!   tokens, Google's access tokens).
 //! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
 //!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4),
-//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`ecr`] (Amazon ECR through the AWS SDK); Nexus connectors use
+//!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`ecr`] (Amazon ECR through the AWS SDK),
+//!   [`gar`] (Google Artifact Registry's API, GCR's catalog; access tokens from a service-account
+//!   key); Nexus connectors use
 //!   [`Distribution`]. Vendor APIs are called
 //!   through [`RegistryClient::api_get`], which keeps their credentials to their own host.
 //!
@@ -44,6 +47,7 @@ mod distribution;
 mod dockerhub;
 pub mod ecr;
 mod error;
+pub mod gar;
 mod gitlab;
 mod harbor;
 mod quay;
@@ -96,6 +100,8 @@ pub trait Discovery: Send + Sync {
 pub struct VendorOptions {
     /// `[registries.aws]` of `type = "ecr"`.
     pub aws: Option<ecr::AwsConfig>,
+    /// `type = "gar"`: the service-account key, pull authentication, location.
+    pub gcp: Option<gar::GcpOptions>,
 }
 
 /// One registry host a configured registry stands for ([`resolve`]).
