@@ -189,6 +189,23 @@ pub struct RegistryConfig {
     /// Quay: a file holding the API's `OAuth` access token (trailing newline ignored).
     #[serde(default)]
     pub api_token_file: Option<PathBuf>,
+    /// Google (`type = "gar"`): a file holding the service-account key (JSON, or base64 of
+    /// it). The key may also be the `password` (inline, `password_file`, `password_env`), as
+    /// the Sysdig chart passes it with user `_json_key`.
+    #[serde(default)]
+    pub json_key_file: Option<PathBuf>,
+    /// Google: an environment variable holding the service-account key (JSON or base64).
+    #[serde(default)]
+    pub json_key_env: Option<String>,
+    /// Google: how pulls authenticate: `access_token` (default; `oauth2accesstoken` + an
+    /// access token from the key, renewed before it expires) or `json_key` (`_json_key` + the
+    /// key, as `docker login -u _json_key`).
+    #[serde(default)]
+    pub pull_auth: Option<String>,
+    /// Google: the Artifact Registry location of `namespaces` (`us`, `europe-west1`); default:
+    /// from a `<location>-docker.pkg.dev` url.
+    #[serde(default)]
+    pub location: Option<String>,
     /// `plimsoll serve` only: when to scan, as a cron expression (default `0 6 * * 6`).
     /// Kept as text here and checked by the server, so one file serves both commands;
     /// `registry scan` ignores the scheduling keys.
@@ -247,7 +264,12 @@ fn is_registry_host(text: &str) -> bool {
 const DOCKER_HUB_API: &str = "https://hub.docker.com/";
 
 /// The types that take `api_url`.
-pub(crate) const API_URL_TYPES: &[Vendor] = &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub];
+pub(crate) const API_URL_TYPES: &[Vendor] = &[
+    Vendor::Harbor,
+    Vendor::Quay,
+    Vendor::DockerHub,
+    Vendor::Gar,
+];
 /// The types that take `namespaces`.
 pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Harbor,
@@ -255,6 +277,7 @@ pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Gitlab,
     Vendor::DockerHub,
     Vendor::Artifactory,
+    Vendor::Gar,
 ];
 /// The types that take `registry_api_url` and `access_method`.
 pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
@@ -262,6 +285,8 @@ pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
 pub(crate) const EXTERNAL_URL_TYPES: &[Vendor] = &[Vendor::Gitlab];
 /// The types that take `api_token_env` / `api_token_file`.
 pub(crate) const API_TOKEN_TYPES: &[Vendor] = &[Vendor::Quay];
+/// The types that take `json_key_file`, `json_key_env`, `pull_auth` and `location`.
+pub(crate) const GOOGLE_TYPES: &[Vendor] = &[Vendor::Gar];
 
 fn default_type() -> Vendor {
     Vendor::Distribution
@@ -309,6 +334,10 @@ impl RegistryConfig {
             external_url: None,
             registry_api_url: None,
             access_method: None,
+            json_key_file: None,
+            json_key_env: None,
+            pull_auth: None,
+            location: None,
             schedule: None,
             timezone: None,
             interval: None,
@@ -344,11 +373,95 @@ impl RegistryConfig {
         })
     }
 
-    /// The vendor sub-tables, for `plimsoll_vendors::resolve`.
-    pub fn vendor_options(&self) -> VendorOptions {
-        VendorOptions {
+    /// The vendor sub-tables and keys, for `plimsoll_vendors::resolve` (reads and parses a
+    /// Google service-account key).
+    pub fn vendor_options(&self) -> Result<VendorOptions> {
+        Ok(VendorOptions {
             aws: self.aws.clone(),
+            gcp: self.gcp_options()?,
+        })
+    }
+
+    /// `type = "gar"`: the service-account key from whichever one source is configured
+    /// (`json_key_file`, `json_key_env`, or the password keys), parsed; `pull_auth`;
+    /// `location`. `None` for other types.
+    pub fn gcp_options(&self) -> Result<Option<plimsoll_vendors::gar::GcpOptions>> {
+        use plimsoll_vendors::gar::{GcpOptions, PullAuth, ServiceAccountKey};
+        if self.kind != Vendor::Gar {
+            return Ok(None);
         }
+        let name = self.display_name();
+        let password_set =
+            self.password.is_some() || self.password_file.is_some() || self.password_env.is_some();
+        let sources = [
+            self.json_key_file.is_some(),
+            self.json_key_env.is_some(),
+            password_set,
+        ];
+        if sources.iter().filter(|s| **s).count() > 1 {
+            return Err(Error::Config(format!(
+                "registry `{name}`: set the service-account key once: json_key_file, json_key_env or password (password_file, password_env)"
+            )));
+        }
+        if let Some(user) = &self.user
+            && user != "_json_key"
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"gar\" logs in with a service-account key; user may only be `_json_key` (or left out), not `{}`",
+                user.escape_debug()
+            )));
+        }
+        let text = if let Some(path) = &self.json_key_file {
+            Some(SecretString::from(fs_err::read_to_string(path).map_err(|e| {
+                Error::Config(format!("registry `{name}`: json_key_file: {e}"))
+            })?))
+        } else if let Some(var) = &self.json_key_env {
+            Some(SecretString::from(std::env::var(var).map_err(|_| {
+                Error::Config(format!(
+                    "registry `{name}`: json_key_env names `{var}`, which is not set"
+                ))
+            })?))
+        } else {
+            self.password()?
+        };
+        let key = text
+            .map(|text| {
+                ServiceAccountKey::parse(text.expose_secret())
+                    .map(std::sync::Arc::new)
+                    .map_err(|e| Error::Config(format!("registry `{name}`: {e}")))
+            })
+            .transpose()?;
+        let pull_auth = match &self.pull_auth {
+            None => PullAuth::default(),
+            Some(text) => PullAuth::parse(text).ok_or_else(|| {
+                Error::Config(format!(
+                    "registry `{name}`: pull_auth = `{}` is not one of {}",
+                    text.escape_debug(),
+                    PullAuth::NAMES.join(", ")
+                ))
+            })?,
+        };
+        if key.is_none() && self.pull_auth.is_some() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: pull_auth needs a service-account key (json_key_file, json_key_env or password)"
+            )));
+        }
+        if let Some(location) = &self.location
+            && (location.is_empty()
+                || !location
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: location = `{}` is not a Google Cloud location (`us`, `europe-west1`)",
+                location.escape_debug()
+            )));
+        }
+        Ok(Some(GcpOptions {
+            key,
+            pull_auth,
+            location: self.location.clone(),
+        }))
     }
 
     /// Checks the keys that depend on the type.
@@ -517,6 +630,10 @@ impl RegistryConfig {
                 self.api_token_file.is_some(),
                 API_TOKEN_TYPES,
             ),
+            ("json_key_file", self.json_key_file.is_some(), GOOGLE_TYPES),
+            ("json_key_env", self.json_key_env.is_some(), GOOGLE_TYPES),
+            ("pull_auth", self.pull_auth.is_some(), GOOGLE_TYPES),
+            ("location", self.location.is_some(), GOOGLE_TYPES),
         ];
         for (key, is_set, types) in set {
             if is_set && !types.contains(&self.kind) {
@@ -586,6 +703,25 @@ impl RegistryConfig {
             )));
         }
         self.api_token()?;
+        if self.kind == Vendor::Gar {
+            // Artifact Registry repositories: `project/repository`, both single names.
+            if let Some(bad) = self.namespaces.iter().find(|n| {
+                n.split_once('/').is_none_or(|(p, r)| {
+                    [p, r].iter().any(|part| {
+                        part.is_empty()
+                            || part.contains('/')
+                            || part.chars().any(|c| c.is_whitespace() || c.is_control())
+                    })
+                })
+            }) {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: namespaces: `{}` is not `project/repository` (an Artifact Registry repository)",
+                    bad.escape_debug()
+                )));
+            }
+            self.gcp_options()?;
+            return Ok(());
+        }
         // GitLab groups may be subgroups (`team/sub`); other vendors' namespaces are one name.
         let nested = self.kind == Vendor::Gitlab;
         if let Some(bad) = self.namespaces.iter().find(|n| {
@@ -643,6 +779,7 @@ impl RegistryConfig {
         let text = match configured {
             Some(url) => url.clone(),
             None if self.kind == Vendor::DockerHub => DOCKER_HUB_API.to_owned(),
+            None if self.kind == Vendor::Gar => plimsoll_vendors::gar::DEFAULT_API_URL.to_owned(),
             None if self.plain_http() => format!("http://{}/", self.host()?),
             None => format!("https://{}/", self.host()?),
         };
@@ -661,6 +798,8 @@ impl RegistryConfig {
         client: std::sync::Arc<RegistryClient>,
     ) -> Result<plimsoll_vendors::Endpoint> {
         let credentials = match (&self.user, self.password()?) {
+            // Google's key is no API password: the API gets access tokens issued from it.
+            _ if self.kind == Vendor::Gar => None,
             (Some(user), Some(password)) => Some(Credentials::new(user, password.expose_secret())),
             _ => None,
         };
@@ -677,6 +816,10 @@ impl RegistryConfig {
         if self.kind == Vendor::Ecr && self.url.is_empty() {
             // No host of its own: resolved hosts get their clients from `client_for`.
             return self.build_client(CredentialStore::new(), false);
+        }
+        if self.kind == Vendor::Gar {
+            // Pull credentials are issued from the service-account key (`client_for`).
+            return self.build_client(CredentialStore::new(), self.plain_http());
         }
         let host = self.host()?;
         let mut credentials = CredentialStore::new();
@@ -904,6 +1047,7 @@ mod tests {
         assert_eq!(
             c.registries[0]
                 .vendor_options()
+                .unwrap()
                 .aws
                 .unwrap()
                 .region

@@ -6,6 +6,7 @@
 
 mod artifactory;
 mod dockerhub;
+mod gar;
 mod gitlab;
 mod harbor;
 mod network;
