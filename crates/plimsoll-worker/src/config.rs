@@ -1092,7 +1092,7 @@ mod tests {
         let e = r.check_vendor_keys().unwrap_err().to_string();
         assert_eq!(
             e,
-            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub)"
+            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub, gar)"
         );
         r.kind = Vendor::Harbor;
         r.check_vendor_keys().unwrap();
@@ -1282,5 +1282,81 @@ mod tests {
                 .to_string()
                 .contains("no registry")
         );
+    }
+
+    /// A Google service-account key as IAM writes it (the private key need not be real here:
+    /// nothing signs with it).
+    fn google_key() -> String {
+        serde_json::json!({
+            "type": "service_account",
+            "project_id": "lab",
+            "private_key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+            "client_email": "scanner@lab.iam.gserviceaccount.com",
+            "token_uri": "https://oauth2.googleapis.com/token"
+        })
+        .to_string()
+    }
+
+    fn gar(extra: &str) -> Result<ScanConfig> {
+        let text = format!(
+            "[[registries]]\ntype = \"gar\"\nurl = \"https://europe-west1-docker.pkg.dev\"\n{extra}"
+        );
+        let config: ScanConfig = toml::from_str(&text).map_err(|e| Error::Config(e.to_string()))?;
+        config.validate().map(|()| config)
+    }
+
+    #[test]
+    fn gar_reads_the_key_from_one_source_and_checks_its_keys() {
+        use base64::Engine as _;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("key.json");
+        fs_err::write(&file, google_key()).unwrap();
+        let c = gar(&format!(
+            "json_key_file = \"{}\"\nnamespaces = [\"lab/images\"]\npull_auth = \"json_key\"",
+            file.display()
+        ))
+        .unwrap();
+        let gcp = c.registries[0].gcp_options().unwrap().unwrap();
+        assert_eq!(
+            gcp.key.unwrap().client_email(),
+            "scanner@lab.iam.gserviceaccount.com"
+        );
+        assert_eq!(gcp.pull_auth, plimsoll_vendors::gar::PullAuth::JsonKey);
+        assert_eq!(
+            c.registries[0].api_base().unwrap().as_str(),
+            "https://artifactregistry.googleapis.com/"
+        );
+        // The Sysdig chart's GAR shape: the key base64-encoded in the password, no user.
+        let b64 = base64::engine::general_purpose::STANDARD.encode(google_key());
+        let c = gar(&format!("password = \"{b64}\"")).unwrap();
+        let gcp = c.registries[0].gcp_options().unwrap().unwrap();
+        assert_eq!(gcp.pull_auth, plimsoll_vendors::gar::PullAuth::AccessToken);
+        assert!(gcp.key.is_some());
+        // Anonymous (public images) is allowed.
+        assert!(gar("").unwrap().registries[0].gcp_options().unwrap().unwrap().key.is_none());
+
+        for (extra, want) in [
+            (
+                format!("json_key_file = \"{}\"\npassword = \"x\"", file.display()),
+                "set the service-account key once",
+            ),
+            ("json_key_env = \"PLIMSOLL_SURELY_UNSET_KEY\"".to_owned(), "`PLIMSOLL_SURELY_UNSET_KEY`, which is not set"),
+            ("password = \"not-a-key-secret\"".to_owned(), "neither JSON"),
+            (format!("user = \"admin\"\npassword = '{}'", google_key()), "user may only be `_json_key`"),
+            (format!("password = '{}'\npull_auth = \"basic\"", google_key()), "pull_auth = `basic` is not one of access_token, json_key"),
+            ("pull_auth = \"json_key\"".to_owned(), "pull_auth needs a service-account key"),
+            ("namespaces = [\"lab\"]".to_owned(), "`lab` is not `project/repository`"),
+            ("namespaces = [\"lab/a/b\"]".to_owned(), "`lab/a/b` is not `project/repository`"),
+            ("location = \"Europe West\"".to_owned(), "not a Google Cloud location"),
+        ] {
+            let err = gar(&extra).unwrap_err().to_string();
+            assert!(err.contains(want), "{extra}: {err}");
+            assert!(!err.contains("secret") && !err.contains("MIIE"), "{err}");
+        }
+        // Google's keys are refused for other types, naming the key.
+        let text = "[[registries]]\nurl = \"https://r.example\"\njson_key_env = \"K\"\n";
+        let config: ScanConfig = toml::from_str(text).unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(err.contains("`json_key_env` does not apply to type = \"distribution\" (only to gar)"), "{err}");
     }
 }

@@ -567,11 +567,36 @@ json_key_env = "PLIMSOLL_TEST_GAR_KEY"
         .collect();
     assert_eq!(scanned, want, "{rows:#?}\n{log}");
 
-    let mut secrets: Vec<&str> = vec![&key_b64];
-    secrets.extend(g.tokens.iter().map(String::as_str));
-    secrets.extend(g.assertions.iter().map(String::as_str));
-    secrets.extend(key.private_lines.iter().map(String::as_str));
-    let leaked = leaks(&log, &secrets);
+    let mut secrets: Vec<String> = vec![key_b64.clone()];
+    secrets.extend(g.tokens.iter().cloned());
+    secrets.extend(g.assertions.iter().cloned());
+    secrets.extend(key.private_lines.iter().cloned());
+    drop(g);
+
+    // `registry check`: the account, its token, the registry with it, the API listing.
+    let checked = crate::plimsoll_with_env(
+        &["--log-level", "trace", "registry", "check", "--config", config.to_str().unwrap()],
+        &[("PLIMSOLL_TEST_GAR_KEY", &key_b64)],
+    );
+    let out = String::from_utf8_lossy(&checked.stdout).into_owned();
+    let check_log = crate::stderr(&checked);
+    assert_eq!(checked.status.code(), Some(0), "{out}{check_log}");
+    for line in [
+        format!("registry `{}` (type gar): ok", front.host()),
+        format!("service account {ACCOUNT}: access token granted by 127.0.0.1"),
+        format!(
+            "{}/v2/: reachable, access granted as {ACCOUNT} (access token)",
+            front.host()
+        ),
+        format!("Artifact Registry {ns}/images: readable, 2 tagged images (first: {ns}/images/app)"),
+    ] {
+        assert!(out.contains(&line), "missing `{line}` in:\n{out}");
+    }
+    let grants = grants.lock().unwrap();
+    secrets.extend(grants.tokens.iter().cloned());
+    secrets.extend(grants.assertions.iter().cloned());
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let leaked = leaks(&format!("{log}\n{out}\n{check_log}"), &secrets);
     assert!(leaked.is_empty(), "secrets in the trace log: {leaked:#?}");
 }
 
