@@ -150,9 +150,7 @@ pub async fn resolve(
                 })
                 .collect())
         }
-        Vendor::Gar => {
-            crate::gar::resolve(endpoint, options.gcp.clone().unwrap_or_default()).await
-        }
+        Vendor::Gar => crate::gar::resolve(endpoint, options.gcp.clone().unwrap_or_default()).await,
         Vendor::Distribution
         | Vendor::Harbor
         | Vendor::Quay

@@ -264,12 +264,8 @@ fn is_registry_host(text: &str) -> bool {
 const DOCKER_HUB_API: &str = "https://hub.docker.com/";
 
 /// The types that take `api_url`.
-pub(crate) const API_URL_TYPES: &[Vendor] = &[
-    Vendor::Harbor,
-    Vendor::Quay,
-    Vendor::DockerHub,
-    Vendor::Gar,
-];
+pub(crate) const API_URL_TYPES: &[Vendor] =
+    &[Vendor::Harbor, Vendor::Quay, Vendor::DockerHub, Vendor::Gar];
 /// The types that take `namespaces`.
 pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Harbor,
@@ -412,9 +408,9 @@ impl RegistryConfig {
             )));
         }
         let text = if let Some(path) = &self.json_key_file {
-            Some(SecretString::from(fs_err::read_to_string(path).map_err(|e| {
-                Error::Config(format!("registry `{name}`: json_key_file: {e}"))
-            })?))
+            Some(SecretString::from(fs_err::read_to_string(path).map_err(
+                |e| Error::Config(format!("registry `{name}`: json_key_file: {e}")),
+            )?))
         } else if let Some(var) = &self.json_key_env {
             Some(SecretString::from(std::env::var(var).map_err(|_| {
                 Error::Config(format!(
@@ -1333,21 +1329,49 @@ mod tests {
         assert_eq!(gcp.pull_auth, plimsoll_vendors::gar::PullAuth::AccessToken);
         assert!(gcp.key.is_some());
         // Anonymous (public images) is allowed.
-        assert!(gar("").unwrap().registries[0].gcp_options().unwrap().unwrap().key.is_none());
+        assert!(
+            gar("").unwrap().registries[0]
+                .gcp_options()
+                .unwrap()
+                .unwrap()
+                .key
+                .is_none()
+        );
 
         for (extra, want) in [
             (
                 format!("json_key_file = \"{}\"\npassword = \"x\"", file.display()),
                 "set the service-account key once",
             ),
-            ("json_key_env = \"PLIMSOLL_SURELY_UNSET_KEY\"".to_owned(), "`PLIMSOLL_SURELY_UNSET_KEY`, which is not set"),
+            (
+                "json_key_env = \"PLIMSOLL_SURELY_UNSET_KEY\"".to_owned(),
+                "`PLIMSOLL_SURELY_UNSET_KEY`, which is not set",
+            ),
             ("password = \"not-a-key-secret\"".to_owned(), "neither JSON"),
-            (format!("user = \"admin\"\npassword = '{}'", google_key()), "user may only be `_json_key`"),
-            (format!("password = '{}'\npull_auth = \"basic\"", google_key()), "pull_auth = `basic` is not one of access_token, json_key"),
-            ("pull_auth = \"json_key\"".to_owned(), "pull_auth needs a service-account key"),
-            ("namespaces = [\"lab\"]".to_owned(), "`lab` is not `project/repository`"),
-            ("namespaces = [\"lab/a/b\"]".to_owned(), "`lab/a/b` is not `project/repository`"),
-            ("location = \"Europe West\"".to_owned(), "not a Google Cloud location"),
+            (
+                format!("user = \"admin\"\npassword = '{}'", google_key()),
+                "user may only be `_json_key`",
+            ),
+            (
+                format!("password = '{}'\npull_auth = \"basic\"", google_key()),
+                "pull_auth = `basic` is not one of access_token, json_key",
+            ),
+            (
+                "pull_auth = \"json_key\"".to_owned(),
+                "pull_auth needs a service-account key",
+            ),
+            (
+                "namespaces = [\"lab\"]".to_owned(),
+                "`lab` is not `project/repository`",
+            ),
+            (
+                "namespaces = [\"lab/a/b\"]".to_owned(),
+                "`lab/a/b` is not `project/repository`",
+            ),
+            (
+                "location = \"Europe West\"".to_owned(),
+                "not a Google Cloud location",
+            ),
         ] {
             let err = gar(&extra).unwrap_err().to_string();
             assert!(err.contains(want), "{extra}: {err}");
@@ -1357,6 +1381,9 @@ mod tests {
         let text = "[[registries]]\nurl = \"https://r.example\"\njson_key_env = \"K\"\n";
         let config: ScanConfig = toml::from_str(text).unwrap();
         let err = config.validate().unwrap_err().to_string();
-        assert!(err.contains("`json_key_env` does not apply to type = \"distribution\" (only to gar)"), "{err}");
+        assert!(
+            err.contains("`json_key_env` does not apply to type = \"distribution\" (only to gar)"),
+            "{err}"
+        );
     }
 }

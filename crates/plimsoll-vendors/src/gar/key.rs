@@ -170,11 +170,11 @@ mod tests {
         let json = key_json("https://oauth2.googleapis.com/token");
         let b64 = base64::engine::general_purpose::STANDARD.encode(&json);
         // As `base64` (coreutils) writes it: wrapped at 76 columns, trailing newline.
-        let wrapped: String = b64
-            .as_bytes()
-            .chunks(76)
-            .map(|c| format!("{}\n", std::str::from_utf8(c).unwrap()))
-            .collect();
+        let mut wrapped = String::new();
+        for chunk in b64.as_bytes().chunks(76) {
+            wrapped.push_str(std::str::from_utf8(chunk).unwrap());
+            wrapped.push('\n');
+        }
         let url_safe = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&json);
         for text in [json.clone(), format!("  {json}\n"), b64, wrapped, url_safe] {
             let key = ServiceAccountKey::parse(&text).unwrap();
@@ -207,33 +207,59 @@ mod tests {
         };
         for (text, want) in [
             ("secret-password-123".to_owned(), "neither JSON"),
-            ("{\"type\": \"service_account\", \"private_key\": \"secret-pem-material\"".to_owned(), "not valid JSON (Eof error at line 1"),
-            (with("private_key", serde_json::json!(42)), "not valid JSON (Data error"),
+            (
+                "{\"type\": \"service_account\", \"private_key\": \"secret-pem-material\""
+                    .to_owned(),
+                "not valid JSON (Eof error at line 1",
+            ),
+            (
+                with("private_key", serde_json::json!(42)),
+                "not valid JSON (Data error",
+            ),
             (without("type"), "no `type`"),
-            (with("type", "authorized_user".into()), "`authorized_user`, not `service_account`"),
+            (
+                with("type", "authorized_user".into()),
+                "`authorized_user`, not `service_account`",
+            ),
             (without("client_email"), "no `client_email`"),
             (without("private_key"), "no `private_key`"),
-            (with("private_key", "-----BEGIN RSA PRIVATE KEY-----".into()), "not a PEM PKCS#8"),
+            (
+                with("private_key", "-----BEGIN RSA PRIVATE KEY-----".into()),
+                "not a PEM PKCS#8",
+            ),
             (without("token_uri"), "no `token_uri`"),
-            (with("token_uri", "http://oauth2.example/token".into()), "must be an https URL"),
-            (with("token_uri", "https://u:p@oauth2.example/token".into()), "without credentials"),
+            (
+                with("token_uri", "http://oauth2.example/token".into()),
+                "must be an https URL",
+            ),
+            (
+                with("token_uri", "https://u:p@oauth2.example/token".into()),
+                "without credentials",
+            ),
         ] {
             let err = ServiceAccountKey::parse(&text).unwrap_err();
             assert!(err.contains(want), "{text}: {err}");
             assert!(!err.contains("secret") && !err.contains("MIIE"), "{err}");
         }
         // Loopback stand-ins may be plain HTTP.
-        for uri in ["http://127.0.0.1:9/token", "http://[::1]:9/token", "http://localhost/t"] {
+        for uri in [
+            "http://127.0.0.1:9/token",
+            "http://[::1]:9/token",
+            "http://localhost/t",
+        ] {
             ServiceAccountKey::parse(&key_json(uri)).unwrap();
         }
     }
 
     #[test]
     fn debug_shows_the_account_not_the_key() {
-        let key = ServiceAccountKey::parse(&key_json("https://oauth2.googleapis.com/token"))
-            .unwrap();
+        let key =
+            ServiceAccountKey::parse(&key_json("https://oauth2.googleapis.com/token")).unwrap();
         let shown = format!("{key:?}");
         assert!(shown.contains("scanner@lab-project"), "{shown}");
-        assert!(!shown.contains("PRIVATE KEY") && !shown.contains("MIIE"), "{shown}");
+        assert!(
+            !shown.contains("PRIVATE KEY") && !shown.contains("MIIE"),
+            "{shown}"
+        );
     }
 }

@@ -87,14 +87,15 @@ async fn grant(key: &ServiceAccountKey, registry: &str) -> Result<(String, Durat
         .token(&[SCOPE])
         .await
         .map_err(|e| failed(e.to_string()))?;
-    let remaining = token.expires_at().timestamp() - time::OffsetDateTime::now_utc().unix_timestamp();
+    let remaining =
+        token.expires_at().timestamp() - time::OffsetDateTime::now_utc().unix_timestamp();
     let remaining = u64::try_from(remaining).map_or(Duration::ZERO, Duration::from_secs);
     Ok((token.as_str().to_owned(), renew_after(remaining)))
 }
 
 fn renew_after(remaining: Duration) -> Duration {
     if remaining > 2 * MARGIN {
-        remaining - MARGIN
+        remaining.saturating_sub(MARGIN)
     } else {
         (remaining / 2).max(MIN_WAIT)
     }
@@ -107,7 +108,10 @@ mod tests {
     #[test]
     fn renewal_comes_early_but_never_in_a_loop() {
         // Google's tokens live an hour: renewed after 55 minutes.
-        assert_eq!(renew_after(Duration::from_hours(1)), Duration::from_mins(55));
+        assert_eq!(
+            renew_after(Duration::from_hours(1)),
+            Duration::from_mins(55)
+        );
         // Short lives: halfway.
         assert_eq!(renew_after(Duration::from_mins(8)), Duration::from_mins(4));
         assert_eq!(renew_after(Duration::from_secs(4)), Duration::from_secs(2));

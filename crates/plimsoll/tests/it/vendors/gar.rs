@@ -48,7 +48,11 @@ fn make_key(dir: &std::path::Path, token_uri: &str) -> Key {
             .args(args)
             .output()
             .expect("openssl");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     };
     // PKCS#8 PEM (`BEGIN PRIVATE KEY`), as Google's keys are.
     run(&[
@@ -104,7 +108,7 @@ struct Grants {
     problems: Vec<String>,
 }
 
-/// base64url, padded or not (RFC 7515 says unpadded; gcp_auth pads, and Google takes both).
+/// base64url, padded or not (RFC 7515 says unpadded; `gcp_auth` pads, and Google takes both).
 fn b64url(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text.trim_end_matches('='))
@@ -118,11 +122,13 @@ fn check_assertion(assertion: &str, token_uri: &str, public_pem: &std::path::Pat
     let [header, claims, signature] = parts[..] else {
         return vec![format!("not three JWT parts: {}", parts.len())];
     };
-    let header: Value = serde_json::from_slice(&b64url(header).unwrap_or_default()).unwrap_or_default();
+    let header: Value =
+        serde_json::from_slice(&b64url(header).unwrap_or_default()).unwrap_or_default();
     if header["alg"] != "RS256" {
         problems.push(format!("alg {}", header["alg"]));
     }
-    let claims: Value = serde_json::from_slice(&b64url(claims).unwrap_or_default()).unwrap_or_default();
+    let claims: Value =
+        serde_json::from_slice(&b64url(claims).unwrap_or_default()).unwrap_or_default();
     if claims["iss"] != ACCOUNT {
         problems.push(format!("iss {}", claims["iss"]));
     }
@@ -201,7 +207,11 @@ fn token_endpoint(
                 &[],
             );
         }
-        let token = format!("ya29.lab-token-{}-{}", g.tokens.len() + 1, std::process::id());
+        let token = format!(
+            "ya29.lab-token-{}-{}",
+            g.tokens.len() + 1,
+            std::process::id()
+        );
         g.tokens.push(token.clone());
         json(
             200,
@@ -223,7 +233,10 @@ fn artifact_registry(
 ) -> StandIn {
     StandIn::start(move |target, seen| {
         let granted = grants.lock().unwrap().tokens.clone();
-        let bearer = seen.authorization.as_deref().and_then(|a| a.strip_prefix("Bearer "));
+        let bearer = seen
+            .authorization
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "));
         if !bearer.is_some_and(|t| granted.iter().any(|g| g == t)) {
             return json(
                 401,
@@ -236,7 +249,11 @@ fn artifact_registry(
             "/v1/projects/{project}/locations/{location}/repositories/{repository}/dockerImages"
         );
         if path != want {
-            return json(404, &j!({"error": {"code": 404, "status": "NOT_FOUND"}}), &[]);
+            return json(
+                404,
+                &j!({"error": {"code": 404, "status": "NOT_FOUND"}}),
+                &[],
+            );
         }
         let params: BTreeMap<String, String> = url::form_urlencoded::parse(query.as_bytes())
             .into_owned()
@@ -246,7 +263,13 @@ fn artifact_registry(
             .map_or(0, |t| t.trim_start_matches("page").parse().unwrap());
         let (uri, tags) = &images[index];
         let host = registry_host.lock().unwrap().clone();
-        let name_part = uri.split_once('@').unwrap().0.splitn(3, '/').nth(2).unwrap();
+        let name_part = uri
+            .split_once('@')
+            .unwrap()
+            .0
+            .splitn(3, '/')
+            .nth(2)
+            .unwrap();
         let mut body = j!({"dockerImages": [{
             "name": format!(
                 "projects/{project}/locations/{location}/repositories/{repository}/dockerImages/{}@{}",
@@ -393,15 +416,16 @@ async fn forward(State(state): State<FrontState>, request: Request) -> Response<
     if let Some(grants) = &state.hold
         && target.contains("/manifests/")
     {
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = Instant::now() + Duration::from_mins(2);
         while grants.lock().unwrap().tokens.len() < 2 {
             assert!(Instant::now() < deadline, "no second grant within 120 s");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
-    let mut upstream = state
-        .http
-        .request(request.method().clone(), format!("http://{}{target}", state.upstream));
+    let mut upstream = state.http.request(
+        request.method().clone(),
+        format!("http://{}{target}", state.upstream),
+    );
     for name in ["accept", "range"] {
         if let Some(value) = request.headers().get(name) {
             upstream = upstream.header(name, value.clone());
@@ -426,7 +450,12 @@ fn push_images(h: &Harness, ns: &str) -> BTreeMap<String, BTreeMap<String, Strin
         let repo = format!("{ns}/images/{image}");
         pushed.insert(
             repo.clone(),
-            push(h, "lab/debian:12", &repo, &["--tags", tags, "--unique-layer"]),
+            push(
+                h,
+                "lab/debian:12",
+                &repo,
+                &["--tags", tags, "--unique-layer"],
+            ),
         );
     }
     pushed
@@ -457,7 +486,12 @@ fn gar_access_tokens_list_pull_and_renew() {
     // The key needs the token URI, which needs the port: the public key file is made first.
     let public_pem = dir.path().join("sa-public.pem");
     // Tokens live 4 s: renewed after 2 s, so a second grant comes during the scan.
-    let tokens = token_endpoint(Arc::clone(&grants), public_pem.clone(), 4, Arc::clone(&token_base));
+    let tokens = token_endpoint(
+        Arc::clone(&grants),
+        public_pem.clone(),
+        4,
+        Arc::clone(&token_base),
+    );
     *token_base.lock().unwrap() = tokens.url();
     let token_uri = format!("{}/token", tokens.url());
     let key = make_key(dir.path(), &token_uri);
@@ -468,7 +502,12 @@ fn gar_access_tokens_list_pull_and_renew() {
         &h.registry,
         move |user, password| {
             user == "oauth2accesstoken"
-                && accepted.lock().unwrap().tokens.iter().any(|t| t == password)
+                && accepted
+                    .lock()
+                    .unwrap()
+                    .tokens
+                    .iter()
+                    .any(|t| t == password)
         },
         Some(Arc::clone(&grants)),
     );
@@ -523,7 +562,11 @@ json_key_env = "PLIMSOLL_TEST_GAR_KEY"
     assert!(output.status.success(), "{log}");
 
     let g = grants.lock().unwrap();
-    assert!(g.problems.is_empty(), "invalid assertions: {:?}", g.problems);
+    assert!(
+        g.problems.is_empty(),
+        "invalid assertions: {:?}",
+        g.problems
+    );
     assert!(g.tokens.len() >= 2, "no renewal: {:?}", g.tokens);
 
     // The API: every page of the one repository, with the first token as bearer.
@@ -575,7 +618,14 @@ json_key_env = "PLIMSOLL_TEST_GAR_KEY"
 
     // `registry check`: the account, its token, the registry with it, the API listing.
     let checked = crate::plimsoll_with_env(
-        &["--log-level", "trace", "registry", "check", "--config", config.to_str().unwrap()],
+        &[
+            "--log-level",
+            "trace",
+            "registry",
+            "check",
+            "--config",
+            config.to_str().unwrap(),
+        ],
         &[("PLIMSOLL_TEST_GAR_KEY", &key_b64)],
     );
     let out = String::from_utf8_lossy(&checked.stdout).into_owned();
@@ -588,7 +638,9 @@ json_key_env = "PLIMSOLL_TEST_GAR_KEY"
             "{}/v2/: reachable, access granted as {ACCOUNT} (access token)",
             front.host()
         ),
-        format!("Artifact Registry {ns}/images: readable, 2 tagged images (first: {ns}/images/app)"),
+        format!(
+            "Artifact Registry {ns}/images: readable, 2 tagged images (first: {ns}/images/app)"
+        ),
     ] {
         assert!(out.contains(&line), "missing `{line}` in:\n{out}");
     }
@@ -611,7 +663,12 @@ fn gcr_json_key_pulls_through_the_catalog_without_a_token() {
     let token_base = Arc::new(Mutex::new(String::new()));
     let dir = tempfile::tempdir().unwrap();
     let public_pem = dir.path().join("sa-public.pem");
-    let tokens = token_endpoint(Arc::clone(&grants), public_pem, 3600, Arc::clone(&token_base));
+    let tokens = token_endpoint(
+        Arc::clone(&grants),
+        public_pem,
+        3600,
+        Arc::clone(&token_base),
+    );
     *token_base.lock().unwrap() = tokens.url();
     let key = make_key(dir.path(), &format!("{}/token", tokens.url()));
 
@@ -654,7 +711,9 @@ pull_auth = "json_key"
     assert!(tokens.seen().is_empty(), "{:?}", tokens.seen());
     let pulls = front.passwords();
     assert!(
-        pulls.iter().any(|(path, _)| path.starts_with("/v2/_catalog")),
+        pulls
+            .iter()
+            .any(|(path, _)| path.starts_with("/v2/_catalog")),
         "{pulls:?}"
     );
     let want_password = format!("_json_key:{}", key.json);
