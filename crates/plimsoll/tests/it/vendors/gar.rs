@@ -585,6 +585,16 @@ json_key_env = "PLIMSOLL_TEST_GAR_KEY"
         "{seen:?}"
     );
 
+    // The token endpoint gets the signed assertion in the form body and no credential header.
+    assert!(
+        tokens
+            .seen()
+            .iter()
+            .all(|s| s.method == "POST" && s.authorization.is_none()),
+        "{:?}",
+        tokens.seen()
+    );
+
     // Pulls: only granted tokens, as oauth2accesstoken; the renewed one after the hold.
     let pulls = front.passwords();
     assert!(
