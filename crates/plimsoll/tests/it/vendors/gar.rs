@@ -325,7 +325,7 @@ impl Front {
             accepts: Arc::new(accepts),
             passwords: Arc::clone(&passwords),
             hold,
-            http: reqwest::Client::new(),
+            http: reqwest::Client::builder().no_proxy().build().unwrap(),
         };
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         std_listener.set_nonblocking(true).unwrap();
