@@ -699,6 +699,8 @@ db_dir = "{db}"
 
 [filter]
 include = ["{front}/{ns}/*"]
+# The lab registry's catalog holds every test's repositories: list all of it.
+max_repositories_per_registry = 10000
 
 [[registries]]
 type = "gar"
