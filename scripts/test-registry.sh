@@ -111,6 +111,8 @@ ensure_tools() {
   command -v jq >/dev/null || missing+=(jq)
   command -v zstd >/dev/null || missing+=(zstd)
   command -v curl >/dev/null || missing+=(curl)
+  # throw-away RSA service-account keys and JWT signature checks (tests/it/vendors/gar.rs)
+  command -v openssl >/dev/null || missing+=(openssl)
   command -v gzip >/dev/null || missing+=(gzip)
   command -v npm >/dev/null || missing+=(npm)
   command -v python3 >/dev/null || missing+=(python3 python3-pip)

@@ -254,6 +254,25 @@ impl RegistryClient {
         RegistryClientBuilder::default()
     }
 
+    /// A client with this one's transport (TLS settings, proxy, retries) and `credentials`
+    /// instead of its own, with empty token caches: for vendors whose pull credentials are
+    /// issued at run time and needed by discovery too (Google's access tokens).
+    #[must_use]
+    pub fn with_credentials(&self, credentials: CredentialStore) -> RegistryClient {
+        RegistryClient {
+            http: self.http.clone(),
+            api_http: self.api_http.clone(),
+            credentials,
+            plain_http: self.plain_http,
+            proxied: self.proxied,
+            max_attempts: self.max_attempts,
+            base_delay: self.base_delay,
+            max_delay: self.max_delay,
+            hosts: Mutex::new(HashMap::new()),
+            tokens: Mutex::new(HashMap::new()),
+        }
+    }
+
     /// Fetches and parses the manifest `reference` names, verifying its digest.
     pub async fn fetch_manifest(&self, reference: &Reference) -> Result<FetchedManifest> {
         let path = format!(

@@ -13,14 +13,6 @@ pub enum Error {
         /// The accepted names, comma-separated.
         known: String,
     },
-    /// A known vendor whose discovery has not been written yet.
-    #[error(
-        "discovery for `{vendor}` is not implemented yet; use type = \"distribution\" if the registry exposes /v2/_catalog"
-    )]
-    NotImplemented {
-        /// The vendor configured.
-        vendor: Vendor,
-    },
     /// The registry's configuration does not suit its vendor.
     #[error("registry {registry}: {reason}")]
     Config {
@@ -74,6 +66,18 @@ pub enum Error {
         /// The API action.
         action: &'static str,
         /// The error with its causes.
+        reason: String,
+    },
+    /// A Google access token could not be had for a service account.
+    #[error("{registry}: no access token for {account} from {token_host}: {reason}")]
+    Google {
+        /// Registry host.
+        registry: String,
+        /// The service account's e-mail address.
+        account: String,
+        /// The token endpoint's host.
+        token_host: String,
+        /// What failed (never the key or a token).
         reason: String,
     },
     /// A vendor whose registries come from [`crate::resolve`], asked for through

@@ -8,17 +8,19 @@
 //!   references name it and the shared [`RegistryClient`] (credentials, CA certificates,
 //!   retries). Vendors that need more (an API URL, a region) grow it with builder methods.
 //! - [`Vendor`] and [`discovery`] (`src/all.rs`): the closed list of registry types a
-//!   configuration may name, mapped to implementations; types without an implementation yet
-//!   are refused with a message that says so.
+//!   configuration may name, each mapped to its implementation.
 //! - [`resolve`]: one configured registry → the registry hosts it stands for ([`Resolved`]):
 //!   one for most vendors, every member account × region for ECR in Organizations mode, each
-//!   with vendor-issued pull credentials where the vendor has them.
+//!   with vendor-issued pull credentials where the vendor has them (ECR's authorization
+//!   tokens, Google's access tokens).
 //! - One module per vendor: [`Distribution`] (plain OCI Distribution v2: `/v2/_catalog` and
 //!   `/v2/<name>/tags/list`), [`Harbor`] (API v2.0), [`Quay`] (API v1), [`Gitlab`] (API v4),
 //!   [`DockerHub`] (Hub API), [`Artifactory`] (its Docker API), [`Ocp`] (`OpenShift` image
 //!   streams), [`ecr`] (Amazon ECR through the AWS SDK), [`Acr`] (ACR's `/acr/v1` listing on the registry host, through the registry's
 //!   own token flow: [`RegistryClient::registry_api_get`]), [`Icr`] (IBM Cloud Container
-//!   Registry's `/api/v1/images` with an IAM token renewed before expiry); Nexus connectors use
+//!   Registry's `/api/v1/images` with an IAM token renewed before expiry), [`gar`] (Google
+//!   Artifact Registry's API, GCR's catalog; access tokens from a service-account key); Nexus
+//!   connectors use
 //!   [`Distribution`]. Vendor APIs are called
 //!   through [`RegistryClient::api_get`], which keeps their credentials to their own host.
 //!
@@ -48,6 +50,7 @@ mod distribution;
 mod dockerhub;
 pub mod ecr;
 mod error;
+pub mod gar;
 mod gitlab;
 mod harbor;
 mod icr;
@@ -105,6 +108,8 @@ pub trait Discovery: Send + Sync {
 pub struct VendorOptions {
     /// `[registries.aws]` of `type = "ecr"`.
     pub aws: Option<ecr::AwsConfig>,
+    /// `type = "gar"`: the service-account key, pull authentication, location.
+    pub gcp: Option<gar::GcpOptions>,
     /// The registry's CA certificate and proxy, for vendor calls that do not go through the
     /// [`RegistryClient`] (the AWS SDK's).
     pub network: Network,

@@ -3,6 +3,9 @@
 //!
 //! - ECR: each account (id, name, whether its role could be assumed, or why not), its
 //!   regions, and each registry host with its repository count.
+//! - Google (`gar`): the service account and whether its token endpoint granted an access
+//!   token, `/v2/` with the pull credentials, then the Artifact Registry repositories of
+//!   `namespaces` (their image count) or the catalog.
 //! - Every other type: `/v2/` (reachable, credentials accepted) and the repository catalog
 //!   (readable, or why not), through the vendor's listing (ACR's `/acr/v1/_catalog` with its
 //!   token scope, ICR's IAM exchange and images API, `OpenShift`'s image streams with `api_url`).
@@ -39,6 +42,8 @@ pub async fn check(config: &ScanConfig) -> Vec<RegistryCheck> {
         };
         if registry.kind == Vendor::Ecr {
             Box::pin(check_ecr(registry, &mut check)).await;
+        } else if registry.kind == Vendor::Gar {
+            Box::pin(check_gar(registry, &mut check)).await;
         } else {
             check_v2(registry, &mut check).await;
         }
@@ -78,14 +83,20 @@ impl RegistryCheck {
 
 async fn check_ecr(registry: &RegistryConfig, check: &mut RegistryCheck) {
     let aws = registry.aws.clone().unwrap_or_default();
-    let resolution =
-        match plimsoll_vendors::ecr::resolve(&aws, &registry.vendor_options().network).await {
-            Ok(resolution) => resolution,
-            Err(e) => {
-                check.problem(format!("AWS: {}", crate::run::error_chain(&e)));
-                return;
-            }
-        };
+    let options = match registry.vendor_options() {
+        Ok(options) => options,
+        Err(e) => {
+            check.problem(e.to_string());
+            return;
+        }
+    };
+    let resolution = match plimsoll_vendors::ecr::resolve(&aws, &options.network).await {
+        Ok(resolution) => resolution,
+        Err(e) => {
+            check.problem(format!("AWS: {}", crate::run::error_chain(&e)));
+            return;
+        }
+    };
     for account in &resolution.accounts {
         let name = account
             .name
@@ -125,6 +136,86 @@ async fn check_ecr(registry: &RegistryConfig, check: &mut RegistryCheck) {
     }
     if resolution.registries.is_empty() {
         check.problem("no registry reachable".to_owned());
+    }
+}
+
+async fn check_gar(registry: &RegistryConfig, check: &mut RegistryCheck) {
+    let prepared = registry.host().and_then(|host| {
+        let options = registry.vendor_options()?;
+        let endpoint = registry.endpoint(Arc::new(registry.client()?))?;
+        Ok((host, options, endpoint))
+    });
+    let (host, options, endpoint) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => {
+            check.problem(format!("configuration: {e}"));
+            return;
+        }
+    };
+    let gcp = options.gcp.clone().unwrap_or_default();
+    let who = match &gcp.key {
+        Some(key) => {
+            let mode = match gcp.pull_auth {
+                plimsoll_vendors::gar::PullAuth::AccessToken => "access token",
+                plimsoll_vendors::gar::PullAuth::JsonKey => "_json_key",
+            };
+            format!("as {} ({mode})", key.client_email())
+        }
+        None => "anonymously".to_owned(),
+    };
+    let resolved =
+        match plimsoll_vendors::resolve(registry.kind, endpoint.page_size(1), &options).await {
+            Ok(resolved) => resolved,
+            Err(e) => {
+                check.problem(crate::run::error_chain(&e));
+                return;
+            }
+        };
+    if let Some(key) = &gcp.key {
+        let granted = gcp.pull_auth == plimsoll_vendors::gar::PullAuth::AccessToken
+            || !registry.namespaces.is_empty();
+        if granted {
+            check.ok(format!(
+                "service account {}: access token granted by {}",
+                key.client_email(),
+                key.token_uri().host_str().unwrap_or_default()
+            ));
+        }
+    }
+    for r in resolved {
+        let client = match registry.client_for(&host, r.credentials.clone(), r.plain_http) {
+            Ok(client) => client,
+            Err(e) => {
+                check.problem(format!("configuration: {e}"));
+                continue;
+            }
+        };
+        match client.ping(&host).await {
+            Ok(()) => check.ok(format!("{host}/v2/: reachable, access granted {who}")),
+            Err(e) => check.problem(format!("{host}/v2/: {}", crate::run::error_chain(&e))),
+        }
+        if registry.namespaces.is_empty() {
+            match r.discovery.repositories(Some(1)).await {
+                Ok(first) if first.is_empty() => check.ok("catalog: readable, empty".to_owned()),
+                Ok(first) => check.ok(format!(
+                    "catalog: readable (first repository: {})",
+                    first[0]
+                )),
+                Err(e) => check.problem(format!("catalog: {}", crate::run::error_chain(&e))),
+            }
+            continue;
+        }
+        // The API lists a repository's images whole: count them all.
+        let what = format!("Artifact Registry {}", registry.namespaces.join(", "));
+        match r.discovery.repositories(None).await {
+            Ok(all) if all.is_empty() => check.ok(format!("{what}: readable, no tagged image")),
+            Ok(all) => check.ok(format!(
+                "{what}: readable, {} tagged images (first: {})",
+                all.len(),
+                all[0]
+            )),
+            Err(e) => check.problem(format!("{what}: {}", crate::run::error_chain(&e))),
+        }
     }
 }
 

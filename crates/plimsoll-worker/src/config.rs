@@ -204,6 +204,23 @@ pub struct RegistryConfig {
     /// where the API key is exchanged for an access token.
     #[serde(default)]
     pub iam_url: Option<String>,
+    /// Google (`type = "gar"`): a file holding the service-account key (JSON, or base64 of
+    /// it). The key may also be the `password` (inline, `password_file`, `password_env`), as
+    /// the Sysdig chart passes it with user `_json_key`.
+    #[serde(default)]
+    pub json_key_file: Option<PathBuf>,
+    /// Google: an environment variable holding the service-account key (JSON or base64).
+    #[serde(default)]
+    pub json_key_env: Option<String>,
+    /// Google: how pulls authenticate: `access_token` (default; `oauth2accesstoken` + an
+    /// access token from the key, renewed before it expires) or `json_key` (`_json_key` + the
+    /// key, as `docker login -u _json_key`).
+    #[serde(default)]
+    pub pull_auth: Option<String>,
+    /// Google: the Artifact Registry location of `namespaces` (`us`, `europe-west1`); default:
+    /// from a `<location>-docker.pkg.dev` url.
+    #[serde(default)]
+    pub location: Option<String>,
     /// `plimsoll serve` only: when to scan, as a cron expression (default `0 6 * * 6`).
     /// Kept as text here and checked by the server, so one file serves both commands;
     /// `registry scan` ignores the scheduling keys.
@@ -268,6 +285,7 @@ pub(crate) const API_URL_TYPES: &[Vendor] = &[
     Vendor::DockerHub,
     Vendor::Ocp,
     Vendor::Icr,
+    Vendor::Gar,
 ];
 /// The types that take `namespaces`.
 pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
@@ -278,6 +296,7 @@ pub(crate) const NAMESPACES_TYPES: &[Vendor] = &[
     Vendor::Artifactory,
     Vendor::Ocp,
     Vendor::Icr,
+    Vendor::Gar,
 ];
 /// The types that take `registry_api_url` and `access_method`.
 pub(crate) const ARTIFACTORY_TYPES: &[Vendor] = &[Vendor::Artifactory];
@@ -291,6 +310,9 @@ pub(crate) const IBM_TYPES: &[Vendor] = &[Vendor::Icr];
 /// The user name sent with an `OpenShift` token when `user` is not set: the integrated registry
 /// reads only the token (the password), whatever the name.
 pub(crate) const OCP_DEFAULT_USER: &str = "serviceaccount";
+
+/// The types that take `json_key_file`, `json_key_env`, `pull_auth` and `location`.
+pub(crate) const GOOGLE_TYPES: &[Vendor] = &[Vendor::Gar];
 
 fn default_type() -> Vendor {
     Vendor::Distribution
@@ -341,6 +363,10 @@ impl RegistryConfig {
             access_method: None,
             account_id: None,
             iam_url: None,
+            json_key_file: None,
+            json_key_env: None,
+            pull_auth: None,
+            location: None,
             schedule: None,
             timezone: None,
             interval: None,
@@ -358,11 +384,10 @@ impl RegistryConfig {
             .unwrap_or(&self.url)
             .trim_end_matches('/');
         if self.url.is_empty() {
-            let which = self
-                .name
-                .as_ref()
-                .map(|n| format!("registry `{}`", n.escape_debug()))
-                .unwrap_or_else(|| "a registry".to_owned());
+            let which = self.name.as_ref().map_or_else(
+                || "a registry".to_owned(),
+                |n| format!("registry `{}`", n.escape_debug()),
+            );
             return Err(Error::Config(format!(
                 "{which}: url is required (only type = \"ecr\" has none)"
             )));
@@ -386,20 +411,103 @@ impl RegistryConfig {
         })
     }
 
-    /// The vendor sub-tables, for `plimsoll_vendors::resolve`.
-    pub fn vendor_options(&self) -> VendorOptions {
-        VendorOptions {
+    /// The vendor sub-tables and keys, for `plimsoll_vendors::resolve` (reads and parses a
+    /// Google service-account key).
+    pub fn vendor_options(&self) -> Result<VendorOptions> {
+        Ok(VendorOptions {
             aws: self.aws.clone(),
             network: {
-                // Checked when the configuration was loaded.
-                let (proxy, proxy_credentials) = self.proxy_url().ok().flatten().unzip();
+                let (proxy, proxy_credentials) = self.proxy_url()?.unzip();
                 plimsoll_vendors::Network {
                     ca_cert: self.ca_cert.clone(),
                     proxy,
                     proxy_credentials: proxy_credentials.flatten(),
                 }
             },
+            gcp: self.gcp_options()?,
+        })
+    }
+
+    /// `type = "gar"`: the service-account key from whichever one source is configured
+    /// (`json_key_file`, `json_key_env`, or the password keys), parsed; `pull_auth`;
+    /// `location`. `None` for other types.
+    pub fn gcp_options(&self) -> Result<Option<plimsoll_vendors::gar::GcpOptions>> {
+        use plimsoll_vendors::gar::{GcpOptions, PullAuth, ServiceAccountKey};
+        if self.kind != Vendor::Gar {
+            return Ok(None);
         }
+        let name = self.display_name();
+        let password_set =
+            self.password.is_some() || self.password_file.is_some() || self.password_env.is_some();
+        let sources = [
+            self.json_key_file.is_some(),
+            self.json_key_env.is_some(),
+            password_set,
+        ];
+        if sources.iter().filter(|s| **s).count() > 1 {
+            return Err(Error::Config(format!(
+                "registry `{name}`: set the service-account key once: json_key_file, json_key_env or password (password_file, password_env)"
+            )));
+        }
+        if let Some(user) = &self.user
+            && user != "_json_key"
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: type = \"gar\" logs in with a service-account key; user may only be `_json_key` (or left out), not `{}`",
+                user.escape_debug()
+            )));
+        }
+        let text = if let Some(path) = &self.json_key_file {
+            Some(SecretString::from(fs_err::read_to_string(path).map_err(
+                |e| Error::Config(format!("registry `{name}`: json_key_file: {e}")),
+            )?))
+        } else if let Some(var) = &self.json_key_env {
+            Some(SecretString::from(std::env::var(var).map_err(|_| {
+                Error::Config(format!(
+                    "registry `{name}`: json_key_env names `{var}`, which is not set"
+                ))
+            })?))
+        } else {
+            self.password()?
+        };
+        let key = text
+            .map(|text| {
+                ServiceAccountKey::parse(text.expose_secret())
+                    .map(std::sync::Arc::new)
+                    .map_err(|e| Error::Config(format!("registry `{name}`: {e}")))
+            })
+            .transpose()?;
+        let pull_auth = match &self.pull_auth {
+            None => PullAuth::default(),
+            Some(text) => PullAuth::parse(text).ok_or_else(|| {
+                Error::Config(format!(
+                    "registry `{name}`: pull_auth = `{}` is not one of {}",
+                    text.escape_debug(),
+                    PullAuth::NAMES.join(", ")
+                ))
+            })?,
+        };
+        if key.is_none() && self.pull_auth.is_some() {
+            return Err(Error::Config(format!(
+                "registry `{name}`: pull_auth needs a service-account key (json_key_file, json_key_env or password)"
+            )));
+        }
+        if let Some(location) = &self.location
+            && (location.is_empty()
+                || !location
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+        {
+            return Err(Error::Config(format!(
+                "registry `{name}`: location = `{}` is not a Google Cloud location (`us`, `europe-west1`)",
+                location.escape_debug()
+            )));
+        }
+        Ok(Some(GcpOptions {
+            key,
+            pull_auth,
+            location: self.location.clone(),
+        }))
     }
 
     /// Checks the keys that depend on the type.
@@ -635,6 +743,10 @@ impl RegistryConfig {
             ),
             ("account_id", self.account_id.is_some(), IBM_TYPES),
             ("iam_url", self.iam_url.is_some(), IBM_TYPES),
+            ("json_key_file", self.json_key_file.is_some(), GOOGLE_TYPES),
+            ("json_key_env", self.json_key_env.is_some(), GOOGLE_TYPES),
+            ("pull_auth", self.pull_auth.is_some(), GOOGLE_TYPES),
+            ("location", self.location.is_some(), GOOGLE_TYPES),
         ];
         for (key, is_set, types) in set {
             if is_set && !types.contains(&self.kind) {
@@ -717,6 +829,25 @@ impl RegistryConfig {
             )));
         }
         self.api_token()?;
+        if self.kind == Vendor::Gar {
+            // Artifact Registry repositories: `project/repository`, both single names.
+            if let Some(bad) = self.namespaces.iter().find(|n| {
+                n.split_once('/').is_none_or(|(p, r)| {
+                    [p, r].iter().any(|part| {
+                        part.is_empty()
+                            || part.contains('/')
+                            || part.chars().any(|c| c.is_whitespace() || c.is_control())
+                    })
+                })
+            }) {
+                return Err(Error::Config(format!(
+                    "registry `{name}`: namespaces: `{}` is not `project/repository` (an Artifact Registry repository)",
+                    bad.escape_debug()
+                )));
+            }
+            self.gcp_options()?;
+            return Ok(());
+        }
         // GitLab groups may be subgroups (`team/sub`); other vendors' namespaces are one name.
         let nested = self.kind == Vendor::Gitlab;
         if let Some(bad) = self.namespaces.iter().find(|n| {
@@ -828,6 +959,7 @@ impl RegistryConfig {
         let text = match configured {
             Some(url) => url.clone(),
             None if self.kind == Vendor::DockerHub => DOCKER_HUB_API.to_owned(),
+            None if self.kind == Vendor::Gar => plimsoll_vendors::gar::DEFAULT_API_URL.to_owned(),
             None if self.plain_http() => format!("http://{}/", self.host()?),
             None => format!("https://{}/", self.host()?),
         };
@@ -846,6 +978,8 @@ impl RegistryConfig {
         client: std::sync::Arc<RegistryClient>,
     ) -> Result<plimsoll_vendors::Endpoint> {
         let credentials = match (self.user(), self.password()?) {
+            // Google's key is no API password: the API gets access tokens issued from it.
+            _ if self.kind == Vendor::Gar => None,
             (Some(user), Some(password)) => Some(Credentials::new(user, password.expose_secret())),
             _ => None,
         };
@@ -868,6 +1002,10 @@ impl RegistryConfig {
         if self.kind == Vendor::Ecr && self.url.is_empty() {
             // No host of its own: resolved hosts get their clients from `client_for`.
             return self.build_client(CredentialStore::new(), false);
+        }
+        if self.kind == Vendor::Gar {
+            // Pull credentials are issued from the service-account key (`client_for`).
+            return self.build_client(CredentialStore::new(), self.plain_http());
         }
         let host = self.host()?;
         let mut credentials = CredentialStore::new();
@@ -972,12 +1110,6 @@ impl ScanConfig {
                 return Err(Error::Config(format!(
                     "registry `{name}`: max_concurrency = {} is out of range (1..={MAX_CONCURRENCY_LIMIT})",
                     registry.max_concurrency
-                )));
-            }
-            if !registry.kind.is_implemented() {
-                return Err(Error::Config(format!(
-                    "registry `{name}`: discovery for `{}` is not implemented yet; use type = \"distribution\" if the registry exposes /v2/_catalog",
-                    registry.kind
                 )));
             }
             registry.check_vendor_keys()?;
@@ -1106,6 +1238,7 @@ mod tests {
         assert_eq!(
             c.registries[0]
                 .vendor_options()
+                .unwrap()
                 .aws
                 .unwrap()
                 .region
@@ -1195,7 +1328,7 @@ mod tests {
         let e = r.check_vendor_keys().unwrap_err().to_string();
         assert_eq!(
             e,
-            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub, ocp, icr)"
+            "configuration: registry `127.0.0.1:5000`: `api_url` does not apply to type = \"distribution\" (only to harbor, quay, dockerhub, ocp, icr, gar)"
         );
         r.kind = Vendor::Harbor;
         r.check_vendor_keys().unwrap();
@@ -1473,6 +1606,113 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("no registry")
+        );
+    }
+
+    /// A Google service-account key as IAM writes it (the private key need not be real here:
+    /// nothing signs with it).
+    fn google_key() -> String {
+        serde_json::json!({
+            "type": "service_account",
+            "project_id": "lab",
+            "private_key": "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n",
+            "client_email": "scanner@lab.iam.gserviceaccount.com",
+            "token_uri": "https://oauth2.googleapis.com/token"
+        })
+        .to_string()
+    }
+
+    fn gar(extra: &str) -> Result<ScanConfig> {
+        let text = format!(
+            "[[registries]]\ntype = \"gar\"\nurl = \"https://europe-west1-docker.pkg.dev\"\n{extra}"
+        );
+        let config: ScanConfig = toml::from_str(&text).map_err(|e| Error::Config(e.to_string()))?;
+        config.validate().map(|()| config)
+    }
+
+    #[test]
+    fn gar_reads_the_key_from_one_source_and_checks_its_keys() {
+        use base64::Engine as _;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("key.json");
+        fs_err::write(&file, google_key()).unwrap();
+        let c = gar(&format!(
+            "json_key_file = \"{}\"\nnamespaces = [\"lab/images\"]\npull_auth = \"json_key\"",
+            file.display()
+        ))
+        .unwrap();
+        let gcp = c.registries[0].gcp_options().unwrap().unwrap();
+        assert_eq!(
+            gcp.key.unwrap().client_email(),
+            "scanner@lab.iam.gserviceaccount.com"
+        );
+        assert_eq!(gcp.pull_auth, plimsoll_vendors::gar::PullAuth::JsonKey);
+        assert_eq!(
+            c.registries[0].api_base().unwrap().as_str(),
+            "https://artifactregistry.googleapis.com/"
+        );
+        // The Sysdig chart's GAR shape: the key base64-encoded in the password, no user.
+        let b64 = base64::engine::general_purpose::STANDARD.encode(google_key());
+        let c = gar(&format!("password = \"{b64}\"")).unwrap();
+        let gcp = c.registries[0].gcp_options().unwrap().unwrap();
+        assert_eq!(gcp.pull_auth, plimsoll_vendors::gar::PullAuth::AccessToken);
+        assert!(gcp.key.is_some());
+        // Anonymous (public images) is allowed.
+        assert!(
+            gar("").unwrap().registries[0]
+                .gcp_options()
+                .unwrap()
+                .unwrap()
+                .key
+                .is_none()
+        );
+
+        for (extra, want) in [
+            (
+                format!("json_key_file = \"{}\"\npassword = \"x\"", file.display()),
+                "set the service-account key once",
+            ),
+            (
+                "json_key_env = \"PLIMSOLL_SURELY_UNSET_KEY\"".to_owned(),
+                "`PLIMSOLL_SURELY_UNSET_KEY`, which is not set",
+            ),
+            ("password = \"not-a-key-secret\"".to_owned(), "neither JSON"),
+            (
+                format!("user = \"admin\"\npassword = '{}'", google_key()),
+                "user may only be `_json_key`",
+            ),
+            (
+                format!("password = '{}'\npull_auth = \"basic\"", google_key()),
+                "pull_auth = `basic` is not one of access_token, json_key",
+            ),
+            (
+                "pull_auth = \"json_key\"".to_owned(),
+                "pull_auth needs a service-account key",
+            ),
+            (
+                "namespaces = [\"lab\"]".to_owned(),
+                "`lab` is not `project/repository`",
+            ),
+            (
+                "namespaces = [\"lab/a/b\"]".to_owned(),
+                "`lab/a/b` is not `project/repository`",
+            ),
+            (
+                "location = \"Europe West\"".to_owned(),
+                "not a Google Cloud location",
+            ),
+        ] {
+            let err = gar(&extra).unwrap_err().to_string();
+            assert!(err.contains(want), "{extra}: {err}");
+            assert!(!err.contains("secret") && !err.contains("MIIE"), "{err}");
+        }
+        // Google's keys are refused for other types, naming the key.
+        let text = "[[registries]]\nurl = \"https://r.example\"\njson_key_env = \"K\"\n";
+        let config: ScanConfig = toml::from_str(text).unwrap();
+        let err = config.validate().unwrap_err().to_string();
+        assert!(
+            err.contains("`json_key_env` does not apply to type = \"distribution\" (only to gar)"),
+            "{err}"
         );
     }
 }

@@ -216,7 +216,8 @@ async fn resolve_targets(
             .endpoint(Arc::clone(&client))
             .map_err(|e| e.to_string())?
     };
-    let resolved = plimsoll_vendors::resolve(registry.kind, endpoint, &registry.vendor_options())
+    let options = registry.vendor_options().map_err(|e| e.to_string())?;
+    let resolved = plimsoll_vendors::resolve(registry.kind, endpoint, &options)
         .await
         .map_err(|e| error_chain(&e))?;
     let mut targets = Vec::new();

@@ -258,8 +258,8 @@ async fn registries_created_through_the_api_are_checked_like_the_file() {
             "unknown field `colour`",
         ),
         (
-            json!({"url": "127.0.0.1:5001", "type": "gar"}),
-            "not implemented",
+            json!({"url": "127.0.0.1:5001", "type": "gcs"}),
+            "unknown registry type `gcs`",
         ),
         (
             json!({"url": "127.0.0.1:5001", "password_file": "/etc/shadow"}),

@@ -5,6 +5,9 @@
 //! - Against a loopback stand-in for what the lab registry will not do: a catalog that is not
 //!   in lexical order.
 //!
+//! - Against a loopback stand-in of Google's token endpoint (`gar_token.rs`): the JWT bearer
+//!   grant's claims and the renewal of access tokens.
+//!
 //! - Against Prism mocking Harbor's API v2.0 spec (`harbor_prism.rs`; skipped without
 //!   `PLIMSOLL_TOOLS_PRISM`).
 //!
@@ -24,6 +27,7 @@ use plimsoll_vendors::{Discovery, Endpoint, Error, Vendor, discovery};
 
 mod cloud_listing;
 mod ecr_paging;
+mod gar_token;
 
 /// The lab registries, or `None` when not configured (a failure under `CI`).
 fn lab() -> Option<(String, String, Credentials)> {

@@ -7,6 +7,7 @@
 mod acr;
 mod artifactory;
 mod dockerhub;
+mod gar;
 mod gitlab;
 mod harbor;
 mod icr;
