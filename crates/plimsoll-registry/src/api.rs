@@ -107,73 +107,35 @@ impl RegistryClient {
     /// redirect followed, no retry but on 429/5xx and connection errors. 401/403 are
     /// [`Error::ApiRefused`].
     pub async fn api_post_json(&self, url: &Url, body: &serde_json::Value) -> Result<ApiResponse> {
-        let shown = without_query(url);
-        let host = host_port(url);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let request = self
-                .api_http
-                .post(url.clone())
-                .header(ACCEPT, "application/json")
-                .json(body);
-            let response = match request.send().await {
-                Ok(r) => r,
-                Err(e) if attempt < self.max_attempts && (e.is_connect() || e.is_timeout()) => {
-                    count_response(&host, "error".to_owned());
-                    tokio::time::sleep(self.backoff(attempt, None)).await;
-                    continue;
-                }
-                Err(e) => {
-                    count_response(&host, "error".to_owned());
-                    return Err(Error::Transport {
-                        url: shown,
-                        source: e.without_url(),
-                    });
-                }
-            };
-            let status = response.status();
-            count_response(&host, status.as_u16().to_string());
-            if let Some(refused) = self.proxy_refusal(url.as_str(), &response) {
-                return Err(refused);
-            }
-            if status.is_success() {
-                let headers = response.headers().clone();
-                let body = read_limited(response, MAX_API_BYTES, &shown).await?;
-                return Ok(ApiResponse {
-                    url: url.clone(),
-                    headers,
-                    body,
-                });
-            }
-            if is_retryable(status) && attempt < self.max_attempts {
-                tokio::time::sleep(self.backoff(attempt, retry_after(response.headers()))).await;
-                continue;
-            }
-            let detail = error_detail(response).await;
-            return Err(match status {
-                StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Error::ApiRefused {
-                    url: shown,
-                    status: status.as_u16(),
-                    detail,
-                },
-                s => Error::Status {
-                    url: shown,
-                    status: s.as_u16(),
-                    detail,
-                },
-            });
-        }
+        self.api_post(url, "application/json", body.to_string().into_bytes(), &[])
+            .await
     }
 
     /// POSTs `fields` form-encoded to `url` (a token service's grant, as IBM Cloud IAM's
-    /// `/identity/token`), with the same rules as [`RegistryClient::api_post_json`]: the
-    /// secrets are in the body the caller built for this URL, nothing else is sent, no
-    /// redirect is followed.
+    /// `/identity/token`), with the same rules as [`RegistryClient::api_post_json`]; a 400 is
+    /// a refusal too (IAM's answer to an unknown or revoked API key).
     pub async fn api_post_form(&self, url: &Url, fields: &[(&str, &str)]) -> Result<ApiResponse> {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs(fields)
             .finish();
+        self.api_post(
+            url,
+            "application/x-www-form-urlencoded",
+            body.into_bytes(),
+            &[StatusCode::BAD_REQUEST],
+        )
+        .await
+    }
+
+    /// The POST both of the above send: `body` of `content_type`, retried on connection
+    /// errors and 429/5xx; 401, 403 and `refusals` are [`Error::ApiRefused`].
+    async fn api_post(
+        &self,
+        url: &Url,
+        content_type: &'static str,
+        body: Vec<u8>,
+        refusals: &[StatusCode],
+    ) -> Result<ApiResponse> {
         let shown = without_query(url);
         let host = host_port(url);
         let mut attempt = 0;
@@ -183,7 +145,7 @@ impl RegistryClient {
                 .api_http
                 .post(url.clone())
                 .header(ACCEPT, "application/json")
-                .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(CONTENT_TYPE, content_type)
                 .body(body.clone());
             let response = match request.send().await {
                 Ok(r) => r,
@@ -203,6 +165,9 @@ impl RegistryClient {
             let status = response.status();
             count_response(&host, status.as_u16().to_string());
             tracing::trace!(url = %shown, status = status.as_u16(), "API answer");
+            if let Some(refused) = self.proxy_refusal(url.as_str(), &response) {
+                return Err(refused);
+            }
             if status.is_success() {
                 let headers = response.headers().clone();
                 let body = read_limited(response, MAX_API_BYTES, &shown).await?;
@@ -217,20 +182,20 @@ impl RegistryClient {
                 continue;
             }
             let detail = error_detail(response).await;
-            return Err(match status {
-                StatusCode::UNAUTHORIZED
-                | StatusCode::FORBIDDEN
-                // IAM answers 400 for an unknown or revoked API key.
-                | StatusCode::BAD_REQUEST => Error::ApiRefused {
+            let refused = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+                || refusals.contains(&status);
+            return Err(if refused {
+                Error::ApiRefused {
                     url: shown,
                     status: status.as_u16(),
                     detail,
-                },
-                s => Error::Status {
+                }
+            } else {
+                Error::Status {
                     url: shown,
-                    status: s.as_u16(),
+                    status: status.as_u16(),
                     detail,
-                },
+                }
             });
         }
     }
