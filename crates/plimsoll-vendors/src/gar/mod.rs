@@ -151,7 +151,12 @@ pub(crate) async fn resolve(mut endpoint: Endpoint, options: GcpOptions) -> Resu
     tracing::debug!(%registry, account = %key.client_email(), mode = ?options.pull_auth, "Google service account");
     let needs_token = options.pull_auth == PullAuth::AccessToken || listing;
     let (token, refresh) = if needs_token {
-        let (token, refresh) = token::start(Arc::clone(&key), registry.clone()).await?;
+        let (token, refresh) = token::start(
+            Arc::clone(&key),
+            registry.clone(),
+            Arc::clone(&endpoint.client),
+        )
+        .await?;
         (Some(token), Some(refresh))
     } else {
         (None, None)

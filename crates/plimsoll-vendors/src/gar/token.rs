@@ -1,19 +1,22 @@
 //! OAuth2 access tokens of a service account: the JWT bearer grant (RFC 7523) against the
-//! key's own `token_uri`, done by `gcp_auth` (assertion signed RS256 with the key, `iss` the
-//! account, `aud` the `token_uri`, scope `cloud-platform`, valid one hour). The token goes
-//! into a [`SharedCredentials`] as `oauth2accesstoken` + token, which the registry client
-//! reads per request and the Artifact Registry API calls read as a bearer token; a background
-//! task replaces it before it expires (five minutes before, or halfway through a shorter life).
+//! key's own `token_uri` (assertion signed RS256 with the key, `iss` the account, `aud` the
+//! `token_uri`, scope `cloud-platform`, valid one hour). The token goes into a
+//! [`SharedCredentials`] as `oauth2accesstoken` + token, which the registry client reads per
+//! request and the Artifact Registry API calls read as a bearer token; a background task
+//! replaces it before it expires (five minutes before, or halfway through a shorter life).
 //!
-//! Each grant uses a fresh `gcp_auth` account: one kept across grants would hand back its
-//! cached token until 20 s before expiry, too late to renew with room for a failure. The key
-//! goes to `gcp_auth` only; the token is never logged.
+//! `gcp_auth` signs (its [`gcp_auth::Signer`], on the tree's one crypto provider); the grant is
+//! sent by the registry's own [`RegistryClient`], so it goes through the registry's `proxy`
+//! (or `HTTPS_PROXY`), trusts its `ca_cert` and retries like every vendor call — `gcp_auth`'s
+//! own token request reads none of those. The key and the assertion are never logged; the
+//! assertion and the key's private half go nowhere but the token endpoint (the assertion).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use gcp_auth::TokenProvider as _;
-use plimsoll_registry::{Credentials, SharedCredentials};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use plimsoll_registry::{Credentials, RegistryClient, SharedCredentials};
 use tokio::task::JoinHandle;
 
 use crate::gar::key::ServiceAccountKey;
@@ -27,6 +30,8 @@ pub(crate) const TOKEN_USER: &str = "oauth2accesstoken";
 
 /// Renew this long before expiry when the token lives long enough.
 const MARGIN: Duration = Duration::from_mins(5);
+/// How long an assertion is valid (Google's maximum).
+const ASSERTION_LIFE: Duration = Duration::from_hours(1);
 /// Never sooner than this (a token endpoint answering `expires_in: 0` must not make a loop).
 const MIN_WAIT: Duration = Duration::from_secs(1);
 /// After a failed renewal, try again this much later.
@@ -47,15 +52,16 @@ impl Drop for RefreshTask {
 pub(crate) async fn start(
     key: Arc<ServiceAccountKey>,
     registry: String,
+    client: Arc<RegistryClient>,
 ) -> Result<(SharedCredentials, RefreshTask)> {
-    let (token, wait) = grant(&key, &registry).await?;
+    let (token, wait) = grant(&key, &registry, &client).await?;
     let shared = SharedCredentials::new(Credentials::new(TOKEN_USER, token));
     let slot = shared.clone();
     let task = tokio::spawn(async move {
         let mut wait = wait;
         loop {
             tokio::time::sleep(wait).await;
-            match grant(&key, &registry).await {
+            match grant(&key, &registry, &client).await {
                 Ok((token, next)) => {
                     slot.set(Credentials::new(TOKEN_USER, token));
                     tracing::debug!(%registry, account = %key.client_email(), "Google access token renewed");
@@ -72,25 +78,70 @@ pub(crate) async fn start(
 }
 
 /// One access token, and how long to wait before renewing it.
-async fn grant(key: &ServiceAccountKey, registry: &str) -> Result<(String, Duration)> {
+async fn grant(
+    key: &ServiceAccountKey,
+    registry: &str,
+    client: &RegistryClient,
+) -> Result<(String, Duration)> {
     let failed = |reason: String| Error::Google {
         registry: registry.to_owned(),
         account: key.client_email().to_owned(),
         token_host: key.token_uri().host_str().unwrap_or_default().to_owned(),
         reason,
     };
-    // gcp_auth's errors name what failed ("token request failed", "failed to parse PKCS#8
-    // RSA key pair") and never hold the key, the assertion or the token.
-    let account =
-        gcp_auth::CustomServiceAccount::from_json(key.json()).map_err(|e| failed(e.to_string()))?;
-    let token = account
-        .token(&[SCOPE])
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let assertion = assertion(key, now).map_err(failed)?;
+    let answer = client
+        .api_post_form(
+            key.token_uri(),
+            &[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
+                ("assertion", &assertion),
+            ],
+        )
         .await
         .map_err(|e| failed(e.to_string()))?;
-    let remaining =
-        token.expires_at().timestamp() - time::OffsetDateTime::now_utc().unix_timestamp();
-    let remaining = u64::try_from(remaining).map_or(Duration::ZERO, Duration::from_secs);
-    Ok((token.as_str().to_owned(), renew_after(remaining)))
+    let granted: Granted = answer
+        .json()
+        .map_err(|e| failed(format!("the token endpoint's answer: {e}")))?;
+    if granted.access_token.is_empty() {
+        return Err(failed("the token endpoint granted an empty token".into()));
+    }
+    let remaining = Duration::from_secs(granted.expires_in.unwrap_or(0));
+    Ok((granted.access_token, renew_after(remaining)))
+}
+
+/// The token endpoint's answer (RFC 6749 §5.1).
+#[derive(serde::Deserialize)]
+struct Granted {
+    access_token: String,
+    expires_in: Option<u64>,
+}
+
+/// The signed JWT the grant sends: `header.claims.signature`, each base64url without padding.
+fn assertion(key: &ServiceAccountKey, now: i64) -> std::result::Result<String, String> {
+    // gcp_auth parses the key (its errors name what failed, never the key) and signs.
+    let account =
+        gcp_auth::CustomServiceAccount::from_json(key.json()).map_err(|e| e.to_string())?;
+    let header = serde_json::json!({"alg": "RS256", "typ": "JWT"});
+    let expires = now.saturating_add(i64::try_from(ASSERTION_LIFE.as_secs()).unwrap_or(3600));
+    let claims = serde_json::json!({
+        "iss": key.client_email(),
+        "scope": SCOPE,
+        "aud": key.token_uri().as_str(),
+        "iat": now,
+        "exp": expires,
+    });
+    let signed = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let signature = account
+        .signer()
+        .sign(signed.as_bytes())
+        .map_err(|e| e.to_string())?;
+    Ok(format!("{signed}.{}", URL_SAFE_NO_PAD.encode(signature)))
 }
 
 fn renew_after(remaining: Duration) -> Duration {

@@ -108,7 +108,7 @@ struct Grants {
     problems: Vec<String>,
 }
 
-/// base64url, padded or not (RFC 7515 says unpadded; `gcp_auth` pads, and Google takes both).
+/// base64url, padded or not (RFC 7515 says unpadded, which Plimsoll sends; Google takes both).
 fn b64url(text: &str) -> Option<Vec<u8>> {
     base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(text.trim_end_matches('='))
@@ -744,4 +744,74 @@ pull_auth = "json_key"
     secrets.push(&key.json);
     let leaked = leaks(&log, &secrets);
     assert!(leaked.is_empty(), "secrets in the trace log: {leaked:#?}");
+}
+
+/// The token grant is a request of the registry's like any other: with a `proxy` it goes
+/// through that proxy (a real tinyproxy wanting credentials), as the registry's own requests do.
+#[test]
+fn the_token_grant_goes_through_the_registrys_proxy() {
+    use super::proxy::{PROXY_PASSWORD, PROXY_USER, Tinyproxy};
+    let Some(h) = Harness::get() else { return };
+    let Some(program) = crate::tool_env("PLIMSOLL_TOOLS_TINYPROXY") else {
+        return;
+    };
+    let setup = Setup::new();
+    let proxy = Tinyproxy::start(&program, setup.dir());
+    let grants = Arc::new(Mutex::new(Grants::default()));
+    let token_base = Arc::new(Mutex::new(String::new()));
+    let dir = tempfile::tempdir().unwrap();
+    let public_pem = dir.path().join("sa-public.pem");
+    let tokens = token_endpoint(
+        Arc::clone(&grants),
+        public_pem,
+        3600,
+        Arc::clone(&token_base),
+    );
+    *token_base.lock().unwrap() = tokens.url();
+    let key = make_key(dir.path(), &format!("{}/token", tokens.url()));
+    let key_file = dir.path().join("key.json");
+    fs_err::write(&key_file, &key.json).unwrap();
+    let config = setup.dir().join("gar-proxy.toml");
+    fs_err::write(
+        &config,
+        format!(
+            r#"
+[[registries]]
+name = "gar-proxy"
+type = "gar"
+url = "http://{reg}"
+json_key_file = "{key}"
+proxy = "http://{PROXY_USER}:{PROXY_PASSWORD}@127.0.0.1:{port}"
+"#,
+            reg = h.registry,
+            key = key_file.display(),
+            port = proxy.port,
+        ),
+    )
+    .unwrap();
+    let checked = crate::plimsoll(&["registry", "check", "--config", config.to_str().unwrap()]);
+    let out = String::from_utf8_lossy(&checked.stdout).into_owned();
+    assert_eq!(
+        checked.status.code(),
+        Some(0),
+        "{out}{}\n{}",
+        crate::stderr(&checked),
+        proxy.log()
+    );
+    assert!(
+        out.contains(&format!(
+            "service account {ACCOUNT}: access token granted by 127.0.0.1"
+        )),
+        "{out}"
+    );
+    let g = grants.lock().unwrap();
+    assert!(g.problems.is_empty(), "{:?}", g.problems);
+    assert_eq!(g.tokens.len(), 1, "one grant");
+    let forwarded = proxy.log();
+    assert!(
+        forwarded
+            .lines()
+            .any(|l| l.contains(&format!("POST {}/token", tokens.url()))),
+        "the grant did not go through the proxy:\n{forwarded}"
+    );
 }

@@ -16,19 +16,19 @@ use std::time::{Duration, Instant};
 use crate::registry_scan::{Setup, namespace, push};
 use crate::{Harness, tool_env};
 
-const PROXY_USER: &str = "scanner";
-const PROXY_PASSWORD: &str = "pr0xy-s3cret-6c1d";
+pub(super) const PROXY_USER: &str = "scanner";
+pub(super) const PROXY_PASSWORD: &str = "pr0xy-s3cret-6c1d";
 const WRONG_PASSWORD: &str = "not-the-pr0xy-password-0b7e";
 
 /// A private tinyproxy on 127.0.0.1; killed on drop.
-struct Tinyproxy {
+pub(super) struct Tinyproxy {
     child: Child,
-    port: u16,
+    pub(super) port: u16,
     log: PathBuf,
 }
 
 impl Tinyproxy {
-    fn start(program: &str, dir: &Path) -> Tinyproxy {
+    pub(super) fn start(program: &str, dir: &Path) -> Tinyproxy {
         // A free port: bound, read, released for tinyproxy (which binds it right away).
         let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
             .unwrap()
@@ -70,7 +70,7 @@ impl Tinyproxy {
     }
 
     /// tinyproxy's log so far (empty before its first line).
-    fn log(&self) -> String {
+    pub(super) fn log(&self) -> String {
         fs_err::read_to_string(&self.log).unwrap_or_default()
     }
 }
