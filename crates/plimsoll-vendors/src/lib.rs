@@ -56,6 +56,7 @@ mod harbor;
 mod icr;
 mod ocp;
 mod quay;
+mod renewal;
 
 use std::future::Future;
 use std::pin::Pin;

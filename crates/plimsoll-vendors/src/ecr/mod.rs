@@ -30,7 +30,7 @@ use crate::ecr::http::AwsHttp;
 
 use crate::ecr::config::endpoint_host;
 pub use crate::ecr::config::{AwsConfig, DEFAULT_MEMBER_ROLE};
-pub use crate::ecr::token::RefreshTask;
+pub use crate::renewal::RefreshTask;
 
 /// One member account as Organizations mode saw it (single-account mode: the caller's).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,15 +1,14 @@
 //! The registry password of one ECR registry: `GetAuthorizationToken` answers base64 of
-//! `AWS:<password>`, valid 12 hours. It goes into a [`SharedCredentials`] that the registry
-//! client reads per request; a background task replaces it an hour before it expires, so a
-//! long `plimsoll serve` never pulls with a stale one. The token is never logged: errors name
-//! the registry and the AWS error, not the answer.
+//! `AWS:<password>`, valid 12 hours, renewed an hour before it expires
+//! ([`crate::renewal`]). The token is never logged: errors name the registry and the AWS error,
+//! not the answer.
 
 use std::time::Duration;
 
 use base64::Engine as _;
 use plimsoll_registry::{Credentials, SharedCredentials};
-use tokio::task::JoinHandle;
 
+use crate::renewal::{RefreshTask, keep_renewed};
 use crate::{Error, Result};
 
 /// Renew this long before expiry.
@@ -17,46 +16,20 @@ const MARGIN: Duration = Duration::from_hours(1);
 /// Never sooner than this (an expiry already past, as emulators answer, must not spin).
 const MIN_WAIT: Duration = Duration::from_mins(5);
 
-/// The refresher of one registry's token; stops when dropped.
-#[derive(Debug)]
-pub struct RefreshTask(JoinHandle<()>);
-
-impl Drop for RefreshTask {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// Fetches the first token (an error here means the account cannot use ECR in this region)
-/// and starts its refresher.
+/// and keeps it renewed.
 pub(crate) async fn start(
     ecr: aws_sdk_ecr::Client,
     host: String,
 ) -> Result<(SharedCredentials, RefreshTask)> {
-    let (credentials, wait) = fetch(&ecr, &host).await?;
-    let shared = SharedCredentials::new(credentials);
-    let slot = shared.clone();
-    let task = tokio::spawn(async move {
-        let mut wait = wait;
-        loop {
-            tokio::time::sleep(wait).await;
-            match fetch(&ecr, &host).await {
-                Ok((credentials, next)) => {
-                    slot.set(credentials);
-                    tracing::debug!(registry = %host, "ECR authorization token renewed");
-                    wait = next;
-                }
-                Err(e) => {
-                    tracing::warn!(registry = %host, "renewing the ECR authorization token: {e}; retrying in 5 minutes");
-                    wait = MIN_WAIT;
-                }
-            }
-        }
-    });
-    Ok((shared, RefreshTask(task)))
+    let registry = host.clone();
+    keep_renewed("ECR authorization token", registry, MIN_WAIT, move || {
+        let (ecr, host) = (ecr.clone(), host.clone());
+        async move { fetch(&ecr, &host).await }
+    })
+    .await
 }
 
-/// One token, and how long to wait before renewing it.
 async fn fetch(ecr: &aws_sdk_ecr::Client, host: &str) -> Result<(Credentials, Duration)> {
     let error = |reason: String| Error::Aws {
         target: host.to_owned(),

@@ -91,7 +91,7 @@ pub struct Gar {
     token: Option<SharedCredentials>,
     /// Every repository's tags, from one listing of the configured repositories.
     listed: OnceCell<BTreeMap<String, Vec<ListedTag>>>,
-    _refresh: Option<token::RefreshTask>,
+    _refresh: Option<crate::renewal::RefreshTask>,
 }
 
 impl std::fmt::Debug for Gar {

@@ -2,8 +2,8 @@
 //! key's own `token_uri` (assertion signed RS256 with the key, `iss` the account, `aud` the
 //! `token_uri`, scope `cloud-platform`, valid one hour). The token goes into a
 //! [`SharedCredentials`] as `oauth2accesstoken` + token, which the registry client reads per
-//! request and the Artifact Registry API calls read as a bearer token; a background task
-//! replaces it before it expires (five minutes before, or halfway through a shorter life).
+//! request and the Artifact Registry API calls read as a bearer token, renewed before it
+//! expires (five minutes before, or halfway through a shorter life; [`crate::renewal`]).
 //!
 //! `gcp_auth` signs (its [`gcp_auth::Signer`], on the tree's one crypto provider); the grant is
 //! sent by the registry's own [`RegistryClient`], so it goes through the registry's `proxy`
@@ -17,9 +17,9 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use plimsoll_registry::{Credentials, RegistryClient, SharedCredentials};
-use tokio::task::JoinHandle;
 
 use crate::gar::key::ServiceAccountKey;
+use crate::renewal::{RefreshTask, keep_renewed};
 use crate::{Error, Result};
 
 /// The scope asked for: Artifact Registry's API and the registry itself accept it.
@@ -37,44 +37,22 @@ const MIN_WAIT: Duration = Duration::from_secs(1);
 /// After a failed renewal, try again this much later.
 const RETRY_WAIT: Duration = Duration::from_secs(30);
 
-/// The refresher of one service account's token; stops when dropped.
-#[derive(Debug)]
-pub(crate) struct RefreshTask(JoinHandle<()>);
-
-impl Drop for RefreshTask {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 /// Gets the first token (an error here means the key or its token endpoint does not work)
-/// and starts its refresher.
+/// and keeps it renewed.
 pub(crate) async fn start(
     key: Arc<ServiceAccountKey>,
     registry: String,
     client: Arc<RegistryClient>,
 ) -> Result<(SharedCredentials, RefreshTask)> {
-    let (token, wait) = grant(&key, &registry, &client).await?;
-    let shared = SharedCredentials::new(Credentials::new(TOKEN_USER, token));
-    let slot = shared.clone();
-    let task = tokio::spawn(async move {
-        let mut wait = wait;
-        loop {
-            tokio::time::sleep(wait).await;
-            match grant(&key, &registry, &client).await {
-                Ok((token, next)) => {
-                    slot.set(Credentials::new(TOKEN_USER, token));
-                    tracing::debug!(%registry, account = %key.client_email(), "Google access token renewed");
-                    wait = next;
-                }
-                Err(e) => {
-                    tracing::warn!(%registry, "renewing the Google access token: {e}; retrying in 30 seconds");
-                    wait = RETRY_WAIT;
-                }
-            }
+    let name = registry.clone();
+    keep_renewed("Google access token", name, RETRY_WAIT, move || {
+        let (key, registry, client) = (Arc::clone(&key), registry.clone(), Arc::clone(&client));
+        async move {
+            let (token, wait) = grant(&key, &registry, &client).await?;
+            Ok((Credentials::new(TOKEN_USER, token), wait))
         }
-    });
-    Ok((shared, RefreshTask(task)))
+    })
+    .await
 }
 
 /// One access token, and how long to wait before renewing it.
