@@ -127,32 +127,7 @@ fn gitlab_listing_to_scanned_results() {
     host.set(api.addr.to_string()).unwrap();
 
     let setup = Setup::new();
-    let config = setup.dir().join("gitlab.toml");
-    fs_err::write(
-        &config,
-        format!(
-            r#"
-store = "{store}"
-db_dir = "{db}"
-
-[filter]
-include = ["{reg}/{ns}/*"]
-
-[[registries]]
-type = "gitlab"
-url = "http://{reg}"
-external_url = "{api}"
-namespaces = ["{ns}"]
-user = "scanner"
-password_env = "PLIMSOLL_TEST_GITLAB_TOKEN"
-"#,
-            store = setup.store().display(),
-            db = setup.db_dir().display(),
-            reg = h.registry,
-            api = api.url(),
-        ),
-    )
-    .unwrap();
+    let config = gitlab_config(&setup, "gitlab.toml", &h.registry, &api.url(), &ns);
     let (output, log) = super::scan_traced(&config, &[("PLIMSOLL_TEST_GITLAB_TOKEN", TOKEN)]);
     assert!(output.status.success(), "{log}");
 
@@ -268,32 +243,13 @@ fn gitlab_registry_pulls_with_a_token_from_the_jwt_realm() {
         json(404, &j!({"errors": [{"code": "NAME_UNKNOWN"}]}), &[])
     });
     let setup = Setup::new();
-    let config = setup.dir().join("gitlab-jwt.toml");
-    fs_err::write(
-        &config,
-        format!(
-            r#"
-store = "{store}"
-db_dir = "{db}"
-
-[filter]
-include = ["{reg}/{ns}/*"]
-
-[[registries]]
-type = "gitlab"
-url = "http://{reg}"
-external_url = "{api}"
-namespaces = ["{ns}"]
-user = "scanner"
-password_env = "PLIMSOLL_TEST_GITLAB_TOKEN"
-"#,
-            store = setup.store().display(),
-            db = setup.db_dir().display(),
-            reg = registry.addr,
-            api = api.url(),
-        ),
-    )
-    .unwrap();
+    let config = gitlab_config(
+        &setup,
+        "gitlab-jwt.toml",
+        &registry.addr.to_string(),
+        &api.url(),
+        &ns,
+    );
     let (output, log) = super::scan_traced(&config, &[("PLIMSOLL_TEST_GITLAB_TOKEN", TOKEN)]);
     assert!(output.status.success(), "{log}");
     let (scanned, rows) = super::scanned(&setup, &ns);
@@ -338,4 +294,40 @@ password_env = "PLIMSOLL_TEST_GITLAB_TOKEN"
         !log.contains(TOKEN) && !log.contains(JWT) && !log.contains(&basic[6..]),
         "a credential in the logs"
     );
+}
+
+/// A scan configuration of one `type = "gitlab"` registry at `registry` whose API is `api`,
+/// listing the group `ns`, the token in `PLIMSOLL_TEST_GITLAB_TOKEN`.
+fn gitlab_config(
+    setup: &Setup,
+    file: &str,
+    registry: &str,
+    api: &str,
+    ns: &str,
+) -> std::path::PathBuf {
+    let config = setup.dir().join(file);
+    fs_err::write(
+        &config,
+        format!(
+            r#"
+store = "{store}"
+db_dir = "{db}"
+
+[filter]
+include = ["{registry}/{ns}/*"]
+
+[[registries]]
+type = "gitlab"
+url = "http://{registry}"
+external_url = "{api}"
+namespaces = ["{ns}"]
+user = "scanner"
+password_env = "PLIMSOLL_TEST_GITLAB_TOKEN"
+"#,
+            store = setup.store().display(),
+            db = setup.db_dir().display(),
+        ),
+    )
+    .unwrap();
+    config
 }
